@@ -1,0 +1,76 @@
+import { Duration } from 'luxon';
+
+/**
+ * An agency's policy: every clock of the reporting rules, the acknowledgement timeout, the
+ * escalation steps, and the account rules. Durations are ISO 8601. Defaults are today's law
+ * (資通安全事件通報應變及演練辦法, DESIGN.md); an agency may shorten any clock, never lengthen it.
+ */
+export interface LevelClock {
+  /** Levels 1–2. */
+  minor: string;
+  /** Levels 3–4 ("major"). */
+  major: string;
+}
+
+export type EscalationTarget = 'on_call_manager' | 'it_unit_head' | 'ciso' | 'deputy_head';
+
+export interface EscalationStep {
+  target: EscalationTarget;
+  timeout: string;
+}
+
+export interface AgencyPolicyDocument {
+  clocks: {
+    report: LevelClock;
+    superiorReview: LevelClock;
+    recovery: LevelClock;
+    improvementReport: LevelClock;
+  };
+  acknowledgementTimeout: string;
+  escalation: { steps: EscalationStep[]; repeat: number };
+  passwords: { maxAgeDays: number; privilegedMaxAgeDays: number };
+  lockout: { threshold: number; duration: string };
+  vendorAccountMaxDays: number;
+}
+
+export const DEFAULT_POLICY: AgencyPolicyDocument = {
+  clocks: {
+    report: { minor: 'PT1H', major: 'PT1H' },
+    superiorReview: { minor: 'PT8H', major: 'PT2H' },
+    recovery: { minor: 'PT72H', major: 'PT36H' },
+    improvementReport: { minor: 'P1M', major: 'P1M' },
+  },
+  acknowledgementTimeout: 'PT15M',
+  escalation: {
+    steps: [
+      { target: 'on_call_manager', timeout: 'PT15M' },
+      { target: 'it_unit_head', timeout: 'PT15M' },
+      { target: 'ciso', timeout: 'PT15M' },
+    ],
+    repeat: 2,
+  },
+  passwords: { maxAgeDays: 180, privilegedMaxAgeDays: 90 },
+  lockout: { threshold: 5, duration: 'PT15M' },
+  vendorAccountMaxDays: 90,
+};
+
+/** Legal ceilings: a policy may be stricter than these, never looser. */
+export const POLICY_CEILINGS = {
+  clocks: DEFAULT_POLICY.clocks,
+  acknowledgementTimeout: 'PT1H',
+  passwords: { maxAgeDays: 180, privilegedMaxAgeDays: 90 },
+  lockout: { thresholdMax: 5, durationMin: 'PT5M', durationMax: 'P1D' },
+  vendorAccountMaxDays: 365,
+};
+
+/** Milliseconds of an ISO duration measured from a reference instant (months are calendar months). */
+export function durationMs(iso: string, from: Date = new Date(0)): number {
+  const d = Duration.fromISO(iso);
+  if (!d.isValid) throw new Error(`not an ISO 8601 duration: ${iso}`);
+  const start = from.getTime();
+  const end = new Date(start);
+  // Calendar parts first (years, months, days in UTC), then fixed parts.
+  const { years = 0, months = 0, weeks = 0, days = 0, hours = 0, minutes = 0, seconds = 0, milliseconds = 0 } = d.toObject();
+  end.setUTCFullYear(end.getUTCFullYear() + years, end.getUTCMonth() + months, end.getUTCDate() + weeks * 7 + days);
+  return end.getTime() - start + ((hours * 60 + minutes) * 60 + seconds) * 1000 + milliseconds;
+}

@@ -1,0 +1,58 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from '../../../db/data-source.js';
+import { AgenciesController } from './agencies/agencies.controller.js';
+import { AgenciesService } from './agencies/agencies.service.js';
+import { PolicyService } from './agencies/policy.service.js';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditService } from './audit/audit.service.js';
+import { ClockModule } from './clock/clock.module.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { createValidationPipe } from './common/validation.js';
+import { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { HealthController } from './health/health.controller.js';
+import { AuthController } from './identity/auth.controller.js';
+import { AuthGuard } from './identity/auth.guard.js';
+import { AuthService } from './identity/auth.service.js';
+import { BootstrapAdmin } from './identity/bootstrap-admin.js';
+import { PasswordHasher } from './identity/password-hasher.js';
+import { ScopeService } from './identity/scope.service.js';
+import { RedisModule } from './redis/redis.module.js';
+import { UnitsController } from './units/units.controller.js';
+import { UnitsService } from './units/units.service.js';
+import { UsersController } from './users/users.controller.js';
+import { UsersService } from './users/users.service.js';
+
+/** Database access shared by the API and the worker. */
+export function databaseModule(): DynamicModule {
+  return TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrl) });
+}
+
+/** The HTTP API. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [ConfigModule.forRoot(config), ClockModule, databaseModule(), RedisModule, TerminusModule.forRoot({ logger: false })],
+      controllers: [AuthController, AgenciesController, UnitsController, UsersController, AuditController, HealthController],
+      providers: [
+        AuditService,
+        PolicyService,
+        ScopeService,
+        AuthService,
+        AgenciesService,
+        UnitsService,
+        UsersService,
+        BootstrapAdmin,
+        { provide: PasswordHasher, useValue: new PasswordHasher() },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

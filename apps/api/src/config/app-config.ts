@@ -1,0 +1,113 @@
+import { Duration } from 'luxon';
+
+/** Thrown for a bad or missing setting; its message is one line naming the variable and the rule. */
+export class ConfigError extends Error {}
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The process configuration, read once from the environment and validated at start-up. */
+export class AppConfig {
+  readonly nodeEnv!: NodeEnv;
+  readonly port!: number;
+  readonly databaseUrl!: string;
+  readonly redisUrl!: string;
+  readonly smtpUrl!: string;
+  readonly mailFrom!: string;
+  readonly publicUrl!: string;
+  readonly logLevel!: LogLevel;
+  readonly bootstrapAdmin?: { email: string; password: string };
+  /** Absolute lifetime of a login session. */
+  readonly sessionTtlMs!: number;
+  /** Largest accepted request body, in bytes. */
+  readonly bodyLimitBytes!: number;
+  /** BullMQ key prefix; hash-tagged so a Redis Cluster keeps a queue's keys in one slot. */
+  readonly queuePrefix!: string;
+
+  constructor(values: AppConfig) {
+    Object.assign(this, values);
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
+
+function required(env: NodeJS.ProcessEnv, name: string, rule: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`${name} is required: ${rule}`);
+  return value;
+}
+
+function url(name: string, value: string, protocols: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.map((p) => p + '//…').join(' or ')})`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return value;
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  if (!/^\d+$/.test(value.trim())) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function duration(name: string, value: string | undefined, fallback: string): number {
+  const text = value?.trim() || fallback;
+  const parsed = Duration.fromISO(text);
+  if (!parsed.isValid || parsed.toMillis() <= 0) throw new ConfigError(`${name} must be a positive ISO 8601 duration such as PT12H`);
+  return parsed.toMillis();
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const nodeEnv = (env.NODE_ENV?.trim() || 'development') as NodeEnv;
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    throw new ConfigError('NODE_ENV must be one of development, production, test');
+  }
+  const databaseUrl = url('DATABASE_URL', required(env, 'DATABASE_URL', 'a postgres:// URL'), ['postgres:', 'postgresql:']);
+  const redisUrl = url('REDIS_URL', required(env, 'REDIS_URL', 'a redis:// or rediss:// URL'), ['redis:', 'rediss:']);
+  const smtpUrl = url('SMTP_URL', required(env, 'SMTP_URL', 'an smtp:// or smtps:// URL'), ['smtp:', 'smtps:']);
+  const port = integer('PORT', env.PORT, 3000, 0, 65535);
+  const mailFrom = env.MAIL_FROM?.trim() || 'Incident Response <no-reply@localhost>';
+  const fromAddress = /<([^>]+)>\s*$/.exec(mailFrom)?.[1] ?? mailFrom;
+  if (!EMAIL.test(fromAddress)) throw new ConfigError('MAIL_FROM must be an e-mail address, optionally as "Name <address>"');
+  const publicUrl = url('PUBLIC_URL', env.PUBLIC_URL?.trim() || `http://localhost:${port}`, ['http:', 'https:']).replace(/\/+$/, '');
+  const logLevel = (env.LOG_LEVEL?.trim() || (nodeEnv === 'test' ? 'silent' : 'info')) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const adminEmail = env.BOOTSTRAP_ADMIN_EMAIL?.trim();
+  const adminPassword = env.BOOTSTRAP_ADMIN_PASSWORD;
+  let bootstrapAdmin: AppConfig['bootstrapAdmin'];
+  if (adminEmail || adminPassword) {
+    if (!adminEmail) throw new ConfigError('BOOTSTRAP_ADMIN_EMAIL is required when BOOTSTRAP_ADMIN_PASSWORD is set');
+    if (!adminPassword) throw new ConfigError('BOOTSTRAP_ADMIN_PASSWORD is required when BOOTSTRAP_ADMIN_EMAIL is set');
+    if (!EMAIL.test(adminEmail)) throw new ConfigError('BOOTSTRAP_ADMIN_EMAIL must be an e-mail address');
+    if (adminPassword.length < 12) throw new ConfigError('BOOTSTRAP_ADMIN_PASSWORD must be at least 12 characters');
+    bootstrapAdmin = { email: adminEmail, password: adminPassword };
+  }
+  const sessionTtlMs = duration('SESSION_TTL', env.SESSION_TTL, 'PT12H');
+  const bodyLimitBytes = integer('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 256 * 1024, 1024, 50 * 1024 * 1024);
+  const queuePrefix = env.QUEUE_PREFIX?.trim() || '{ir}';
+  return new AppConfig({
+    nodeEnv,
+    port,
+    databaseUrl,
+    redisUrl,
+    smtpUrl,
+    mailFrom,
+    publicUrl,
+    logLevel,
+    bootstrapAdmin,
+    sessionTtlMs,
+    bodyLimitBytes,
+    queuePrefix,
+  });
+}

@@ -1,0 +1,26 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { jsonBody } from './common/json-body.js';
+import type { AppConfig } from './config/app-config.js';
+import { createHttpLogger } from './logging/logger.js';
+
+/** Everything the HTTP app needs besides its module: body parsing, request ids, logs, OpenAPI. */
+export function configureHttpApp(app: INestApplication, config: AppConfig, logger: Logger): void {
+  const http = app.getHttpAdapter().getInstance() as { disable?: (s: string) => void; set?: (k: string, v: unknown) => void };
+  http.disable?.('x-powered-by');
+  http.set?.('trust proxy', 'loopback');
+  app.use(createHttpLogger(logger));
+  for (const handler of jsonBody(config.bodyLimitBytes)) app.use(handler);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Incident response and business continuity API (資安事件通報應變與營運持續)')
+      .setDescription('Articles 40–42 of the Executive Yuan information security management guidelines, as working software. Errors are RFC 9457 problem details.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
+  app.enableShutdownHooks();
+}

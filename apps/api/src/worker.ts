@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import { PinoNestLogger, createLogger } from './logging/logger.js';
+import { WorkerModule } from './worker.module.js';
+
+/** The worker: `npm run start:worker`. A Nest application context without HTTP; SIGTERM closes workers. */
+export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel, 'worker');
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new PinoNestLogger(logger) });
+  app.enableShutdownHooks();
+  logger.info('worker started');
+  return app;
+}
+
+const isEntryPoint = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntryPoint) {
+  startWorker().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof ConfigError ? 'configuration error: ' : 'worker failed to start: '}${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,40 @@
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import { MAINTENANCE_JOBS, MAINTENANCE_QUEUE, schedulerId, type MaintenanceJobName } from './maintenance.jobs.js';
+import { MaintenanceService } from './maintenance.service.js';
+
+/** Runs the maintenance jobs. Failures throw, so BullMQ's retries and failed-job records work. */
+@Processor(MAINTENANCE_QUEUE)
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(MaintenanceProcessor.name);
+  private readonly handlers: Record<MaintenanceJobName, () => Promise<unknown>>;
+
+  constructor(
+    private readonly maintenance: MaintenanceService,
+    @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
+  ) {
+    super();
+    this.handlers = {
+      'identity.expire-accounts': () => this.maintenance.expireAccounts(),
+      'identity.purge-sessions': () => this.maintenance.purgeSessions(),
+    };
+    const missing = Object.keys(MAINTENANCE_JOBS).filter((name) => !(name in this.handlers));
+    if (missing.length) throw new Error(`maintenance jobs without a handler: ${missing.join(', ')}`);
+  }
+
+  /** Schedules every job (idempotent: upsert by scheduler id, so N workers make one schedule). */
+  async onApplicationBootstrap(): Promise<void> {
+    for (const [name, { every }] of Object.entries(MAINTENANCE_JOBS) as Array<[MaintenanceJobName, { every: number }]>) {
+      await this.queue.upsertJobScheduler(schedulerId(name), { every }, { name, opts: { removeOnComplete: 100, removeOnFail: 1000 } });
+    }
+  }
+
+  async process(job: Job): Promise<unknown> {
+    const handler = this.handlers[job.name as MaintenanceJobName];
+    if (!handler) throw new Error(`no handler for maintenance job ${job.name}`);
+    const result = await handler();
+    this.logger.debug(`${job.name} done`);
+    return result;
+  }
+}

@@ -1,0 +1,36 @@
+import 'reflect-metadata';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { Agency } from '../apps/api/src/agencies/agency.entity.js';
+import { AgencyPolicyRow } from '../apps/api/src/agencies/agency-policy.entity.js';
+import { AuditEvent } from '../apps/api/src/audit/audit-event.entity.js';
+import { Session } from '../apps/api/src/identity/session.entity.js';
+import { Unit, UnitMembership } from '../apps/api/src/units/unit.entity.js';
+import { RoleMembership, User } from '../apps/api/src/users/user.entity.js';
+import { Foundation1764115200000 } from './migrations/1764115200000-Foundation.js';
+
+/** Every entity, listed explicitly (no globs). */
+export const ENTITIES = [Agency, AgencyPolicyRow, AuditEvent, Session, Unit, UnitMembership, User, RoleMembership];
+
+/** Every migration, in order. New ones are appended here (npm run migration:create makes the file). */
+export const MIGRATIONS = [Foundation1764115200000];
+
+/** The one set of TypeORM options, shared by the Nest app, the worker and the migration CLI. */
+export function dataSourceOptions(databaseUrl: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    extra: { max: Number(process.env.DATABASE_POOL_SIZE ?? 20), application_name: 'incident-continuity' },
+    ...overrides,
+  } as DataSourceOptions;
+}
+
+export function createDataSource(databaseUrl: string): DataSource {
+  return new DataSource(dataSourceOptions(databaseUrl));
+}

@@ -1,0 +1,1 @@
+export { createMailTransport, type MailTransport } from './mail-transport.js';

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * The whole test suite (npm test). Builds the project (the compiled service starter and migrations
+ * are used from dist/), starts the real services when DATABASE_URL / REDIS_URL are not given,
+ * migrates a template database once (each test file clones it: CREATE DATABASE … TEMPLATE), runs
+ * Jest in native ESM mode, stops the services, and ends with the line CI reads:
+ * `N passed, M failed` — exiting non-zero on any failure.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const TEMPLATE_DB = 'app_template';
+
+function summary(passed, failed, skipped = 0) {
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+const build = spawnSync(process.execPath, [join(root, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('the build failed; no test ran');
+  summary(0, 1);
+}
+
+const dist = (p) => pathToFileURL(join(root, 'dist', 'apps', 'api', p)).href;
+const { startServices } = await import(dist('scripts/services.js'));
+const { createDataSource } = await import(dist('db/data-source.js'));
+const { default: pg } = await import('pg');
+
+let services;
+try {
+  services = await startServices('test', { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL });
+  const admin = new pg.Client({ connectionString: services.databaseUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+  await admin.end();
+  const templateUrl = new URL(services.databaseUrl);
+  templateUrl.pathname = `/${TEMPLATE_DB}`;
+  const dataSource = createDataSource(templateUrl.toString());
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  await dataSource.destroy();
+} catch (error) {
+  console.error(`could not start the test services: ${error instanceof Error ? error.message : String(error)}`);
+  await services?.stop();
+  summary(0, 1);
+}
+
+const results = join(root, '.local', 'jest-results.json');
+mkdirSync(dirname(results), { recursive: true });
+rmSync(results, { force: true });
+const jest = spawnSync(
+  process.execPath,
+  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${results}`, ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      TEST_DATABASE_SERVER_URL: services.databaseUrl,
+      TEST_TEMPLATE_DATABASE: TEMPLATE_DB,
+      TEST_REDIS_URL: services.redisUrl,
+    },
+  },
+);
+await services.stop();
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(results)) {
+  const report = JSON.parse(readFileSync(results, 'utf8'));
+  passed = report.numPassedTests;
+  failed = report.numFailedTests + report.numRuntimeErrorTestSuites;
+  skipped = report.numPendingTests + report.numTodoTests;
+  if (report.numTotalTests === 0) failed += 1;
+} else {
+  failed = 1;
+}
+if (jest.status !== 0 && failed === 0) failed = 1;
+summary(passed, failed, skipped);
