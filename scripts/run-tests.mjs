@@ -55,7 +55,14 @@ mkdirSync(dirname(results), { recursive: true });
 rmSync(results, { force: true });
 const jest = spawnSync(
   process.execPath,
-  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${results}`, ...process.argv.slice(2)],
+  [
+    '--experimental-vm-modules',
+    '--no-warnings=ExperimentalWarning',
+    join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+    '--json',
+    `--outputFile=${results}`,
+    ...process.argv.slice(2),
+  ],
   {
     cwd: root,
     stdio: 'inherit',
@@ -70,17 +77,9 @@ const jest = spawnSync(
 );
 await services.stop();
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-if (existsSync(results)) {
-  const report = JSON.parse(readFileSync(results, 'utf8'));
-  passed = report.numPassedTests;
-  failed = report.numFailedTests + report.numRuntimeErrorTestSuites;
-  skipped = report.numPendingTests + report.numTodoTests;
-  if (report.numTotalTests === 0) failed += 1;
-} else {
-  failed = 1;
-}
+const report = existsSync(results) ? JSON.parse(readFileSync(results, 'utf8')) : undefined;
+const passed = report?.numPassedTests ?? 0;
+let failed = report ? report.numFailedTests + report.numRuntimeErrorTestSuites + (report.numTotalTests === 0 ? 1 : 0) : 1;
+const skipped = report ? report.numPendingTests + report.numTodoTests : 0;
 if (jest.status !== 0 && failed === 0) failed = 1;
 summary(passed, failed, skipped);

@@ -96,9 +96,12 @@ async function startPostgres(dataDir: string, port: number, persistent: boolean)
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
     // fsync off only for the throw-away test cluster (as Immich does); the demo keeps it on.
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=300',
-      '-c', 'timezone=UTC',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'timezone=UTC',
       ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
     onLog: () => undefined,
@@ -114,9 +117,7 @@ function ensureRedisServer(): string {
   const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
   if (found) return found;
   if (userInfo().uid !== 0) {
-    throw new Error(
-      'redis-server is not on PATH. Install it (Debian: sudo apt-get install -y redis-server) or set REDIS_URL to a Redis server.',
-    );
+    throw new Error('redis-server is not on PATH. Install it (Debian: sudo apt-get install -y redis-server) or set REDIS_URL to a Redis server.');
   }
   log('redis-server not found; installing it with apt-get (Debian package redis-server)');
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
@@ -179,11 +180,9 @@ async function startRedis(dataDir: string, port: number, persistent: boolean): P
 async function startMailCatcher(dataDir: string, smtpPort: number, webPort: number): Promise<{ smtpUrl: string; webUrl: string; stop: () => Promise<void> }> {
   mkdirSync(dataDir, { recursive: true });
   const bin = join(projectRoot(), 'node_modules', '.bin', 'maildev');
-  const child = spawn(
-    bin,
-    ['--smtp', String(smtpPort), '--ip', '127.0.0.1', '--web', String(webPort), '--web-ip', '127.0.0.1', '--mail-directory', dataDir],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const child = spawn(bin, ['--smtp', String(smtpPort), '--ip', '127.0.0.1', '--web', String(webPort), '--web-ip', '127.0.0.1', '--mail-directory', dataDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr?.on('data', (chunk: Buffer) => log(`maildev: ${chunk.toString().trim()}`));
   await waitFor(async () => (await tcpOpen(smtpPort)) && (await tcpOpen(webPort)), `MailDev on ports ${smtpPort}/${webPort}`);
   return { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, webUrl: `http://127.0.0.1:${webPort}`, stop: () => stopChild(child) };

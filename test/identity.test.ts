@@ -37,14 +37,19 @@ describe('identity: login, lockout, password age, disabling, vendor expiry', () 
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.body).toMatchObject({ type: '/problems/invalid-credentials', status: 401 });
     }
-    const audited = await t.db.query(`SELECT details->>'reason' AS reason FROM audit_events WHERE action = 'auth.login' AND outcome = 'refused' AND actor_label IN ('wrong@moj.gov.tw', 'nobody@moj.gov.tw') ORDER BY seq`);
+    const audited = await t.db.query(
+      `SELECT details->>'reason' AS reason FROM audit_events WHERE action = 'auth.login' AND outcome = 'refused' AND actor_label IN ('wrong@moj.gov.tw', 'nobody@moj.gov.tw') ORDER BY seq`,
+    );
     expect(audited.rows.map((r) => r.reason)).toEqual(['wrong-password', 'unknown-account']);
   });
 
   it('locks the account after 5 failed logins for 15 minutes, then lets the right password in', async () => {
     await seedUser(t, { agencyId, email: 'lock@moj.gov.tw', roles: ['reporter'] });
     for (let i = 0; i < 5; i++) {
-      const res = await t.http().post('/api/auth/login').send({ email: 'lock@moj.gov.tw', password: `Wrong-Password-${i}` });
+      const res = await t
+        .http()
+        .post('/api/auth/login')
+        .send({ email: 'lock@moj.gov.tw', password: `Wrong-Password-${i}` });
       expect(res.status).toBe(401);
     }
     const locked = await t.http().post('/api/auth/login').send({ email: 'lock@moj.gov.tw', password: PASSWORD });
@@ -80,10 +85,18 @@ describe('identity: login, lockout, password age, disabling, vendor expiry', () 
     const weak = await t.http().post('/api/auth/password').set('Authorization', `Bearer ${token}`).send({ currentPassword: PASSWORD, newPassword: 'short' });
     expect(weak.status).toBe(400);
     expect(weak.body.errors[0]).toMatchObject({ field: 'newPassword', rule: 'passwordPolicy' });
-    const wrongCurrent = await t.http().post('/api/auth/password').set('Authorization', `Bearer ${token}`).send({ currentPassword: 'Not-Current-1!', newPassword: 'Brand-New-Secret-7' });
+    const wrongCurrent = await t
+      .http()
+      .post('/api/auth/password')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ currentPassword: 'Not-Current-1!', newPassword: 'Brand-New-Secret-7' });
     expect(wrongCurrent.status).toBe(400);
     expect(wrongCurrent.body.errors[0]).toMatchObject({ field: 'currentPassword' });
-    const changed = await t.http().post('/api/auth/password').set('Authorization', `Bearer ${token}`).send({ currentPassword: PASSWORD, newPassword: 'Brand-New-Secret-7' });
+    const changed = await t
+      .http()
+      .post('/api/auth/password')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ currentPassword: PASSWORD, newPassword: 'Brand-New-Secret-7' });
     expect(changed.status).toBe(204);
     const allowed = await t.http().get('/api/agencies').set('Authorization', `Bearer ${token}`);
     expect(allowed.status).toBe(200);
@@ -134,7 +147,9 @@ describe('identity: login, lockout, password age, disabling, vendor expiry', () 
   it('refuses a request without a token and audits the refusal', async () => {
     const res = await t.http().get('/api/agencies');
     expect(res.status).toBe(401);
-    const audit = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'http.refused' AND details->>'reason' = 'missing-authorization'`);
+    const audit = await t.db.query(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'http.refused' AND details->>'reason' = 'missing-authorization'`,
+    );
     expect(audit.rows[0].n).toBeGreaterThanOrEqual(1);
   });
 });

@@ -108,7 +108,16 @@ export async function seedUser(
   await t.db.query(
     `INSERT INTO users (id, agency_id, email, name, locale, password_hash, password_changed_at, must_change_password, expires_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, 'zh-TW', $5, $6, $7, $8, $6, $6)`,
-    [id, opts.agencyId, opts.email, opts.email.split('@')[0], await hashOnce(opts.password ?? PASSWORD), now, opts.mustChangePassword ?? false, opts.expiresAt ?? null],
+    [
+      id,
+      opts.agencyId,
+      opts.email,
+      opts.email.split('@')[0],
+      await hashOnce(opts.password ?? PASSWORD),
+      now,
+      opts.mustChangePassword ?? false,
+      opts.expiresAt ?? null,
+    ],
   );
   for (const role of opts.roles) await t.db.query('INSERT INTO role_memberships (user_id, role, granted_at) VALUES ($1, $2, $3)', [id, role, now]);
   return id;

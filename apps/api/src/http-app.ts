@@ -16,11 +16,12 @@ export function configureHttpApp(app: INestApplication, config: AppConfig, logge
     app,
     new DocumentBuilder()
       .setTitle('Incident response and business continuity API (資安事件通報應變與營運持續)')
-      .setDescription('Articles 40–42 of the Executive Yuan information security management guidelines, as working software. Errors are RFC 9457 problem details.')
+      .setDescription(
+        'Articles 40–42 of the Executive Yuan information security management guidelines, as working software. Errors are RFC 9457 problem details.',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
-  app.enableShutdownHooks();
 }

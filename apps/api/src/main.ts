@@ -6,11 +6,12 @@ import { configureHttpApp } from './http-app.js';
 import { PinoNestLogger, createLogger } from './logging/logger.js';
 
 /** The HTTP API: `npm run start:api`, configured only by the environment. */
-export async function startApi(env: NodeJS.ProcessEnv = process.env) {
+export async function startApi(env: NodeJS.ProcessEnv = process.env, options: { shutdownHooks?: boolean } = {}) {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, 'api');
   const app = await NestFactory.create(ApiModule.forRoot(config), { logger: new PinoNestLogger(logger), bodyParser: false });
   configureHttpApp(app, config, logger);
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
   await app.listen(config.port, '0.0.0.0');
   logger.info({ port: config.port }, `API listening on ${config.publicUrl}`);
   return app;
@@ -19,7 +20,9 @@ export async function startApi(env: NodeJS.ProcessEnv = process.env) {
 const isEntryPoint = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntryPoint) {
   startApi().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof ConfigError ? 'configuration error: ' : 'API failed to start: '}${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof ConfigError ? 'configuration error: ' : 'API failed to start: '}${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

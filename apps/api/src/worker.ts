@@ -5,11 +5,11 @@ import { PinoNestLogger, createLogger } from './logging/logger.js';
 import { WorkerModule } from './worker.module.js';
 
 /** The worker: `npm run start:worker`. A Nest application context without HTTP; SIGTERM closes workers. */
-export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
+export async function startWorker(env: NodeJS.ProcessEnv = process.env, options: { shutdownHooks?: boolean } = {}) {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, 'worker');
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger: new PinoNestLogger(logger) });
-  app.enableShutdownHooks();
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
   logger.info('worker started');
   return app;
 }
@@ -17,7 +17,9 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env) {
 const isEntryPoint = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntryPoint) {
   startWorker().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof ConfigError ? 'configuration error: ' : 'worker failed to start: '}${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof ConfigError ? 'configuration error: ' : 'worker failed to start: '}${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   });
 }

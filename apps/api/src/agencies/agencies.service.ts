@@ -74,8 +74,19 @@ export class AgenciesService {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *`,
         [id, dto.code, dto.name, dto.parentId, dto.timezone ?? 'Asia/Taipei', dto.responsibilityLevel, now],
       );
-      await manager.query('INSERT INTO agency_policies (agency_id, document, version, updated_at, updated_by) VALUES ($1, $2, 1, $3, $4)', [id, JSON.stringify(DEFAULT_POLICY), now, user.id]);
-      await this.audit.append(manager, actor, { action: 'agency.create', agencyId: id, targetType: 'agency', targetId: id, details: { code: dto.code, name: dto.name, parentId: dto.parentId } });
+      await manager.query('INSERT INTO agency_policies (agency_id, document, version, updated_at, updated_by) VALUES ($1, $2, 1, $3, $4)', [
+        id,
+        JSON.stringify(DEFAULT_POLICY),
+        now,
+        user.id,
+      ]);
+      await this.audit.append(manager, actor, {
+        action: 'agency.create',
+        agencyId: id,
+        targetType: 'agency',
+        targetId: id,
+        details: { code: dto.code, name: dto.name, parentId: dto.parentId },
+      });
       return view(rows[0]!);
     });
   }
@@ -86,7 +97,12 @@ export class AgenciesService {
     return { agencyId, version, policy: document };
   }
 
-  async replacePolicy(user: AuthenticatedUser, actor: Actor, agencyId: string, body: unknown): Promise<{ agencyId: string; version: number; policy: AgencyPolicyDocument }> {
+  async replacePolicy(
+    user: AuthenticatedUser,
+    actor: Actor,
+    agencyId: string,
+    body: unknown,
+  ): Promise<{ agencyId: string; version: number; policy: AgencyPolicyDocument }> {
     await this.scope.assertVisible(user, agencyId, `agency ${agencyId}`);
     const { errors, policy } = validatePolicy(body);
     if (!policy) throw Problems.validation(errors);
@@ -99,7 +115,13 @@ export class AgenciesService {
          ON CONFLICT (agency_id) DO UPDATE SET document = EXCLUDED.document, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
         [agencyId, JSON.stringify(policy), version, now, user.id],
       );
-      await this.audit.append(manager, actor, { action: 'agency.policy.replace', agencyId, targetType: 'agency', targetId: agencyId, details: { version, previous: current.document, policy } });
+      await this.audit.append(manager, actor, {
+        action: 'agency.policy.replace',
+        agencyId,
+        targetType: 'agency',
+        targetId: agencyId,
+        details: { version, previous: current.document, policy },
+      });
       return { agencyId, version, policy };
     });
   }

@@ -73,7 +73,19 @@ export class AuditController {
           AND ($8::timestamptz IS NULL OR occurred_at >= $8) AND ($9::timestamptz IS NULL OR occurred_at < $9)
           AND ($10::bigint IS NULL OR seq < $10)
         ORDER BY seq DESC LIMIT $11`,
-      [agencies, includeAgencyless, q.actorId ?? null, q.action ?? null, q.targetType ?? null, q.targetId ?? null, q.outcome ?? null, q.from ?? null, q.to ?? null, before?.[0] ?? null, limit + 1],
+      [
+        agencies,
+        includeAgencyless,
+        q.actorId ?? null,
+        q.action ?? null,
+        q.targetType ?? null,
+        q.targetId ?? null,
+        q.outcome ?? null,
+        q.from ?? null,
+        q.to ?? null,
+        before?.[0] ?? null,
+        limit + 1,
+      ],
     );
     const page = toPage(rows, limit, (r) => [r.seq]);
     return {

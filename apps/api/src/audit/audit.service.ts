@@ -116,7 +116,13 @@ export class AuditService {
         const seq = row.seq as string;
         const id = row.id as string;
         if (row.prev_hash !== prevHash) {
-          return { ok: false, checked, headHash: prevHash, headSeq, firstBroken: { seq, id, reason: 'prev-hash-mismatch', expected: prevHash, found: row.prev_hash as string } };
+          return {
+            ok: false,
+            checked,
+            headHash: prevHash,
+            headSeq,
+            firstBroken: { seq, id, reason: 'prev-hash-mismatch', expected: prevHash, found: row.prev_hash as string },
+          };
         }
         const expected = chainHash(prevHash, {
           id,

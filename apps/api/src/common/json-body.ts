@@ -39,15 +39,20 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
   };
   const parseErrors = (error: unknown, req: Request, res: Response, next: NextFunction) => {
     const e = error as { type?: string; status?: number; limit?: number };
-    if (e?.type === 'entity.too.large') return sendProblem(req, res, 'payload-too-large', `the body must be at most ${limitBytes} bytes`, { limit: limitBytes });
+    if (e?.type === 'entity.too.large')
+      return sendProblem(req, res, 'payload-too-large', `the body must be at most ${limitBytes} bytes`, { limit: limitBytes });
     if (e?.type === 'entity.parse.failed') return sendProblem(req, res, 'malformed-json', 'the body is not valid JSON');
-    if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return sendProblem(req, res, 'unsupported-media-type', 'the body must be UTF-8 JSON');
+    if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+      return sendProblem(req, res, 'unsupported-media-type', 'the body must be UTF-8 JSON');
     if (e?.status && e.status >= 400 && e.status < 500) return sendProblem(req, res, 'validation-error', 'the body could not be read');
     next(error);
   };
   const rejectNul: RequestHandler = (req, res, next) => {
     const field = req.body === undefined ? undefined : findNul(req.body, 'body');
-    if (field) return sendProblem(req, res, 'validation-error', `${field}: text must not contain NUL characters`, { errors: [{ field, rule: 'noNul', message: 'must not contain NUL characters' }] });
+    if (field)
+      return sendProblem(req, res, 'validation-error', `${field}: text must not contain NUL characters`, {
+        errors: [{ field, rule: 'noNul', message: 'must not contain NUL characters' }],
+      });
     next();
   };
   return [requireJson, parse, parseErrors as unknown as RequestHandler, rejectNul];

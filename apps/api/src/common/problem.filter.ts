@@ -67,17 +67,24 @@ export class ProblemFilter implements ExceptionFilter {
       type = STATUS_TO_TYPE[status] ?? (status >= 500 ? 'internal-error' : 'validation-error');
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      detail = status === 404 ? `no route ${req.method} ${req.path}` : Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
+      detail =
+        status === 404 ? `no route ${req.method} ${req.path}` : Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
       if (status === 503 && typeof response === 'object' && response && 'details' in response) {
         detail = 'a dependency is not ready';
         extensions = { checks: (response as { details: unknown }).details };
       }
-    } else if (exception instanceof QueryFailedError && typeof (exception as { code?: unknown }).code === 'string' && PG_CLIENT_ERRORS[(exception as unknown as { code: string }).code]) {
+    } else if (
+      exception instanceof QueryFailedError &&
+      typeof (exception as { code?: unknown }).code === 'string' &&
+      PG_CLIENT_ERRORS[(exception as unknown as { code: string }).code]
+    ) {
       const mapped = PG_CLIENT_ERRORS[(exception as unknown as { code: string }).code]!;
       type = mapped.type;
       detail = mapped.detail;
     } else {
-      this.logger.error(`unhandled error on ${req.method} ${req.path} (request ${String(req.id)}): ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+      this.logger.error(
+        `unhandled error on ${req.method} ${req.path} (request ${String(req.id)}): ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
+      );
       detail = `an unexpected error occurred; quote request id ${String(req.id)} to the operators`;
     }
 

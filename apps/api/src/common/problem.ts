@@ -27,7 +27,7 @@ export const PROBLEMS = {
   'method-not-allowed': { status: 405, 'zh-TW': '不支援的方法', en: 'Method not allowed' },
   conflict: { status: 409, 'zh-TW': '資料衝突', en: 'Conflict' },
   'precondition-required': { status: 428, 'zh-TW': '缺少版本條件', en: 'A version precondition is required' },
-  'unprocessable': { status: 422, 'zh-TW': '無法處理此請求', en: 'The request cannot be carried out' },
+  unprocessable: { status: 422, 'zh-TW': '無法處理此請求', en: 'The request cannot be carried out' },
   'too-many-requests': { status: 429, 'zh-TW': '請求過於頻繁', en: 'Too many requests' },
   'internal-error': { status: 500, 'zh-TW': '系統內部錯誤', en: 'Internal error' },
   'service-unavailable': { status: 503, 'zh-TW': '服務暫時無法使用', en: 'Service unavailable' },
@@ -92,8 +92,7 @@ export function problemBody(type: ProblemType, detail: string | undefined, engli
 
 /** Short-hands used across services. */
 export const Problems = {
-  validation: (errors: FieldError[]) =>
-    new ProblemException('validation-error', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors }),
+  validation: (errors: FieldError[]) => new ProblemException('validation-error', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors }),
   field: (field: string, rule: string, message: string) => Problems.validation([{ field, rule, message }]),
   notFound: (what: string) => new ProblemException('not-found', `${what} not found`),
   /** 404 for a record the caller may not see, so existence does not leak; audited as a refusal. */

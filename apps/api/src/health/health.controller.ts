@@ -35,8 +35,19 @@ export class HealthController implements OnApplicationShutdown {
   ready() {
     return this.health.check([
       () => this.db.pingCheck('database').withTimeout(2000),
-      () => this.indicators.check('redis').attempt(async () => ({ reply: await this.redis.ping() })).withTimeout(2000),
-      () => this.indicators.check('smtp').attempt(async () => { await this.mail.verify(); }).withTimeout(5000).cacheFor(10_000),
+      () =>
+        this.indicators
+          .check('redis')
+          .attempt(async () => ({ reply: await this.redis.ping() }))
+          .withTimeout(2000),
+      () =>
+        this.indicators
+          .check('smtp')
+          .attempt(async () => {
+            await this.mail.verify();
+          })
+          .withTimeout(5000)
+          .cacheFor(10_000),
     ]);
   }
 

@@ -25,7 +25,10 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<RequestWithUser>();
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header.trim()) : null;
-    if (!match) throw new ProblemException('unauthenticated', 'send Authorization: Bearer <token> from POST /api/auth/login', { reason: header ? 'malformed-authorization' : 'missing-authorization' });
+    if (!match)
+      throw new ProblemException('unauthenticated', 'send Authorization: Bearer <token> from POST /api/auth/login', {
+        reason: header ? 'malformed-authorization' : 'missing-authorization',
+      });
     const { user, refusal } = await this.auth.authenticate(match[1]!);
     if (!user) {
       const type = refusal === 'account-disabled' ? 'account-disabled' : refusal === 'account-expired' ? 'account-expired' : 'unauthenticated';
@@ -33,7 +36,9 @@ export class AuthGuard implements CanActivate {
     }
     req.user = user;
     if (user.mustChangePassword && !this.reflector.getAllAndOverride<boolean>(ALLOWED_BEFORE_PASSWORD_CHANGE, targets)) {
-      throw new ProblemException('password-change-required', 'change your password with POST /api/auth/password before anything else', { reason: 'password-change-required' });
+      throw new ProblemException('password-change-required', 'change your password with POST /api/auth/password before anything else', {
+        reason: 'password-change-required',
+      });
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets);
     if (roles && !hasAnyRole(user.roles, roles)) {

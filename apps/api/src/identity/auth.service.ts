@@ -72,7 +72,10 @@ export class AuthService {
   }
 
   /** Whether the password is past its maximum age (shorter for privileged roles), or flagged. */
-  private async mustChange(manager: EntityManager, user: Pick<UserRow, 'agency_id' | 'password_changed_at' | 'must_change_password' | 'roles'>): Promise<boolean> {
+  private async mustChange(
+    manager: EntityManager,
+    user: Pick<UserRow, 'agency_id' | 'password_changed_at' | 'must_change_password' | 'roles'>,
+  ): Promise<boolean> {
     if (user.must_change_password) return true;
     const { document } = await this.policies.policyOf(user.agency_id, manager);
     const maxDays = isPrivileged(user.roles) ? document.passwords.privilegedMaxAgeDays : document.passwords.maxAgeDays;
@@ -85,7 +88,13 @@ export class AuthService {
       const user = await this.loadUser(manager, 'email', email, true);
       const actor: Actor = { userId: user?.id ?? null, label: email.slice(0, 320), agencyId: user?.agency_id ?? null, requestId: meta.requestId };
       const refuse = async (reason: string, problem: ProblemException) => {
-        await this.audit.append(manager, actor, { action: 'auth.login', outcome: 'refused', targetType: 'user', targetId: user?.id ?? null, details: { reason, ip: meta.ip } });
+        await this.audit.append(manager, actor, {
+          action: 'auth.login',
+          outcome: 'refused',
+          targetType: 'user',
+          targetId: user?.id ?? null,
+          details: { reason, ip: meta.ip },
+        });
         problem.audited = true;
         return { problem } as const;
       };
@@ -95,7 +104,15 @@ export class AuthService {
       }
       if (user.locked_until && user.locked_until.getTime() > now.getTime()) {
         const retryAfter = Math.ceil((user.locked_until.getTime() - now.getTime()) / 1000);
-        return refuse('locked', new ProblemException('account-locked', `too many failed logins; try again after ${user.locked_until.toISOString()}`, { lockedUntil: user.locked_until.toISOString() }, { 'Retry-After': String(retryAfter) }));
+        return refuse(
+          'locked',
+          new ProblemException(
+            'account-locked',
+            `too many failed logins; try again after ${user.locked_until.toISOString()}`,
+            { lockedUntil: user.locked_until.toISOString() },
+            { 'Retry-After': String(retryAfter) },
+          ),
+        );
       }
       const valid = await this.hasher.verify(user.password_hash, password);
       if (!valid) {
@@ -103,13 +120,24 @@ export class AuthService {
         const failures = user.failed_login_count + 1;
         const lock = failures >= document.lockout.threshold;
         const lockedUntil = lock ? new Date(now.getTime() + durationMs(document.lockout.duration, now)) : null;
-        await manager.query('UPDATE users SET failed_login_count = $2, locked_until = $3, updated_at = $4 WHERE id = $1', [user.id, lock ? 0 : failures, lockedUntil ?? user.locked_until, now]);
+        await manager.query('UPDATE users SET failed_login_count = $2, locked_until = $3, updated_at = $4 WHERE id = $1', [
+          user.id,
+          lock ? 0 : failures,
+          lockedUntil ?? user.locked_until,
+          now,
+        ]);
         if (lock) {
-          await this.audit.append(manager, actor, { action: 'auth.lockout', targetType: 'user', targetId: user.id, details: { failures, lockedUntil: lockedUntil?.toISOString() } });
+          await this.audit.append(manager, actor, {
+            action: 'auth.lockout',
+            targetType: 'user',
+            targetId: user.id,
+            details: { failures, lockedUntil: lockedUntil?.toISOString() },
+          });
         }
         return refuse('wrong-password', new ProblemException('invalid-credentials'));
       }
-      if (user.disabled_at) return refuse('disabled', new ProblemException('account-disabled', 'this account has been disabled; ask your agency administrator'));
+      if (user.disabled_at)
+        return refuse('disabled', new ProblemException('account-disabled', 'this account has been disabled; ask your agency administrator'));
       if (user.expires_at && user.expires_at.getTime() <= now.getTime()) {
         return refuse('expired', new ProblemException('account-expired', `this account expired at ${user.expires_at.toISOString()}`));
       }
@@ -122,7 +150,12 @@ export class AuthService {
       );
       await manager.query('UPDATE users SET failed_login_count = 0, locked_until = NULL, last_login_at = $2, updated_at = $2 WHERE id = $1', [user.id, now]);
       const mustChangePassword = await this.mustChange(manager, user);
-      await this.audit.append(manager, actor, { action: 'auth.login', targetType: 'session', targetId: sessionId, details: { ip: meta.ip, mustChangePassword } });
+      await this.audit.append(manager, actor, {
+        action: 'auth.login',
+        targetType: 'session',
+        targetId: sessionId,
+        details: { ip: meta.ip, mustChangePassword },
+      });
       const result: LoginResult = {
         token,
         expiresAt: expiresAt.toISOString(),
@@ -174,7 +207,10 @@ export class AuthService {
 
   async logout(user: AuthenticatedUser, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await manager.query(`UPDATE sessions SET revoked_at = $2, revoked_reason = 'logout' WHERE id = $1 AND revoked_at IS NULL`, [user.sessionId, this.clock.now()]);
+      await manager.query(`UPDATE sessions SET revoked_at = $2, revoked_reason = 'logout' WHERE id = $1 AND revoked_at IS NULL`, [
+        user.sessionId,
+        this.clock.now(),
+      ]);
       await this.audit.append(manager, actor, { action: 'auth.logout', targetType: 'session', targetId: user.sessionId });
     });
   }
@@ -187,12 +223,26 @@ export class AuthService {
     const problem = await this.dataSource.transaction(async (manager) => {
       const row = await this.loadUser(manager, 'id', user.id, true);
       if (!row || !(await this.hasher.verify(row.password_hash, currentPassword))) {
-        await this.audit.append(manager, actor, { action: 'auth.password.change', outcome: 'refused', targetType: 'user', targetId: user.id, details: { reason: 'wrong-current-password' } });
+        await this.audit.append(manager, actor, {
+          action: 'auth.password.change',
+          outcome: 'refused',
+          targetType: 'user',
+          targetId: user.id,
+          details: { reason: 'wrong-current-password' },
+        });
         return Object.assign(Problems.field('currentPassword', 'matches', 'currentPassword is not the current password'), { audited: true });
       }
       const hashed = await this.hasher.hash(newPassword);
-      await manager.query('UPDATE users SET password_hash = $2, password_changed_at = $3, must_change_password = false, updated_at = $3 WHERE id = $1', [user.id, hashed, now]);
-      await manager.query(`UPDATE sessions SET revoked_at = $3, revoked_reason = 'password-changed' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`, [user.id, user.sessionId, now]);
+      await manager.query('UPDATE users SET password_hash = $2, password_changed_at = $3, must_change_password = false, updated_at = $3 WHERE id = $1', [
+        user.id,
+        hashed,
+        now,
+      ]);
+      await manager.query(`UPDATE sessions SET revoked_at = $3, revoked_reason = 'password-changed' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`, [
+        user.id,
+        user.sessionId,
+        now,
+      ]);
       await this.audit.append(manager, actor, { action: 'auth.password.change', targetType: 'user', targetId: user.id });
       return undefined;
     });

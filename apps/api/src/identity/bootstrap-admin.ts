@@ -42,14 +42,24 @@ export class BootstrapAdmin implements OnApplicationBootstrap {
         `INSERT INTO agencies (id, code, name, parent_id, timezone, responsibility_level, created_at, updated_at) VALUES ($1, 'ROOT', '主管機關 Root agency', NULL, 'Asia/Taipei', 'A', $2, $2)`,
         [agencyId, now],
       );
-      await manager.query('INSERT INTO agency_policies (agency_id, document, version, updated_at) VALUES ($1, $2, 1, $3)', [agencyId, JSON.stringify(DEFAULT_POLICY), now]);
+      await manager.query('INSERT INTO agency_policies (agency_id, document, version, updated_at) VALUES ($1, $2, 1, $3)', [
+        agencyId,
+        JSON.stringify(DEFAULT_POLICY),
+        now,
+      ]);
       await manager.query(
         `INSERT INTO users (id, agency_id, email, name, locale, password_hash, password_changed_at, must_change_password, created_at, updated_at)
          VALUES ($1, $2, $3, 'Administrator', 'zh-TW', $4, $5, true, $5, $5)`,
         [userId, agencyId, admin.email, hashed, now],
       );
       await manager.query(`INSERT INTO role_memberships (user_id, role, granted_at) VALUES ($1, 'admin', $2), ($1, 'reporter', $2)`, [userId, now]);
-      await this.audit.append(manager, SYSTEM_ACTOR, { action: 'bootstrap.admin', agencyId, targetType: 'user', targetId: userId, details: { email: admin.email } });
+      await this.audit.append(manager, SYSTEM_ACTOR, {
+        action: 'bootstrap.admin',
+        agencyId,
+        targetType: 'user',
+        targetId: userId,
+        details: { email: admin.email },
+      });
       this.logger.log(`created the first admin ${admin.email} of the root agency ROOT`);
     });
   }

@@ -1,17 +1,7 @@
 /**
  * Roles (DESIGN.md "Identity and access") and the least-privilege rules tied to them, as data.
  */
-export const ROLES = [
-  'reporter',
-  'responder',
-  'on_call_manager',
-  'ethics_officer',
-  'ciso',
-  'continuity_coordinator',
-  'auditor',
-  'admin',
-  'vendor',
-] as const;
+export const ROLES = ['reporter', 'responder', 'on_call_manager', 'ethics_officer', 'ciso', 'continuity_coordinator', 'auditor', 'admin', 'vendor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Roles whose passwords age faster (article 31: shorter for privileged accounts). */

@@ -75,7 +75,13 @@ export class UnitsService {
         [id, dto.agencyId, dto.name, dto.type, dto.headUserId ?? null, dto.email ?? null, now],
       );
       if (dto.headUserId) await manager.query('INSERT INTO unit_memberships (unit_id, user_id, created_at) VALUES ($1, $2, $3)', [id, dto.headUserId, now]);
-      await this.audit.append(manager, actor, { action: 'unit.create', agencyId: dto.agencyId, targetType: 'unit', targetId: id, details: { name: dto.name, type: dto.type, headUserId: dto.headUserId ?? null } });
+      await this.audit.append(manager, actor, {
+        action: 'unit.create',
+        agencyId: dto.agencyId,
+        targetType: 'unit',
+        targetId: id,
+        details: { name: dto.name, type: dto.type, headUserId: dto.headUserId ?? null },
+      });
       const rows: UnitRow[] = await manager.query(`${SELECT} WHERE u.id = $1`, [id]);
       return view(rows[0]!);
     });

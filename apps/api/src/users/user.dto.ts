@@ -1,5 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  ValidateIf,
+} from 'class-validator';
 import { PageQuery } from '../common/paging.js';
 import { ROLES, type Role } from '../identity/roles.js';
 import type { Locale } from './user.entity.js';
@@ -12,26 +27,49 @@ export class CreateUserDto {
   @ApiProperty({ example: '陳小明' }) @IsString() @Length(1, 200) name: string;
   @ApiProperty({ format: 'uuid' }) @IsUUID() agencyId: string;
   @ApiProperty({ enum: ROLES, isArray: true, description: 'reporter is added to every staff account' })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(ROLES.length) @ArrayUnique() @IsIn(ROLES, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(ROLES.length)
+  @ArrayUnique()
+  @IsIn(ROLES, { each: true })
   roles: Role[];
-  @ApiPropertyOptional({ type: [String], format: 'uuid' }) @IsOptional() @IsArray() @ArrayMaxSize(50) @ArrayUnique() @IsUUID('all', { each: true }) unitIds?: string[];
+  @ApiPropertyOptional({ type: [String], format: 'uuid' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  unitIds?: string[];
   @ApiPropertyOptional({ description: 'required for vendor accounts; ISO 8601 with offset' })
-  @IsOptional() @IsISO8601({ strict: true }) @Matches(WITH_OFFSET, { message: 'expiresAt must carry a time zone offset (Z or ±hh:mm)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @Matches(WITH_OFFSET, { message: 'expiresAt must carry a time zone offset (Z or ±hh:mm)' })
   expiresAt?: string;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() disabled?: boolean;
   @ApiPropertyOptional({ enum: LOCALES, default: 'zh-TW' }) @IsOptional() @IsIn(LOCALES) locale?: Locale;
   @ApiPropertyOptional({ description: 'initial password (must be changed at first login); a temporary one is generated when omitted' })
-  @IsOptional() @IsString() @Length(12, 256) password?: string;
+  @IsOptional()
+  @IsString()
+  @Length(12, 256)
+  password?: string;
 }
 
 export class UpdateUserDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
   @ApiPropertyOptional({ enum: ROLES, isArray: true })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(ROLES.length) @ArrayUnique() @IsIn(ROLES, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(ROLES.length)
+  @ArrayUnique()
+  @IsIn(ROLES, { each: true })
   roles?: Role[];
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(50) @ArrayUnique() @IsUUID('all', { each: true }) unitIds?: string[];
   @ApiPropertyOptional({ nullable: true, type: String })
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsISO8601({ strict: true }) @Matches(WITH_OFFSET, { message: 'expiresAt must carry a time zone offset (Z or ±hh:mm)' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsISO8601({ strict: true })
+  @Matches(WITH_OFFSET, { message: 'expiresAt must carry a time zone offset (Z or ±hh:mm)' })
   expiresAt?: string | null;
   @ApiPropertyOptional({ description: 'true ends every session of the user at once' }) @IsOptional() @IsBoolean() disabled?: boolean;
   @ApiPropertyOptional({ enum: LOCALES }) @IsOptional() @IsIn(LOCALES) locale?: Locale;

@@ -106,11 +106,13 @@ export class UsersService {
     if (expiresAt && expiresAt.getTime() <= now.getTime()) errors.push({ field: 'expiresAt', rule: 'isFuture', message: 'expiresAt must be in the future' });
     if (roles.includes('vendor')) {
       const bad = roles.filter((r) => !VENDOR_COMPATIBLE.includes(r));
-      if (bad.length) errors.push({ field: 'roles', rule: 'vendorLeastPrivilege', message: `a vendor account may only also be responder, not ${bad.join(', ')}` });
+      if (bad.length)
+        errors.push({ field: 'roles', rule: 'vendorLeastPrivilege', message: `a vendor account may only also be responder, not ${bad.join(', ')}` });
       const { document } = await this.policies.policyOf(agencyId, manager);
       const max = now.getTime() + document.vendorAccountMaxDays * 86_400_000;
       if (!expiresAt) errors.push({ field: 'expiresAt', rule: 'vendorExpiry', message: 'expiresAt is required for a vendor account' });
-      else if (expiresAt.getTime() > max) errors.push({ field: 'expiresAt', rule: 'vendorExpiry', message: `a vendor account may last at most ${document.vendorAccountMaxDays} days` });
+      else if (expiresAt.getTime() > max)
+        errors.push({ field: 'expiresAt', rule: 'vendorExpiry', message: `a vendor account may last at most ${document.vendorAccountMaxDays} days` });
     }
   }
 
@@ -119,10 +121,17 @@ export class UsersService {
     const rows: Array<{ id: string }> = await manager.query('SELECT id FROM units WHERE id = ANY($1) AND agency_id = $2', [unitIds, agencyId]);
     const found = new Set(rows.map((r) => r.id));
     const missing = unitIds.filter((id) => !found.has(id));
-    if (missing.length) errors.push({ field: 'unitIds', rule: 'sameAgency', message: `unitIds must be units of the user's agency; not: ${missing.join(', ')}` });
+    if (missing.length)
+      errors.push({ field: 'unitIds', rule: 'sameAgency', message: `unitIds must be units of the user's agency; not: ${missing.join(', ')}` });
   }
 
-  private async setMemberships(manager: EntityManager, userId: string, grantedBy: string, roles: Role[] | undefined, unitIds: string[] | undefined): Promise<void> {
+  private async setMemberships(
+    manager: EntityManager,
+    userId: string,
+    grantedBy: string,
+    roles: Role[] | undefined,
+    unitIds: string[] | undefined,
+  ): Promise<void> {
     const now = this.clock.now();
     if (roles) {
       await manager.query('DELETE FROM role_memberships WHERE user_id = $1 AND NOT (role = ANY($2))', [userId, roles]);
@@ -133,7 +142,11 @@ export class UsersService {
     }
     if (unitIds) {
       await manager.query('DELETE FROM unit_memberships WHERE user_id = $1 AND NOT (unit_id = ANY($2))', [userId, unitIds]);
-      await manager.query(`INSERT INTO unit_memberships (unit_id, user_id, created_at) SELECT u, $1, $3 FROM unnest($2::uuid[]) u ON CONFLICT DO NOTHING`, [userId, unitIds, now]);
+      await manager.query(`INSERT INTO unit_memberships (unit_id, user_id, created_at) SELECT u, $1, $3 FROM unnest($2::uuid[]) u ON CONFLICT DO NOTHING`, [
+        userId,
+        unitIds,
+        now,
+      ]);
     }
   }
 
@@ -167,7 +180,13 @@ export class UsersService {
         [id, dto.agencyId, dto.email, dto.name, dto.locale ?? 'zh-TW', hashed, now, expiresAt, dto.disabled ? now : null],
       );
       await this.setMemberships(manager, id, admin.id, roles, dto.unitIds ?? []);
-      await this.audit.append(manager, actor, { action: 'user.create', agencyId: dto.agencyId, targetType: 'user', targetId: id, details: { email: dto.email, roles, unitIds: dto.unitIds ?? [], expiresAt: expiresAt?.toISOString() ?? null } });
+      await this.audit.append(manager, actor, {
+        action: 'user.create',
+        agencyId: dto.agencyId,
+        targetType: 'user',
+        targetId: id,
+        details: { email: dto.email, roles, unitIds: dto.unitIds ?? [], expiresAt: expiresAt?.toISOString() ?? null },
+      });
       const created = await this.get(admin, id, manager);
       return dto.password ? created : { ...created, temporaryPassword: password };
     });
@@ -179,7 +198,8 @@ export class UsersService {
       throw Problems.unprocessable('an administrator cannot disable their own account or remove their own admin role');
     }
     const roles = dto.roles ? this.normaliseRoles(dto.roles) : before.roles;
-    const expiresAt = dto.expiresAt === undefined ? (before.expiresAt ? new Date(before.expiresAt) : null) : dto.expiresAt === null ? null : new Date(dto.expiresAt);
+    const expiresAt =
+      dto.expiresAt === undefined ? (before.expiresAt ? new Date(before.expiresAt) : null) : dto.expiresAt === null ? null : new Date(dto.expiresAt);
     const now = this.clock.now();
     const newPassword = dto.resetPassword ? temporaryPassword() : undefined;
     const hashed = newPassword ? await this.hasher.hash(newPassword) : undefined;
@@ -206,7 +226,10 @@ export class UsersService {
       let revoked = 0;
       const reason = dto.disabled ? 'account-disabled' : hashed ? 'password-reset' : undefined;
       if (reason) {
-        const ended: unknown[] = await manager.query(`UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [id, now, reason]);
+        const ended: unknown[] = await manager.query(
+          `UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
+          [id, now, reason],
+        );
         revoked = ended.length;
       }
       const changes = Object.fromEntries(Object.entries(dto).filter(([k]) => k !== 'resetPassword'));
@@ -215,7 +238,12 @@ export class UsersService {
         agencyId: before.agencyId,
         targetType: 'user',
         targetId: id,
-        details: { changes, passwordReset: Boolean(hashed), sessionsRevoked: revoked, before: { roles: before.roles, unitIds: before.unitIds, expiresAt: before.expiresAt, disabled: before.disabled } },
+        details: {
+          changes,
+          passwordReset: Boolean(hashed),
+          sessionsRevoked: revoked,
+          before: { roles: before.roles, unitIds: before.unitIds, expiresAt: before.expiresAt, disabled: before.disabled },
+        },
       });
       const updated = await this.get(admin, id, manager);
       return newPassword ? { ...updated, temporaryPassword: newPassword } : updated;

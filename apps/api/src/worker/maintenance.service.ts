@@ -26,7 +26,13 @@ export class MaintenanceService {
       );
       const users = [...new Map(ended.map((r) => [r.user_id, r.agency_id])).entries()];
       for (const [userId, agencyId] of users) {
-        await this.audit.append(manager, SYSTEM_ACTOR, { action: 'user.expired', agencyId, targetType: 'user', targetId: userId, details: { sessionsRevoked: ended.filter((r) => r.user_id === userId).length } });
+        await this.audit.append(manager, SYSTEM_ACTOR, {
+          action: 'user.expired',
+          agencyId,
+          targetType: 'user',
+          targetId: userId,
+          details: { sessionsRevoked: ended.filter((r) => r.user_id === userId).length },
+        });
       }
       return users.map(([id]) => id);
     });
