@@ -50,7 +50,7 @@ try {
   summary(0, 1);
 }
 
-const results = join(root, '.local', 'jest-results.json');
+const results = join(root, '.local', `jest-results-${process.pid}.json`);
 mkdirSync(dirname(results), { recursive: true });
 rmSync(results, { force: true });
 const jest = spawnSync(
