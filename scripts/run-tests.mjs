@@ -19,13 +19,21 @@ function summary(passed, failed, skipped = 0) {
   process.exit(failed > 0 ? 1 : 0);
 }
 
-const build = spawnSync(process.execPath, [join(root, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'], { cwd: root, stdio: 'inherit' });
+// Type-check and compile into a folder of this run's own (parallel runs must not share dist/).
+const buildDir = join(root, '.local', `test-build-${process.pid}`);
+const results = join(root, '.local', `jest-results-${process.pid}.json`);
+process.on('exit', () => {
+  rmSync(buildDir, { recursive: true, force: true });
+  rmSync(results, { force: true });
+});
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const build = spawnSync(process.execPath, [tsc, '-p', join(root, 'apps', 'api', 'tsconfig.app.json'), '--outDir', buildDir], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) {
   console.error('the build failed; no test ran');
   summary(0, 1);
 }
 
-const dist = (p) => pathToFileURL(join(root, 'dist', 'apps', 'api', p)).href;
+const dist = (p) => pathToFileURL(join(buildDir, p)).href;
 const { startServices } = await import(dist('scripts/services.js'));
 const { createDataSource } = await import(dist('db/data-source.js'));
 const { default: pg } = await import('pg');
@@ -50,7 +58,6 @@ try {
   summary(0, 1);
 }
 
-const results = join(root, '.local', `jest-results-${process.pid}.json`);
 mkdirSync(dirname(results), { recursive: true });
 rmSync(results, { force: true });
 const jest = spawnSync(
