@@ -11,6 +11,7 @@ import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { PasswordHasher, passwordRuleViolation } from '../identity/password-hasher.js';
 import { ScopeService } from '../identity/scope.service.js';
 import type { Role } from '../identity/roles.js';
+import { execute } from '../database/sql.js';
 import type { CreateUserDto, ListUsersQuery, UpdateUserDto } from './user.dto.js';
 
 interface UserRow {
@@ -226,11 +227,7 @@ export class UsersService {
       let revoked = 0;
       const reason = dto.disabled ? 'account-disabled' : hashed ? 'password-reset' : undefined;
       if (reason) {
-        const ended: unknown[] = await manager.query(
-          `UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
-          [id, now, reason],
-        );
-        revoked = ended.length;
+        revoked = (await execute(manager, `UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [id, now, reason])).count;
       }
       const changes = Object.fromEntries(Object.entries(dto).filter(([k]) => k !== 'resetPassword'));
       await this.audit.append(manager, actor, {

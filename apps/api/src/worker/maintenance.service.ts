@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService, SYSTEM_ACTOR } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
+import { execute } from '../database/sql.js';
 
 /** The work behind the maintenance jobs; each run is idempotent. */
 @Injectable()
@@ -17,7 +18,8 @@ export class MaintenanceService {
   async expireAccounts(): Promise<string[]> {
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
-      const ended: Array<{ user_id: string; agency_id: string }> = await manager.query(
+      const { rows: ended } = await execute<{ user_id: string; agency_id: string }>(
+        manager,
         `UPDATE sessions s SET revoked_at = $1, revoked_reason = 'account-expired'
            FROM users u
           WHERE u.id = s.user_id AND s.revoked_at IS NULL AND u.expires_at IS NOT NULL AND u.expires_at <= $1
@@ -40,10 +42,11 @@ export class MaintenanceService {
 
   async purgeSessions(): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - 30 * 86_400_000);
-    const rows: unknown[] = await this.dataSource.query(
+    const { count } = await execute(
+      this.dataSource.manager,
       'DELETE FROM sessions WHERE (revoked_at IS NOT NULL AND revoked_at < $1) OR expires_at < $1 RETURNING id',
       [cutoff],
     );
-    return rows.length;
+    return count;
   }
 }
