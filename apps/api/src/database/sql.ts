@@ -5,7 +5,11 @@ import type { EntityManager } from 'typeorm';
  * rows for SELECT/INSERT but `[rows, count]` for UPDATE/DELETE; this always returns both, named.
  * Inside a transaction it uses the transaction's connection.
  */
-export async function execute<T = Record<string, unknown>>(manager: EntityManager, sql: string, parameters: unknown[] = []): Promise<{ rows: T[]; count: number }> {
+export async function execute<T = Record<string, unknown>>(
+  manager: EntityManager,
+  sql: string,
+  parameters: unknown[] = [],
+): Promise<{ rows: T[]; count: number }> {
   const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
   try {
     const result = await runner.query(sql, parameters, true);

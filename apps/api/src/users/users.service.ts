@@ -227,7 +227,13 @@ export class UsersService {
       let revoked = 0;
       const reason = dto.disabled ? 'account-disabled' : hashed ? 'password-reset' : undefined;
       if (reason) {
-        revoked = (await execute(manager, `UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [id, now, reason])).count;
+        revoked = (
+          await execute(manager, `UPDATE sessions SET revoked_at = $2, revoked_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [
+            id,
+            now,
+            reason,
+          ])
+        ).count;
       }
       const changes = Object.fromEntries(Object.entries(dto).filter(([k]) => k !== 'resetPassword'));
       await this.audit.append(manager, actor, {

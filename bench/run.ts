@@ -1,0 +1,219 @@
+/**
+ * `npm run bench`: starts its own services (like the tests), runs the API as its own process, and
+ * measures at 16 concurrent clients: logins (argon2id-bound), authenticated reads, and audited writes
+ * through the HTTP API, next to the same audited writes issued directly with `pg` against the same
+ * database in the same run (the ratio is the cost of the HTTP/Nest/validation layer). Reports
+ * requests/s, p50/p99 latency and the API's peak RSS. Bounded counts, loopback only.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { hash } from '@node-rs/argon2';
+import pg from 'pg';
+import { GENESIS_HASH, chainHash } from '../apps/api/src/audit/audit-chain.js';
+import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
+import { createDataSource } from '../db/data-source.js';
+import { ensureDatabase, freePort, startServices } from '../scripts/services.js';
+
+const CONCURRENCY = 16;
+const PASSWORD = 'Bench-Password-2026!';
+
+interface Result {
+  name: string;
+  count: number;
+  seconds: number;
+  perSecond: number;
+  p50ms: number;
+  p99ms: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function measure(name: string, count: number, op: (i: number) => Promise<void>): Promise<Result> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = performance.now();
+        await op(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { name, count, seconds, perSecond: count / seconds, p50ms: percentile(latencies, 50), p99ms: percentile(latencies, 99) };
+}
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function main(): Promise<void> {
+  const services = await startServices('test', {});
+  const databaseUrl = await ensureDatabase(services.databaseUrl, `bench_${Date.now()}`);
+  const dataSource = createDataSource(databaseUrl);
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  await dataSource.destroy();
+
+  const db = new pg.Pool({ connectionString: databaseUrl, max: CONCURRENCY });
+  const agencyId = randomUUID();
+  await db.query(
+    `INSERT INTO agencies (id, code, name, timezone, responsibility_level, created_at, updated_at) VALUES ($1, 'BENCH', 'Bench', 'Asia/Taipei', 'A', now(), now())`,
+    [agencyId],
+  );
+  await db.query('INSERT INTO agency_policies (agency_id, document, version, updated_at) VALUES ($1, $2, 1, now())', [
+    agencyId,
+    JSON.stringify(DEFAULT_POLICY),
+  ]);
+  const passwordHash = await hash(PASSWORD);
+  const users: string[] = [];
+  for (let i = 0; i < 64; i++) {
+    const id = randomUUID();
+    users.push(id);
+    await db.query(
+      `INSERT INTO users (id, agency_id, email, name, locale, password_hash, password_changed_at, must_change_password, created_at, updated_at) VALUES ($1, $2, $3, $4, 'zh-TW', $5, now(), false, now(), now())`,
+      [id, agencyId, `user${i}@bench.gov.tw`, `User ${i}`, passwordHash],
+    );
+    await db.query(`INSERT INTO role_memberships (user_id, role, granted_at) VALUES ($1, 'admin', now()), ($1, 'reporter', now())`, [id]);
+  }
+
+  const port = await freePort();
+  const api = spawn(process.execPath, [fileURLToPath(new URL('../apps/api/src/main.js', import.meta.url))], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: services.redisUrl,
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      PORT: String(port),
+      LOG_LEVEL: 'silent',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (
+    let i = 0;
+    i < 300 &&
+    !(await fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 100));
+
+  const tokens: string[] = [];
+  const post = (path: string, body: unknown, token?: string, method = 'POST') =>
+    fetch(base + path, {
+      method,
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  const results: Result[] = [];
+  results.push(
+    await measure('login (argon2id verify)', 256, async (i) => {
+      const res = await post('/api/auth/login', { email: `user${i % 64}@bench.gov.tw`, password: PASSWORD });
+      if (res.status !== 200) throw new Error(`login ${res.status}`);
+      const body = (await res.json()) as { token: string };
+      if (tokens.length < CONCURRENCY) tokens.push(body.token);
+    }),
+  );
+  results.push(
+    await measure('GET /api/me (session check)', 4000, async (i) => {
+      const res = await fetch(`${base}/api/me`, { headers: { Authorization: `Bearer ${tokens[i % tokens.length]}` } });
+      if (res.status !== 200) throw new Error(`me ${res.status}`);
+      await res.arrayBuffer();
+    }),
+  );
+  results.push(
+    await measure('PATCH /api/users/{id} (audited write)', 2000, async (i) => {
+      const res = await post(`/api/users/${users[32 + (i % 32)]}`, { name: `Renamed ${i}` }, tokens[i % tokens.length], 'PATCH');
+      if (res.status !== 200) throw new Error(`patch ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    }),
+  );
+  const apiPeakRss = peakRssMiB(api.pid!);
+
+  // The same audited write, directly with pg: lock the row, update, append to the hash chain.
+  results.push(
+    await measure('same write, direct pg (lock, update, audit append)', 2000, async (i) => {
+      const client = await db.connect();
+      try {
+        await client.query('BEGIN');
+        const id = users[32 + (i % 32)];
+        await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
+        await client.query('UPDATE users SET name = $2, updated_at = now() WHERE id = $1', [id, `Direct ${i}`]);
+        await client.query('SELECT pg_advisory_xact_lock(36036036)');
+        const last = await client.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+        const prevHash = (last.rows[0]?.hash as string | undefined) ?? GENESIS_HASH;
+        const record = {
+          id: randomUUID(),
+          occurredAt: new Date(),
+          actorId: null,
+          actorLabel: 'bench',
+          agencyId,
+          action: 'user.update',
+          targetType: 'user',
+          targetId: id!,
+          outcome: 'success',
+          details: { name: `Direct ${i}` },
+          requestId: null,
+        };
+        await client.query(
+          `INSERT INTO audit_events (id, occurred_at, actor_id, actor_label, agency_id, action, target_type, target_id, outcome, details, request_id, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+          [
+            record.id,
+            record.occurredAt,
+            null,
+            'bench',
+            agencyId,
+            record.action,
+            'user',
+            id,
+            'success',
+            JSON.stringify(record.details),
+            null,
+            prevHash,
+            chainHash(prevHash, record),
+          ],
+        );
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    }),
+  );
+
+  api.kill('SIGTERM');
+  await db.end();
+  await services.stop();
+
+  const http = results[2]!;
+  const direct = results[3]!;
+  console.log(
+    `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${CONCURRENCY} concurrent clients\n`,
+  );
+  console.log('| workload | requests | per second | p50 ms | p99 ms |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const r of results) console.log(`| ${r.name} | ${r.count} | ${r.perSecond.toFixed(0)} | ${r.p50ms.toFixed(1)} | ${r.p99ms.toFixed(1)} |`);
+  console.log(
+    `\nAPI peak RSS: ${apiPeakRss.toFixed(0)} MiB; audited write through the API vs direct pg: ${(http.perSecond / direct.perSecond).toFixed(2)}× the throughput`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
