@@ -15,7 +15,7 @@ export const ENTITIES = [Agency, AgencyPolicyRow, AuditEvent, Session, Unit, Uni
 export const MIGRATIONS = [Foundation1764115200000];
 
 /** The one set of TypeORM options, shared by the Nest app, the worker and the migration CLI. */
-export function dataSourceOptions(databaseUrl: string, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
+export function dataSourceOptions(databaseUrl: string, poolSize = 10, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
@@ -26,7 +26,7 @@ export function dataSourceOptions(databaseUrl: string, overrides: Partial<DataSo
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: Number(process.env.DATABASE_POOL_SIZE ?? 20), application_name: 'incident-continuity' },
+    extra: { max: poolSize, application_name: 'incident-continuity' },
     ...overrides,
   } as DataSourceOptions;
 }

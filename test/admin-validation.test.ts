@@ -156,14 +156,22 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
     });
 
     it('defaults the time zone to Asia/Taipei', async () => {
-      const res = await t.http().post('/api/agencies').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { code: 'NOZONE', timezone: undefined }));
+      const res = await t
+        .http()
+        .post('/api/agencies')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { code: 'NOZONE', timezone: undefined }));
       expect(res.status).toBe(201);
       expect(res.body.timezone).toBe('Asia/Taipei');
     });
 
     it('refuses a duplicate code with 409 and writes nothing', async () => {
       const before = await counts();
-      const res = await t.http().post('/api/agencies').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { name: '另一個機關', code: 'CHILDAG' }));
+      const res = await t
+        .http()
+        .post('/api/agencies')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { name: '另一個機關', code: 'CHILDAG' }));
       expectProblem(res, 409, 'conflict');
       expect(res.body.field).toBe('code');
       expect(await counts()).toEqual(before);
@@ -171,7 +179,11 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
 
     it("answers 404 for a parentId outside the admin's scope, writing only the audited refusal", async () => {
       const before = await counts();
-      const res = await t.http().post('/api/agencies').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { code: 'SNEAKY', parentId: otherId }));
+      const res = await t
+        .http()
+        .post('/api/agencies')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { code: 'SNEAKY', parentId: otherId }));
       expectProblem(res, 404, 'not-found');
       expect(await counts()).toEqual(plusOneRefusal(before));
       const refusal = await t.db.query(`SELECT outcome, details FROM audit_events ORDER BY seq DESC LIMIT 1`);
@@ -180,14 +192,22 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
 
     it('answers 404 for a parentId that does not exist', async () => {
       const before = await counts();
-      const res = await t.http().post('/api/agencies').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { code: 'GHOST', parentId: randomUUID() }));
+      const res = await t
+        .http()
+        .post('/api/agencies')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { code: 'GHOST', parentId: randomUUID() }));
       expectProblem(res, 404, 'not-found');
       expect((await counts()).agencies).toBe(before.agencies);
     });
 
     it('refuses a non-admin with 403 and writes nothing but the refusal', async () => {
       const before = await counts();
-      const res = await t.http().post('/api/agencies').set('Authorization', `Bearer ${cisoToken}`).send(withPatch(valid(), { code: 'BYCISO' }));
+      const res = await t
+        .http()
+        .post('/api/agencies')
+        .set('Authorization', `Bearer ${cisoToken}`)
+        .send(withPatch(valid(), { code: 'BYCISO' }));
       expectProblem(res, 403, 'forbidden');
       expect(await counts()).toEqual(plusOneRefusal(before));
     });
@@ -196,36 +216,64 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
   // ---------------------------------------------------------------- GET|PUT /api/agencies/{id}/policy
   describe('GET|PUT /api/agencies/{id}/policy', () => {
     const policy = (): AgencyPolicyDocument => structuredClone(DEFAULT_POLICY) as AgencyPolicyDocument;
-    type Mutate = (p: Record<string, any>) => unknown;
+    /** Sets (or, with undefined, removes) the value at a dotted path of a policy document. */
+    function changed(change: Record<string, unknown>): unknown {
+      const doc = policy() as unknown as Record<string, unknown>;
+      for (const [path, value] of Object.entries(change)) {
+        const keys = path.split('.');
+        const last = keys.pop()!;
+        const parent = keys.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, doc);
+        if (value === undefined) delete parent[last];
+        else parent[last] = value;
+      }
+      return doc;
+    }
 
-    const cases: Array<{ name: string; mutate: Mutate; field: string; rule: string }> = [
-      { name: 'lengthening the minor report clock to PT2H', mutate: (p) => void (p.clocks.report.minor = 'PT2H'), field: 'clocks.report.minor', rule: 'max' },
-      { name: 'lengthening the major report clock by one second', mutate: (p) => void (p.clocks.report.major = 'PT1H0M1S'), field: 'clocks.report.major', rule: 'max' },
-      { name: 'lengthening the major recovery clock to PT37H', mutate: (p) => void (p.clocks.recovery.major = 'PT37H'), field: 'clocks.recovery.major', rule: 'max' },
-      { name: 'lengthening the improvement report to P2M', mutate: (p) => void (p.clocks.improvementReport.minor = 'P2M'), field: 'clocks.improvementReport.minor', rule: 'max' },
-      { name: 'a duration written in words', mutate: (p) => void (p.clocks.report.minor = '1 hour'), field: 'clocks.report.minor', rule: 'isISO8601Duration' },
-      { name: 'a duration without the T', mutate: (p) => void (p.clocks.superiorReview.minor = 'P8H'), field: 'clocks.superiorReview.minor', rule: 'isISO8601Duration' },
-      { name: 'a number of minutes instead of a duration', mutate: (p) => void (p.clocks.report.minor = 60), field: 'clocks.report.minor', rule: 'isISO8601Duration' },
-      { name: 'a zero duration', mutate: (p) => void (p.clocks.report.minor = 'PT0S'), field: 'clocks.report.minor', rule: 'min' },
-      { name: 'a missing clock', mutate: (p) => void delete p.clocks.recovery, field: 'clocks.recovery', rule: 'isObject' },
-      { name: 'an unknown clock', mutate: (p) => void (p.clocks.coffee = { minor: 'PT1H', major: 'PT1H' }), field: 'clocks.coffee', rule: 'whitelist' },
-      { name: 'an unknown key in a clock', mutate: (p) => void (p.clocks.report.critical = 'PT30M'), field: 'clocks.report.critical', rule: 'whitelist' },
-      { name: 'an unknown top-level key', mutate: (p) => void (p.holidays = []), field: 'holidays', rule: 'whitelist' },
-      { name: 'an acknowledgement timeout over PT1H', mutate: (p) => void (p.acknowledgementTimeout = 'PT2H'), field: 'acknowledgementTimeout', rule: 'max' },
-      { name: 'no escalation steps', mutate: (p) => void (p.escalation.steps = []), field: 'escalation.steps', rule: 'arrayLength' },
-      { name: 'an unknown escalation target', mutate: (p) => void (p.escalation.steps[0].target = 'minister'), field: 'escalation.steps.0.target', rule: 'isIn' },
-      { name: 'an escalation step timeout over PT1H', mutate: (p) => void (p.escalation.steps[1].timeout = 'PT90M'), field: 'escalation.steps.1.timeout', rule: 'max' },
-      { name: 'escalation repeated 6 times', mutate: (p) => void (p.escalation.repeat = 6), field: 'escalation.repeat', rule: 'max' },
-      { name: 'a password age over 180 days', mutate: (p) => void (p.passwords.maxAgeDays = 181), field: 'passwords.maxAgeDays', rule: 'max' },
-      { name: 'a privileged password age over 90 days', mutate: (p) => void (p.passwords.privilegedMaxAgeDays = 91), field: 'passwords.privilegedMaxAgeDays', rule: 'max' },
-      { name: 'a lockout threshold of 6', mutate: (p) => void (p.lockout.threshold = 6), field: 'lockout.threshold', rule: 'max' },
-      { name: 'a lockout threshold of 0', mutate: (p) => void (p.lockout.threshold = 0), field: 'lockout.threshold', rule: 'min' },
-      { name: 'a fractional lockout threshold', mutate: (p) => void (p.lockout.threshold = 2.5), field: 'lockout.threshold', rule: 'isInt' },
-      { name: 'a lockout threshold given as a string', mutate: (p) => void (p.lockout.threshold = '5'), field: 'lockout.threshold', rule: 'isInt' },
-      { name: 'a lockout shorter than PT5M', mutate: (p) => void (p.lockout.duration = 'PT1M'), field: 'lockout.duration', rule: 'min' },
-      { name: 'a lockout longer than a day', mutate: (p) => void (p.lockout.duration = 'P2D'), field: 'lockout.duration', rule: 'max' },
-      { name: 'a vendor account limit of 0 days', mutate: (p) => void (p.vendorAccountMaxDays = 0), field: 'vendorAccountMaxDays', rule: 'min' },
-      { name: 'passwords given as a list', mutate: (p) => void (p.passwords = [180, 90]), field: 'passwords', rule: 'isObject' },
+    const cases: Array<{ name: string; change: Record<string, unknown>; field: string; rule: string }> = [
+      { name: 'lengthening the minor report clock to PT2H', change: { 'clocks.report.minor': 'PT2H' }, field: 'clocks.report.minor', rule: 'max' },
+      { name: 'lengthening the major report clock by one second', change: { 'clocks.report.major': 'PT1H0M1S' }, field: 'clocks.report.major', rule: 'max' },
+      { name: 'lengthening the major recovery clock to PT37H', change: { 'clocks.recovery.major': 'PT37H' }, field: 'clocks.recovery.major', rule: 'max' },
+      {
+        name: 'lengthening the improvement report to P2M',
+        change: { 'clocks.improvementReport.minor': 'P2M' },
+        field: 'clocks.improvementReport.minor',
+        rule: 'max',
+      },
+      { name: 'a clock of 300000 years (past the range of a Date)', change: { 'clocks.report.minor': 'P300000Y' }, field: 'clocks.report.minor', rule: 'max' },
+      {
+        name: 'a fractional month beyond the ceiling (P1.5M)',
+        change: { 'clocks.improvementReport.major': 'P1.5M' },
+        field: 'clocks.improvementReport.major',
+        rule: 'max',
+      },
+      { name: 'a duration written in words', change: { 'clocks.report.minor': '1 hour' }, field: 'clocks.report.minor', rule: 'isISO8601Duration' },
+      { name: 'a duration without the T', change: { 'clocks.superiorReview.minor': 'P8H' }, field: 'clocks.superiorReview.minor', rule: 'isISO8601Duration' },
+      { name: 'a number of minutes instead of a duration', change: { 'clocks.report.minor': 60 }, field: 'clocks.report.minor', rule: 'isISO8601Duration' },
+      { name: 'a zero duration', change: { 'clocks.report.minor': 'PT0S' }, field: 'clocks.report.minor', rule: 'min' },
+      { name: 'a missing clock', change: { 'clocks.recovery': undefined }, field: 'clocks.recovery', rule: 'isObject' },
+      { name: 'an unknown clock', change: { 'clocks.coffee': { minor: 'PT1H', major: 'PT1H' } }, field: 'clocks.coffee', rule: 'whitelist' },
+      { name: 'an unknown key in a clock', change: { 'clocks.report.critical': 'PT30M' }, field: 'clocks.report.critical', rule: 'whitelist' },
+      { name: 'an unknown top-level key', change: { holidays: [] }, field: 'holidays', rule: 'whitelist' },
+      { name: 'an acknowledgement timeout over PT1H', change: { acknowledgementTimeout: 'PT2H' }, field: 'acknowledgementTimeout', rule: 'max' },
+      { name: 'no escalation steps', change: { 'escalation.steps': [] }, field: 'escalation.steps', rule: 'arrayLength' },
+      { name: 'an unknown escalation target', change: { 'escalation.steps.0.target': 'minister' }, field: 'escalation.steps.0.target', rule: 'isIn' },
+      { name: 'an escalation step timeout over PT1H', change: { 'escalation.steps.1.timeout': 'PT90M' }, field: 'escalation.steps.1.timeout', rule: 'max' },
+      { name: 'escalation repeated 6 times', change: { 'escalation.repeat': 6 }, field: 'escalation.repeat', rule: 'max' },
+      { name: 'a password age over 180 days', change: { 'passwords.maxAgeDays': 181 }, field: 'passwords.maxAgeDays', rule: 'max' },
+      {
+        name: 'a privileged password age over 90 days',
+        change: { 'passwords.privilegedMaxAgeDays': 91 },
+        field: 'passwords.privilegedMaxAgeDays',
+        rule: 'max',
+      },
+      { name: 'a lockout threshold of 6', change: { 'lockout.threshold': 6 }, field: 'lockout.threshold', rule: 'max' },
+      { name: 'a lockout threshold of 0', change: { 'lockout.threshold': 0 }, field: 'lockout.threshold', rule: 'min' },
+      { name: 'a fractional lockout threshold', change: { 'lockout.threshold': 2.5 }, field: 'lockout.threshold', rule: 'isInt' },
+      { name: 'a lockout threshold given as a string', change: { 'lockout.threshold': '5' }, field: 'lockout.threshold', rule: 'isInt' },
+      { name: 'a lockout shorter than PT5M', change: { 'lockout.duration': 'PT1M' }, field: 'lockout.duration', rule: 'min' },
+      { name: 'a lockout longer than a day', change: { 'lockout.duration': 'P2D' }, field: 'lockout.duration', rule: 'max' },
+      { name: 'a vendor account limit of 0 days', change: { vendorAccountMaxDays: 0 }, field: 'vendorAccountMaxDays', rule: 'min' },
+      { name: 'passwords given as a list', change: { passwords: [180, 90] }, field: 'passwords', rule: 'isObject' },
     ];
 
     async function policyRow(agencyId: string): Promise<{ document: unknown; version: number }> {
@@ -239,29 +287,35 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
       expect(res.body).toEqual({ agencyId: childId, version: 1, policy: DEFAULT_POLICY });
     });
 
-    it.each(cases)('refuses $name (400, policy unchanged)', async ({ mutate, field, rule }) => {
+    // The refusals are tried on an agency of their own, so that a wrongly accepted body cannot
+    // shift the version numbers the success cases below expect.
+    let refusalsId: string;
+    beforeAll(async () => {
+      refusalsId = await seedAgency(t.db, { code: 'POLICYAG', parentId: rootId });
+    });
+
+    it.each(cases)('refuses $name (400, policy unchanged)', async ({ change, field, rule }) => {
       const before = await counts();
-      const stored = await policyRow(childId);
-      const body = policy() as unknown as Record<string, any>;
-      mutate(body);
-      const res = await t.http().put(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`).send(body);
+      const stored = await policyRow(refusalsId);
+      const body = changed(change) as object;
+      const res = await t.http().put(`/api/agencies/${refusalsId}/policy`).set('Authorization', `Bearer ${adminToken}`).send(body);
       expectValidationError(res, field, rule);
-      expect(await policyRow(childId)).toEqual(stored);
+      expect(await policyRow(refusalsId)).toEqual(stored);
       expect(await counts()).toEqual(before);
     });
 
     it('refuses a body that is a list, not a policy', async () => {
-      const stored = await policyRow(childId);
-      const res = await t.http().put(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`).send([DEFAULT_POLICY]);
+      const stored = await policyRow(refusalsId);
+      const res = await t.http().put(`/api/agencies/${refusalsId}/policy`).set('Authorization', `Bearer ${adminToken}`).send([DEFAULT_POLICY]);
       expectValidationError(res, 'body', 'isObject');
-      expect(await policyRow(childId)).toEqual(stored);
+      expect(await policyRow(refusalsId)).toEqual(stored);
     });
 
     it('reports every error of a body at once', async () => {
-      const body = policy() as unknown as Record<string, any>;
+      const body = policy();
       body.clocks.report.minor = 'PT2H';
       body.lockout.threshold = 6;
-      const res = await t.http().put(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`).send(body);
+      const res = await t.http().put(`/api/agencies/${refusalsId}/policy`).set('Authorization', `Bearer ${adminToken}`).send(body);
       expectValidationError(res, 'clocks.report.minor', 'max');
       expectValidationError(res, 'lockout.threshold', 'max');
     });
@@ -274,7 +328,9 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
       expect(res.body).toEqual({ agencyId: childId, version: 2, policy: body });
       const read = await t.http().get(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`);
       expect(read.body).toMatchObject({ version: 2, policy: { clocks: { report: { minor: 'PT30M', major: 'PT30M' } } } });
-      const audit = await t.db.query(`SELECT details->>'version' AS version FROM audit_events WHERE action = 'agency.policy.replace' AND target_id = $1`, [childId]);
+      const audit = await t.db.query(`SELECT details->>'version' AS version FROM audit_events WHERE action = 'agency.policy.replace' AND target_id = $1`, [
+        childId,
+      ]);
       expect(audit.rows).toEqual([{ version: '2' }]);
     });
 
@@ -354,14 +410,22 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
 
     it('refuses a second unit of the same name in the agency with 409', async () => {
       const before = await counts();
-      const res = await t.http().post('/api/units').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { type: 'other', headUserId: undefined }));
+      const res = await t
+        .http()
+        .post('/api/units')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { type: 'other', headUserId: undefined }));
       expectProblem(res, 409, 'conflict');
       expect(res.body.field).toBe('name');
       expect(await counts()).toEqual(before);
     });
 
     it('allows the same unit name in another agency', async () => {
-      const res = await t.http().post('/api/units').set('Authorization', `Bearer ${adminToken}`).send({ agencyId: childId, name: '政風室', type: 'ethics', headUserId: childUserId });
+      const res = await t
+        .http()
+        .post('/api/units')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send({ agencyId: childId, name: '政風室', type: 'ethics', headUserId: childUserId });
       expect(res.status).toBe(201);
     });
 
@@ -374,7 +438,11 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
 
     it('refuses a non-admin with 403', async () => {
       const before = await counts();
-      const res = await t.http().post('/api/units').set('Authorization', `Bearer ${responderToken}`).send({ agencyId: rootId, name: '會計室', type: 'business' });
+      const res = await t
+        .http()
+        .post('/api/units')
+        .set('Authorization', `Bearer ${responderToken}`)
+        .send({ agencyId: rootId, name: '會計室', type: 'business' });
       expectProblem(res, 403, 'forbidden');
       expect(await counts()).toEqual(plusOneRefusal(before));
     });
@@ -411,11 +479,31 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
       { name: 'an expiresAt in the past', patch: () => ({ expiresAt: inDays(-1) }), field: 'expiresAt', rule: 'isFuture' },
       { name: 'an expiresAt of right now', patch: () => ({ expiresAt: inDays(0) }), field: 'expiresAt', rule: 'isFuture' },
       { name: 'a vendor without expiresAt', patch: () => ({ roles: ['vendor'] }), field: 'expiresAt', rule: 'vendorExpiry' },
-      { name: 'a vendor for 90 days and a second', patch: () => ({ roles: ['vendor'], expiresAt: inDays(90, 1000) }), field: 'expiresAt', rule: 'vendorExpiry' },
+      {
+        name: 'a vendor for 90 days and a second',
+        patch: () => ({ roles: ['vendor'], expiresAt: inDays(90, 1000) }),
+        field: 'expiresAt',
+        rule: 'vendorExpiry',
+      },
       { name: 'a vendor for a year', patch: () => ({ roles: ['vendor'], expiresAt: inDays(365) }), field: 'expiresAt', rule: 'vendorExpiry' },
-      { name: 'a vendor with the admin role', patch: () => ({ roles: ['vendor', 'admin'], expiresAt: inDays(30) }), field: 'roles', rule: 'vendorLeastPrivilege' },
-      { name: 'a vendor with the ciso role', patch: () => ({ roles: ['vendor', 'ciso'], expiresAt: inDays(30) }), field: 'roles', rule: 'vendorLeastPrivilege' },
-      { name: 'a vendor with the reporter role', patch: () => ({ roles: ['vendor', 'reporter'], expiresAt: inDays(30) }), field: 'roles', rule: 'vendorLeastPrivilege' },
+      {
+        name: 'a vendor with the admin role',
+        patch: () => ({ roles: ['vendor', 'admin'], expiresAt: inDays(30) }),
+        field: 'roles',
+        rule: 'vendorLeastPrivilege',
+      },
+      {
+        name: 'a vendor with the ciso role',
+        patch: () => ({ roles: ['vendor', 'ciso'], expiresAt: inDays(30) }),
+        field: 'roles',
+        rule: 'vendorLeastPrivilege',
+      },
+      {
+        name: 'a vendor with the reporter role',
+        patch: () => ({ roles: ['vendor', 'reporter'], expiresAt: inDays(30) }),
+        field: 'roles',
+        rule: 'vendorLeastPrivilege',
+      },
       { name: 'a password shorter than 12 characters', patch: () => ({ password: 'Short-Pw-1' }), field: 'password', rule: 'isLength' },
       { name: 'a password of one character class', patch: () => ({ password: 'onlylowercaseletters' }), field: 'password', rule: 'passwordPolicy' },
       { name: 'a password of two character classes', patch: () => ({ password: 'lowercaseand1234' }), field: 'password', rule: 'passwordPolicy' },
@@ -435,7 +523,11 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
     });
 
     it('reports the vendor rules together', async () => {
-      const res = await t.http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { roles: ['vendor', 'admin'] }));
+      const res = await t
+        .http()
+        .post('/api/users')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { roles: ['vendor', 'admin'] }));
       expectValidationError(res, 'roles', 'vendorLeastPrivilege');
       expectValidationError(res, 'expiresAt', 'vendorExpiry');
     });
@@ -444,7 +536,14 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
     it('creates a staff account (201) with a temporary password that must be changed at first login', async () => {
       const res = await t.http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send(valid());
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ email: 'new.person@root.gov.tw', agencyId: rootId, roles: ['reporter', 'responder'], mustChangePassword: true, disabled: false, expiresAt: null });
+      expect(res.body).toMatchObject({
+        email: 'new.person@root.gov.tw',
+        agencyId: rootId,
+        roles: ['reporter', 'responder'],
+        mustChangePassword: true,
+        disabled: false,
+        expiresAt: null,
+      });
       expect(typeof res.body.temporaryPassword).toBe('string');
       expect(res.body.temporaryPassword.length).toBeGreaterThanOrEqual(12);
       expect(JSON.stringify(res.body)).not.toMatch(/password_?hash/i);
@@ -459,7 +558,11 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
     });
 
     it('creates an account with a given password: no temporaryPassword, still changed at first login', async () => {
-      const res = await t.http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { email: 'lin@root.gov.tw', password: 'Initial-Secret-2026' }));
+      const res = await t
+        .http()
+        .post('/api/users')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { email: 'lin@root.gov.tw', password: 'Initial-Secret-2026' }));
       expect(res.status).toBe(201);
       expect(res.body).not.toHaveProperty('temporaryPassword');
       const first = await t.http().post('/api/auth/login').send({ email: 'lin@root.gov.tw', password: 'Initial-Secret-2026' });
@@ -468,21 +571,33 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
 
     it('creates a vendor account of exactly 90 days with only vendor and responder roles', async () => {
       const expiresAt = inDays(90);
-      const res = await t.http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { email: 'eng@contractor.com.tw', roles: ['vendor', 'responder'], expiresAt }));
+      const res = await t
+        .http()
+        .post('/api/users')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { email: 'eng@contractor.com.tw', roles: ['vendor', 'responder'], expiresAt }));
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ roles: ['responder', 'vendor'], expiresAt });
     });
 
     it('accepts an expiresAt with a +08:00 offset', async () => {
       const local = new Date(t.clock.now().getTime() + 10 * DAY + 8 * 3_600_000).toISOString().replace('Z', '+08:00');
-      const res = await t.http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { email: 'temp@root.gov.tw', expiresAt: local }));
+      const res = await t
+        .http()
+        .post('/api/users')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { email: 'temp@root.gov.tw', expiresAt: local }));
       expect(res.status).toBe(201);
       expect(res.body.expiresAt).toBe(inDays(10));
     });
 
     it('refuses a duplicate e-mail (in any letter case) with 409 and writes nothing', async () => {
       const before = await counts();
-      const res = await t.http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { email: 'New.Person@ROOT.gov.tw' }));
+      const res = await t
+        .http()
+        .post('/api/users')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { email: 'New.Person@ROOT.gov.tw' }));
       expectProblem(res, 409, 'conflict');
       expect(res.body.field).toBe('email');
       expect(await counts()).toEqual(before);
@@ -490,14 +605,22 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
 
     it('refuses a reporter with 403 and writes nothing but the refusal', async () => {
       const before = await counts();
-      const res = await t.http().post('/api/users').set('Authorization', `Bearer ${reporterToken}`).send(withPatch(valid(), { email: 'sneaky@root.gov.tw' }));
+      const res = await t
+        .http()
+        .post('/api/users')
+        .set('Authorization', `Bearer ${reporterToken}`)
+        .send(withPatch(valid(), { email: 'sneaky@root.gov.tw' }));
       expectProblem(res, 403, 'forbidden');
       expect(await counts()).toEqual(plusOneRefusal(before));
     });
 
     it('answers 404 for an agency outside the scope', async () => {
       const before = await counts();
-      const res = await t.http().post('/api/users').set('Authorization', `Bearer ${adminToken}`).send(withPatch(valid(), { email: 'x@other.gov.tw', agencyId: otherId }));
+      const res = await t
+        .http()
+        .post('/api/users')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send(withPatch(valid(), { email: 'x@other.gov.tw', agencyId: otherId }));
       expectProblem(res, 404, 'not-found');
       expect(await counts()).toEqual(plusOneRefusal(before));
     });
@@ -508,7 +631,9 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
     let targetId: string;
 
     async function snapshot(id: string) {
-      const u = await t.db.query('SELECT name, locale, expires_at, disabled_at, password_hash, must_change_password, updated_at FROM users WHERE id = $1', [id]);
+      const u = await t.db.query('SELECT name, locale, expires_at, disabled_at, password_hash, must_change_password, updated_at FROM users WHERE id = $1', [
+        id,
+      ]);
       const r = await t.db.query('SELECT role FROM role_memberships WHERE user_id = $1 ORDER BY role', [id]);
       const m = await t.db.query('SELECT unit_id FROM unit_memberships WHERE user_id = $1 ORDER BY unit_id', [id]);
       const s = await t.db.query('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL', [id]);
@@ -564,9 +689,22 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
 
     it('refuses an admin removing their own admin role with 422', async () => {
       const state = await snapshot(adminId);
-      const res = await t.http().patch(`/api/users/${adminId}`).set('Authorization', `Bearer ${adminToken}`).send({ roles: ['reporter'] });
+      const res = await t
+        .http()
+        .patch(`/api/users/${adminId}`)
+        .set('Authorization', `Bearer ${adminToken}`)
+        .send({ roles: ['reporter'] });
       expectProblem(res, 422, 'unprocessable');
       expect(await snapshot(adminId)).toEqual(state);
+    });
+
+    it('refuses the self-disable with 422 also when the own id is written in upper case', async () => {
+      const selfId = await seedUser(t, { agencyId: rootId, email: 'admin.upper@root.gov.tw', roles: ['admin', 'reporter'] });
+      const selfToken = await login(t, 'admin.upper@root.gov.tw');
+      const state = await snapshot(selfId);
+      const res = await t.http().patch(`/api/users/${selfId.toUpperCase()}`).set('Authorization', `Bearer ${selfToken}`).send({ disabled: true });
+      expectProblem(res, 422, 'unprocessable');
+      expect(await snapshot(selfId)).toEqual(state);
     });
 
     it('changes a name (200) and audits it', async () => {

@@ -81,7 +81,9 @@ describe('migrations', () => {
     try {
       expect(await dataSource.showMigrations()).toBe(false);
       for (let i = 0; i < dataSource.migrations.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
-      const left = await dataSource.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations'`);
+      const left = await dataSource.query(
+        `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations'`,
+      );
       expect(left[0].n).toBe(0);
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       expect(applied).toHaveLength(dataSource.migrations.length);

@@ -65,7 +65,13 @@ describe('scope: the agency tree limits what each role sees', () => {
     expect(JSON.stringify(res.body)).not.toContain('ASUP');
     const rows = await refusals(reporterB, `/api/agencies/${A}`);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ outcome: 'refused', agency_id: B, target_type: 'route', target_id: 'GET /api/agencies/:id', details: { status: 404, type: 'not-found' } });
+    expect(rows[0]).toMatchObject({
+      outcome: 'refused',
+      agency_id: B,
+      target_type: 'route',
+      target_id: 'GET /api/agencies/:id',
+      details: { status: 404, type: 'not-found' },
+    });
   });
 
   it('answers an existing agency out of scope exactly like one that does not exist', async () => {
@@ -170,7 +176,7 @@ describe('scope: the agency tree limits what each role sees', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await t
+      const res: { status: number; body: any } = await t
         .http()
         .get('/api/users')
         .query({ limit: 2, ...(cursor ? { cursor } : {}) })
@@ -191,7 +197,7 @@ describe('scope: the agency tree limits what each role sees', () => {
     const seen: Array<{ agencyId: string }> = [];
     let cursor: string | null = null;
     do {
-      const res = await t
+      const res: { status: number; body: any } = await t
         .http()
         .get('/api/users')
         .query({ limit: 2, ...(cursor ? { cursor } : {}) })

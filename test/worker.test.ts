@@ -18,7 +18,14 @@ describe('worker: maintenance jobs on a real Redis', () => {
     t = await createTestApp();
     clock = t.clock;
     const prefix = `{test-${process.pid}-${Date.now()}}`;
-    const config = loadConfig({ DATABASE_URL: t.config.databaseUrl, REDIS_URL: t.config.redisUrl, SMTP_URL: t.config.smtpUrl, NODE_ENV: 'test', QUEUE_PREFIX: prefix, DATABASE_POOL_SIZE: '3' });
+    const config = loadConfig({
+      DATABASE_URL: t.config.databaseUrl,
+      REDIS_URL: t.config.redisUrl,
+      SMTP_URL: t.config.smtpUrl,
+      NODE_ENV: 'test',
+      QUEUE_PREFIX: prefix,
+      DATABASE_POOL_SIZE: '3',
+    });
     worker = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] })
       .overrideProvider(Clock)
       .useValue(clock)
@@ -34,7 +41,11 @@ describe('worker: maintenance jobs on a real Redis', () => {
     const queue = worker.get<Queue>(getQueueToken(MAINTENANCE_QUEUE));
     await worker.init();
     const schedulers = await queue.getJobSchedulers();
-    expect(schedulers.map((s) => s.key).sort()).toEqual(Object.keys(MAINTENANCE_JOBS).map((name) => schedulerId(name as keyof typeof MAINTENANCE_JOBS)).sort());
+    expect(schedulers.map((s) => s.key).sort()).toEqual(
+      Object.keys(MAINTENANCE_JOBS)
+        .map((name) => schedulerId(name as keyof typeof MAINTENANCE_JOBS))
+        .sort(),
+    );
   });
 
   it('ends the live sessions of an expired vendor account and audits it once', async () => {

@@ -28,7 +28,7 @@ import { UsersService } from './users/users.service.js';
 
 /** Database access shared by the API and the worker. */
 export function databaseModule(): DynamicModule {
-  return TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrl) });
+  return TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrl, config.databasePoolSize) });
 }
 
 /** The HTTP API. */

@@ -72,7 +72,7 @@ export class AuditController {
           AND ($7::text IS NULL OR outcome = $7)
           AND ($8::timestamptz IS NULL OR occurred_at >= $8) AND ($9::timestamptz IS NULL OR occurred_at < $9)
           AND ($10::bigint IS NULL OR seq < $10)
-        ORDER BY seq DESC LIMIT $11`,
+        ORDER BY audit_events.seq DESC LIMIT $11`,
       [
         agencies,
         includeAgencyless,

@@ -108,7 +108,7 @@ export class AuditService {
     for (;;) {
       const rows: Array<Record<string, unknown>> = await this.dataSource.query(
         `SELECT seq::text AS seq, id, occurred_at, actor_id, actor_label, agency_id, action, target_type, target_id, outcome, details, request_id, prev_hash, hash
-           FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+           FROM audit_events WHERE seq > $1 ORDER BY audit_events.seq LIMIT $2`,
         [afterSeq, batchSize],
       );
       if (rows.length === 0) break;

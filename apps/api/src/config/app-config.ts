@@ -21,6 +21,8 @@ export class AppConfig {
   readonly sessionTtlMs!: number;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimitBytes!: number;
+  /** PostgreSQL connections per process. */
+  readonly databasePoolSize!: number;
   /** BullMQ key prefix; hash-tagged so a Redis Cluster keeps a queue's keys in one slot. */
   readonly queuePrefix!: string;
 
@@ -96,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const sessionTtlMs = duration('SESSION_TTL', env.SESSION_TTL, 'PT12H');
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 256 * 1024, 1024, 50 * 1024 * 1024);
   const queuePrefix = env.QUEUE_PREFIX?.trim() || '{ir}';
+  const databasePoolSize = integer('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 20, 1, 500);
   return new AppConfig({
     nodeEnv,
     port,
@@ -109,5 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionTtlMs,
     bodyLimitBytes,
     queuePrefix,
+    databasePoolSize,
   });
 }
