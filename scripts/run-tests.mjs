@@ -33,6 +33,17 @@ if (build.status !== 0) {
   summary(0, 1);
 }
 
+// Lint runs in CI as part of the suite: a lint failure counts as one failed check.
+const lintFailures = ['eslint', 'prettier'].filter((tool) => {
+  const args =
+    tool === 'eslint'
+      ? [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']
+      : [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '--log-level', 'warn', '.'];
+  const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  if (run.status !== 0) console.error(`${tool} failed`);
+  return run.status !== 0;
+}).length;
+
 const dist = (p) => pathToFileURL(join(buildDir, p)).href;
 const { startServices } = await import(dist('scripts/services.js'));
 const { createDataSource } = await import(dist('db/data-source.js'));
@@ -86,7 +97,7 @@ await services.stop();
 
 const report = existsSync(results) ? JSON.parse(readFileSync(results, 'utf8')) : undefined;
 const passed = report?.numPassedTests ?? 0;
-let failed = report ? report.numFailedTests + report.numRuntimeErrorTestSuites + (report.numTotalTests === 0 ? 1 : 0) : 1;
+let failed = (report ? report.numFailedTests + report.numRuntimeErrorTestSuites + (report.numTotalTests === 0 ? 1 : 0) : 1) + lintFailures;
 const skipped = report ? report.numPendingTests + report.numTodoTests : 0;
 if (jest.status !== 0 && failed === 0) failed = 1;
 summary(passed, failed, skipped);
