@@ -455,16 +455,16 @@ describe('bad input: every kind is a 4xx problem and changes nothing', () => {
 
     const cursor = (parts: unknown) => Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
     it.each([
-      ['/api/agencies', '!!!', 'matches'],
-      ['/api/agencies', 'a'.repeat(501), 'matches'],
-      ['/api/agencies', 'abc', 'isCursor'],
-      ['/api/agencies', cursor(['A', 'B']), 'isCursor'],
-      ['/api/agencies', cursor({ code: 'A' }), 'isCursor'],
-      ['/api/agencies', cursor([1]), 'isCursor'],
-      ['/api/users', cursor(['only-one']), 'isCursor'],
-      ['/api/users', 'bm90IGpzb24', 'isCursor'],
-      ['/api/units', cursor([null, null]), 'isCursor'],
-    ])('GET %s?cursor=%s → 400 on cursor (%s)', async (path, value, rule) => {
+      ['/api/agencies', 'characters outside base64url', '!!!', 'matches'],
+      ['/api/agencies', 'over 500 characters', 'a'.repeat(501), 'matches'],
+      ['/api/agencies', 'base64url that is not JSON', 'abc', 'isCursor'],
+      ['/api/agencies', 'two parts where one is expected', cursor(['A', 'B']), 'isCursor'],
+      ['/api/agencies', 'an object, not a list', cursor({ code: 'A' }), 'isCursor'],
+      ['/api/agencies', 'a number part', cursor([1]), 'isCursor'],
+      ['/api/users', 'one part where two are expected', cursor(['only-one']), 'isCursor'],
+      ['/api/users', 'text that is not JSON', 'bm90IGpzb24', 'isCursor'],
+      ['/api/units', 'null parts', cursor([null, null]), 'isCursor'],
+    ])('GET %s with a cursor of %s → 400 on cursor', async (path, _label, value, rule) => {
       const res = await t.http().get(path).query({ cursor: value }).set('Authorization', `Bearer ${token}`);
       expectFieldError(res, 'cursor', rule);
     });

@@ -26,14 +26,22 @@ export function validatePolicy(input: unknown): { errors: FieldError[]; policy?:
       err(field, 'isObject', `${field} must be an object`);
       return undefined;
     }
-    for (const k of Object.keys(v)) if (!keys.includes(k)) err(`${field}.${k}`, 'whitelist', `property ${field}.${k} is not allowed`);
+    for (const k of Object.keys(v)) {
+      const path = field === 'body' ? k : `${field}.${k}`;
+      if (!keys.includes(k)) err(path, 'whitelist', `property ${path} is not allowed`);
+    }
     return v;
   };
   const dur = (v: unknown, field: string, max?: string, min = 'PT1S'): void => {
     if (typeof v !== 'string') return err(field, 'isISO8601Duration', `${field} must be an ISO 8601 duration string such as PT1H`);
     const d = Duration.fromISO(v);
     if (!d.isValid) return err(field, 'isISO8601Duration', `${field} must be an ISO 8601 duration such as PT1H, got "${v}"`);
+    const parts = d.toObject();
+    if ([parts.years, parts.months, parts.weeks, parts.days].some((n) => n !== undefined && !Number.isInteger(n))) {
+      return err(field, 'isISO8601Duration', `${field} must use whole years, months, weeks and days, got "${v}"`);
+    }
     const ms = durationMs(v, REFERENCE);
+    if (!Number.isFinite(ms)) return err(field, 'max', `${field} is far too long`);
     if (ms < durationMs(min, REFERENCE)) return err(field, 'min', `${field} must be at least ${min}`);
     if (max && ms > durationMs(max, REFERENCE)) err(field, 'max', `${field} must not exceed ${max} (an agency may shorten a clock, never lengthen it)`);
   };

@@ -3,6 +3,7 @@ import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, Validate, Validato
 import { IANAZone } from 'luxon';
 import { PageQuery } from '../common/paging.js';
 import { RESPONSIBILITY_LEVELS, type ResponsibilityLevel } from './agency.entity.js';
+import { LowerCaseUuid } from '../common/uuid-field.js';
 
 @ValidatorConstraint({ name: 'isTimeZone' })
 export class IsTimeZone implements ValidatorConstraintInterface {
@@ -26,6 +27,7 @@ export class CreateAgencyDto {
   code: string;
 
   @ApiProperty({ format: 'uuid', description: 'the superior agency' })
+  @LowerCaseUuid()
   @IsUUID()
   parentId: string;
 

@@ -11,10 +11,11 @@ import { CurrentUser } from '../identity/request-context.js';
 import { AUDIT_READER_ROLES } from '../identity/roles.js';
 import { ScopeService } from '../identity/scope.service.js';
 import { AuditService } from './audit.service.js';
+import { LowerCaseUuid } from '../common/uuid-field.js';
 
 export class AuditQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() agencyId?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() actorId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @LowerCaseUuid() @IsUUID() agencyId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @LowerCaseUuid() @IsUUID() actorId?: string;
   @ApiPropertyOptional({ example: 'auth.login' }) @IsOptional() @IsString() @Length(1, 100) action?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 50) targetType?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 300) targetId?: string;

@@ -6,19 +6,27 @@ function sendProblem(req: Request, res: Response, type: ProblemType, detail: str
   res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
-/** The first string (or key) holding a NUL character, which PostgreSQL text cannot store. */
-function findNul(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const hit = findNul(value[i], `${path}.${i}`);
-      if (hit) return hit;
+/** Deepest nesting accepted in a JSON body; no request of this API needs more. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Walks the parsed body without recursion: the first place nested deeper than MAX_JSON_DEPTH, or
+ * the first string or key holding a NUL character (which PostgreSQL text cannot store).
+ */
+function findUnacceptable(body: unknown): { field: string; rule: 'maxDepth' | 'noNul' } | undefined {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: body, path: 'body', depth: 0 }];
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { field: path, rule: 'noNul' };
+      continue;
     }
-  } else if (value && typeof value === 'object') {
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) return { field: path, rule: 'maxDepth' };
     for (const [k, v] of Object.entries(value)) {
-      if (k.includes('\u0000')) return `${path}.${k}`;
-      const hit = findNul(v, path === 'body' ? k : `${path}.${k}`);
-      if (hit) return hit;
+      const child = path === 'body' ? k : `${path}.${k}`;
+      if (k.includes('\u0000')) return { field: child, rule: 'noNul' };
+      stack.push({ value: v, path: child, depth: depth + 1 });
     }
   }
   return undefined;
@@ -47,13 +55,13 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     if (e?.status && e.status >= 400 && e.status < 500) return sendProblem(req, res, 'validation-error', 'the body could not be read');
     next(error);
   };
-  const rejectNul: RequestHandler = (req, res, next) => {
-    const field = req.body === undefined ? undefined : findNul(req.body, 'body');
-    if (field)
-      return sendProblem(req, res, 'validation-error', `${field}: text must not contain NUL characters`, {
-        errors: [{ field, rule: 'noNul', message: 'must not contain NUL characters' }],
-      });
+  const rejectUnacceptable: RequestHandler = (req, res, next) => {
+    const found = req.body === undefined ? undefined : findUnacceptable(req.body);
+    if (found) {
+      const message = found.rule === 'noNul' ? 'must not contain NUL characters' : `must not be nested deeper than ${MAX_JSON_DEPTH} levels`;
+      return sendProblem(req, res, 'validation-error', `${found.field}: ${message}`, { errors: [{ field: found.field, rule: found.rule, message }] });
+    }
     next();
   };
-  return [requireJson, parse, parseErrors as unknown as RequestHandler, rejectNul];
+  return [requireJson, parse, parseErrors as unknown as RequestHandler, rejectUnacceptable];
 }

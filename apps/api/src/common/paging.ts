@@ -33,7 +33,10 @@ export function decodeCursor(cursor: string | undefined, parts: number): string[
   if (!cursor) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === parts && value.every((v) => typeof v === 'string')) return value as string[];
+    // eslint-disable-next-line no-control-regex
+    if (Array.isArray(value) && value.length === parts && value.every((v) => typeof v === 'string' && v.length <= 300 && !/[\u0000-\u001f]/.test(v))) {
+      return value as string[];
+    }
   } catch {
     /* falls through */
   }

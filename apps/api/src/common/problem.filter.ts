@@ -27,6 +27,8 @@ const PG_CLIENT_ERRORS: Record<string, { type: ProblemType; detail: string }> = 
   '22P02': { type: 'validation-error', detail: 'a value has the wrong format' },
   '22001': { type: 'validation-error', detail: 'a value is too long' },
   '22P05': { type: 'validation-error', detail: 'text contains a character that cannot be stored (NUL)' },
+  '22021': { type: 'validation-error', detail: 'text contains a character that cannot be stored' },
+  '54001': { type: 'validation-error', detail: 'the input is nested too deeply' },
   '22003': { type: 'validation-error', detail: 'a number is out of range' },
   '22007': { type: 'validation-error', detail: 'a date or time has the wrong format' },
   '22008': { type: 'validation-error', detail: 'a date or time is out of range' },

@@ -18,6 +18,7 @@ import {
 import { PageQuery } from '../common/paging.js';
 import { ROLES, type Role } from '../identity/roles.js';
 import type { Locale } from './user.entity.js';
+import { LowerCaseUuid } from '../common/uuid-field.js';
 
 const WITH_OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
 const LOCALES: Locale[] = ['zh-TW', 'en'];
@@ -25,7 +26,7 @@ const LOCALES: Locale[] = ['zh-TW', 'en'];
 export class CreateUserDto {
   @ApiProperty({ example: 'chen@agency.gov.tw' }) @IsEmail() @Length(3, 320) email: string;
   @ApiProperty({ example: '陳小明' }) @IsString() @Length(1, 200) name: string;
-  @ApiProperty({ format: 'uuid' }) @IsUUID() agencyId: string;
+  @ApiProperty({ format: 'uuid' }) @LowerCaseUuid() @IsUUID() agencyId: string;
   @ApiProperty({ enum: ROLES, isArray: true, description: 'reporter is added to every staff account' })
   @IsArray()
   @ArrayMinSize(1)
@@ -38,6 +39,7 @@ export class CreateUserDto {
   @IsArray()
   @ArrayMaxSize(50)
   @ArrayUnique()
+  @LowerCaseUuid()
   @IsUUID('all', { each: true })
   unitIds?: string[];
   @ApiPropertyOptional({ description: 'required for vendor accounts; ISO 8601 with offset' })
@@ -64,7 +66,14 @@ export class UpdateUserDto {
   @ArrayUnique()
   @IsIn(ROLES, { each: true })
   roles?: Role[];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(50) @ArrayUnique() @IsUUID('all', { each: true }) unitIds?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ArrayUnique()
+  @LowerCaseUuid()
+  @IsUUID('all', { each: true })
+  unitIds?: string[];
   @ApiPropertyOptional({ nullable: true, type: String })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
@@ -77,6 +86,6 @@ export class UpdateUserDto {
 }
 
 export class ListUsersQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() agencyId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @LowerCaseUuid() @IsUUID() agencyId?: string;
   @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
 }
