@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { durationMs } from '../agencies/agency-policy.js';
+import { DEFAULT_POLICY, durationMs, type AgencyPolicyDocument } from '../agencies/agency-policy.js';
 import { PolicyService } from '../agencies/policy.service.js';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
@@ -31,6 +31,7 @@ interface UserRow {
   failed_login_count: number;
   locked_until: Date | null;
   roles: Role[];
+  password_policy: AgencyPolicyDocument['passwords'] | null;
 }
 
 export interface LoginResult {
@@ -64,7 +65,8 @@ export class AuthService {
     const rows: UserRow[] = await manager.query(
       `SELECT u.id, u.agency_id, u.email, u.name, u.locale, u.password_hash, u.password_changed_at, u.must_change_password,
               u.expires_at, u.disabled_at, u.failed_login_count, u.locked_until,
-              coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM role_memberships r WHERE r.user_id = u.id), '{}') AS roles
+              coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM role_memberships r WHERE r.user_id = u.id), '{}') AS roles,
+              (SELECT p.document->'passwords' FROM agency_policies p WHERE p.agency_id = u.agency_id) AS password_policy
          FROM users u WHERE ${condition} ${lock ? 'FOR UPDATE OF u' : ''}`,
       [value],
     );
@@ -72,13 +74,11 @@ export class AuthService {
   }
 
   /** Whether the password is past its maximum age (shorter for privileged roles), or flagged. */
-  private async mustChange(
-    manager: EntityManager,
-    user: Pick<UserRow, 'agency_id' | 'password_changed_at' | 'must_change_password' | 'roles'>,
-  ): Promise<boolean> {
+  /** Whether the password is past its maximum age (shorter for privileged roles), or flagged. */
+  private mustChange(user: Pick<UserRow, 'password_changed_at' | 'must_change_password' | 'roles' | 'password_policy'>): boolean {
     if (user.must_change_password) return true;
-    const { document } = await this.policies.policyOf(user.agency_id, manager);
-    const maxDays = isPrivileged(user.roles) ? document.passwords.privilegedMaxAgeDays : document.passwords.maxAgeDays;
+    const passwords = user.password_policy ?? DEFAULT_POLICY.passwords;
+    const maxDays = isPrivileged(user.roles) ? passwords.privilegedMaxAgeDays : passwords.maxAgeDays;
     return this.clock.now().getTime() - new Date(user.password_changed_at).getTime() >= maxDays * DAY_MS;
   }
 
@@ -149,7 +149,7 @@ export class AuthService {
         [sessionId, user.id, tokenHash(token), now, expiresAt, meta.ip, meta.userAgent?.slice(0, 500) ?? null],
       );
       await manager.query('UPDATE users SET failed_login_count = 0, locked_until = NULL, last_login_at = $2, updated_at = $2 WHERE id = $1', [user.id, now]);
-      const mustChangePassword = await this.mustChange(manager, user);
+      const mustChangePassword = this.mustChange(user);
       await this.audit.append(manager, actor, {
         action: 'auth.login',
         targetType: 'session',
@@ -177,7 +177,8 @@ export class AuthService {
     const rows: Array<UserRow & { session_id: string; session_expires_at: Date; revoked_at: Date | null; last_seen_at: Date }> = await this.dataSource.query(
       `SELECT s.id AS session_id, s.expires_at AS session_expires_at, s.revoked_at, s.last_seen_at,
               u.id, u.agency_id, u.email, u.name, u.locale, u.password_changed_at, u.must_change_password, u.expires_at, u.disabled_at,
-              coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM role_memberships r WHERE r.user_id = u.id), '{}') AS roles
+              coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM role_memberships r WHERE r.user_id = u.id), '{}') AS roles,
+              (SELECT p.document->'passwords' FROM agency_policies p WHERE p.agency_id = u.agency_id) AS password_policy
          FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = $1`,
       [tokenHash(token)],
@@ -200,7 +201,7 @@ export class AuthService {
         name: row.name,
         locale: row.locale,
         roles: row.roles,
-        mustChangePassword: await this.mustChange(this.dataSource.manager, row),
+        mustChangePassword: this.mustChange(row),
       },
     };
   }
