@@ -68,7 +68,7 @@ describe('validatePolicy', () => {
     );
     expect(accepted).toBeUndefined();
     const fields = errors.filter((e) => e.rule === 'whitelist').map((e) => e.field);
-    expect(fields.sort()).toEqual(['body.extra', 'clocks.other', 'clocks.report.critical', 'escalation.steps.0.note'].sort());
+    expect(fields.sort()).toEqual(['extra', 'clocks.other', 'clocks.report.critical', 'escalation.steps.0.note'].sort());
     expect(errors.every((e) => e.rule === 'whitelist')).toBe(true);
   });
 
@@ -144,7 +144,7 @@ describe('validatePolicy', () => {
     expect(accepted).toBeUndefined();
     expect(errors.map((e) => [e.field, e.rule]).sort()).toEqual(
       [
-        ['body.unknown', 'whitelist'],
+        ['unknown', 'whitelist'],
         ['clocks.report.minor', 'max'],
         ['clocks.report.major', 'max'],
         ['clocks.recovery.minor', 'isISO8601Duration'],
