@@ -1,2 +1,7 @@
-/** Pure XState machines and policy tables (no I/O, no timers, no Nest): filled by the incident and continuity issues. */
-export const WORKFLOWS_VERSION = 1;
+/** Pure XState machines and policy tables (no I/O, no timers, no Nest). */
+export * from './incident/classification.js';
+export * from './incident/clocks.js';
+export * from './incident/levels.js';
+export * from './incident/incident.events.js';
+export * from './incident/incident.machine.js';
+export * from './incident/incident.runtime.js';

@@ -1,0 +1,27 @@
+/**
+ * Classification (article 42 and TLP 2.0). Every incident carries a TLP label and a data security
+ * level; the strictest of the two decides what may leave the system and who sees the details.
+ */
+export const TLP_LABELS = ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'] as const;
+export type Tlp = (typeof TLP_LABELS)[number];
+
+/** Article 42 data security levels (as in articles 26–27: public, general, sensitive, confidential). */
+export const DATA_LEVELS = ['public', 'general', 'sensitive', 'confidential'] as const;
+export type DataLevel = (typeof DATA_LEVELS)[number];
+
+export interface Classification {
+  tlp: Tlp;
+  dataLevel: DataLevel;
+}
+
+/**
+ * Whether the details (title, description, systems, evidence, names) must stay inside the system:
+ * AMBER or stricter, or a sensitive/confidential data level (article 27: no confidential content
+ * by e-mail). E-mails and the redacted API view apply the same rule.
+ */
+export function isRestricted(c: Classification): boolean {
+  return TLP_LABELS.indexOf(c.tlp) >= TLP_LABELS.indexOf('AMBER') || DATA_LEVELS.indexOf(c.dataLevel) >= DATA_LEVELS.indexOf('sensitive');
+}
+
+/** Roles cleared to read restricted incident details (besides the person who filed it). */
+export const CLEARED_ROLES = ['responder', 'on_call_manager', 'ciso', 'ethics_officer', 'auditor'] as const;

@@ -1,0 +1,795 @@
+import { and, enqueueActions, not, or, setup, stateIn } from 'xstate';
+import { addDuration, clockDuration, type DeadlineKind, type IncidentPolicy } from './clocks.js';
+import {
+  actorMaySend,
+  NORMAL_CHANNELS,
+  type ClientEventType,
+  type IncidentEvent,
+  type ImprovementMeasures,
+  type LawEnforcementAgency,
+  type ReportChannel,
+} from './incident.events.js';
+import { isMajor, levelOf, type Category, type Impact, type Level } from './levels.js';
+
+/**
+ * The incident workflow of article 41 as a pure statechart: it decides, the application persists.
+ * No I/O, no timers, no clock: events carry their instant (`at`) and actor, and every effect is
+ * an action that only describes itself (notify, start/meet/cancel a deadline, add a timeline
+ * entry). The application runs `transition()` inside one database transaction and turns the
+ * returned actions into outbox, deadline and timeline rows.
+ *
+ *   open.reported → open.responding (parallel: response, authority, lawEnforcement) → open.review → closed
+ *   open.reported → dismissed;  closed | dismissed → REOPEN → open.reported
+ *
+ * Paging (who was paged, who acknowledged) lives in the context and runs while the incident is open.
+ */
+export const INCIDENT_MACHINE_VERSION = 1;
+
+export type ClockStatus = 'pending' | 'met' | 'breached' | 'cancelled';
+export interface ClockState {
+  dueAt: string;
+  status: ClockStatus;
+  step?: number;
+}
+
+export interface Breach {
+  kind: DeadlineKind;
+  dueAt: string;
+  at: string;
+  lateByMs: number;
+}
+
+export interface IncidentInput {
+  agencyId: string;
+  hasSuperior: boolean;
+  policy: IncidentPolicy;
+  impact: Impact;
+  category: Category;
+  subcategory?: string;
+  isDrill: boolean;
+  awareAt: string;
+  filedAt: string;
+  filedBy: string;
+}
+
+export interface IncidentContext {
+  agencyId: string;
+  hasSuperior: boolean;
+  policy: IncidentPolicy;
+  impact: Impact;
+  level: Level;
+  category: Category;
+  subcategory: string | null;
+  isDrill: boolean;
+  awareAt: string;
+  filedAt: string;
+  filedBy: string;
+  triagedAt: string | null;
+  clocks: Partial<Record<DeadlineKind, ClockState>>;
+  paging: { step: number; round: number; acknowledgedBy: string | null; acknowledgedAt: string | null; exhausted: boolean };
+  authority: {
+    status: 'pending' | 'reported' | 'reviewed';
+    /** The level last reported; a reclassification to another level needs a new report. */
+    reportedLevel: Level | null;
+    reports: Array<{ at: string; by: string; level: Level; channel: ReportChannel; externalReference: string | null; fallbackReason: string | null }>;
+    review: { at: string; by: string; level: Level; note: string } | null;
+  };
+  response: { containedAt: string | null; containmentSummary: string | null; recoveredAt: string | null; recoverySummary: string | null };
+  lawEnforcement: {
+    status: 'undecided' | 'not_required' | 'requested' | 'contacted' | 'evidence_handed_over' | 'concluded';
+    reason: string | null;
+    agency: LawEnforcementAgency | null;
+    officer: string | null;
+    caseNumber: string | null;
+    requestedAt: string | null;
+    contactedAt: string | null;
+    evidenceIds: string[];
+    handedOverAt: string | null;
+    concludedAt: string | null;
+    note: string | null;
+  };
+  improvementReport: { at: string; by: string; rootCause: string; measures: ImprovementMeasures; schedule: string } | null;
+  closure: { approvedBy: string | null; closedAt: string | null };
+  dismissal: { at: string; by: string; reason: string } | null;
+  reopenings: Array<{ at: string; by: string; reason: string }>;
+  breaches: Breach[];
+}
+
+/** An audience of a notification: roles or units of the agency, the superior's reviewers, an escalation step. */
+export type Audience =
+  | { kind: 'role'; role: string }
+  | { kind: 'unitType'; unitType: string }
+  | { kind: 'superiorReviewers' }
+  | { kind: 'escalationTarget'; target: string }
+  | { kind: 'user'; userId: string };
+
+export interface NotifyParams {
+  template: string;
+  audience: Audience[];
+}
+export interface StartDeadlineParams {
+  kind: DeadlineKind;
+  dueAt: string;
+  step?: number;
+}
+export interface DeadlineRefParams {
+  kind: DeadlineKind;
+}
+export interface CancelDeadlinesParams {
+  kinds: DeadlineKind[];
+}
+export interface TimelineParams {
+  entry: string;
+  data: Record<string, unknown>;
+}
+
+/** The effects the application carries out, by action type. */
+export type IncidentEffect =
+  | { type: 'notify'; params: NotifyParams }
+  | { type: 'startDeadline'; params: StartDeadlineParams }
+  | { type: 'meetDeadline'; params: DeadlineRefParams }
+  | { type: 'cancelDeadlines'; params: CancelDeadlinesParams }
+  | { type: 'timeline'; params: TimelineParams };
+
+const RULE_CLOCKS: Array<Exclude<DeadlineKind, 'acknowledgement'>> = ['report', 'superior_review', 'recovery', 'improvement_report'];
+const ALL_KINDS: DeadlineKind[] = [...RULE_CLOCKS, 'acknowledgement'];
+
+function nonBlank(s: unknown, max = 10_000): boolean {
+  return typeof s === 'string' && s.trim().length > 0 && s.length <= max;
+}
+
+function validImpact(i: unknown): i is Impact {
+  if (!i || typeof i !== 'object') return false;
+  const v = i as Record<string, unknown>;
+  return ['confidentiality', 'integrity', 'availability'].every((k) => Number.isInteger(v[k]) && (v[k] as number) >= 1 && (v[k] as number) <= 4);
+}
+
+function ms(iso: string): number {
+  return new Date(iso).getTime();
+}
+
+const noop = () => undefined;
+
+export const incidentMachine = setup({
+  types: {
+    context: {} as IncidentContext,
+    events: {} as IncidentEvent,
+    input: {} as IncidentInput,
+  },
+  actions: {
+    // Effect descriptions: executed by the application, never by the machine.
+    notify: (_: unknown, _params: NotifyParams) => noop(),
+    startDeadline: (_: unknown, _params: StartDeadlineParams) => noop(),
+    meetDeadline: (_: unknown, _params: DeadlineRefParams) => noop(),
+    cancelDeadlines: (_: unknown, _params: CancelDeadlinesParams) => noop(),
+    timeline: (_: unknown, _params: TimelineParams) => noop(),
+    recordReview: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'AUTHORITY_REVIEWED') return;
+      enqueue.assign({
+        authority: { ...context.authority, status: 'reviewed', review: { at: event.at, by: event.actor.id, level: event.level, note: event.note } },
+        clocks:
+          context.clocks.superior_review?.status === 'pending'
+            ? { ...context.clocks, superior_review: { ...context.clocks.superior_review, status: 'met' } }
+            : context.clocks,
+      });
+      enqueue({ type: 'meetDeadline', params: { kind: 'superior_review' } });
+      enqueue({ type: 'timeline', params: { entry: 'authority_reviewed', data: { level: event.level } } });
+      enqueue({
+        type: 'notify',
+        params: {
+          template: 'authority.reviewed',
+          audience: [
+            { kind: 'role', role: 'on_call_manager' },
+            { kind: 'role', role: 'ciso' },
+          ],
+        },
+      });
+    }),
+    recordConclusion: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'LE_CONCLUDED') return;
+      enqueue.assign({ lawEnforcement: { ...context.lawEnforcement, status: 'concluded', concludedAt: event.at, note: event.note } });
+      enqueue({ type: 'timeline', params: { entry: 'law_enforcement_concluded', data: {} } });
+    }),
+    recordImprovementReport: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'SUBMIT_IMPROVEMENT_REPORT') return;
+      enqueue.assign({
+        improvementReport: { at: event.at, by: event.actor.id, rootCause: event.rootCause, measures: event.measures, schedule: event.schedule },
+        clocks:
+          context.clocks.improvement_report?.status === 'pending'
+            ? { ...context.clocks, improvement_report: { ...context.clocks.improvement_report, status: 'met' } }
+            : context.clocks,
+      });
+      enqueue({ type: 'meetDeadline', params: { kind: 'improvement_report' } });
+      enqueue({ type: 'timeline', params: { entry: 'improvement_report_submitted', data: {} } });
+    }),
+    close: enqueueActions(({ context, event, enqueue }) => {
+      enqueue.assign({
+        closure: { approvedBy: event.type === 'APPROVE_CLOSURE' ? event.actor.id : null, closedAt: event.at },
+        clocks: Object.fromEntries(Object.entries(context.clocks).map(([k, c]) => [k, c.status === 'pending' ? { ...c, status: 'cancelled' as const } : c])),
+      });
+      enqueue({ type: 'cancelDeadlines', params: { kinds: ALL_KINDS } });
+      enqueue({ type: 'timeline', params: { entry: 'closed', data: { approvedBy: event.type === 'APPROVE_CLOSURE' ? event.actor.id : null } } });
+      enqueue({
+        type: 'notify',
+        params: {
+          template: 'incident.closed',
+          audience: [
+            { kind: 'role', role: 'on_call_manager' },
+            { kind: 'user', userId: context.filedBy },
+          ],
+        },
+      });
+    }),
+    /** Reopened: a live incident again, with fresh clocks from now and paging from the first step. */
+    recordReopening: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'REOPEN') return;
+      const zone = context.policy.timezone;
+      const report = addDuration(event.at, clockDuration(context.policy, 'report', context.level), zone);
+      const recovery = addDuration(event.at, clockDuration(context.policy, 'recovery', context.level), zone);
+      const firstStep = context.policy.escalation.steps[0]!;
+      const ack = addDuration(event.at, firstStep.timeout, zone);
+      enqueue.assign({
+        reopenings: [...context.reopenings, { at: event.at, by: event.actor.id, reason: event.reason }],
+        clocks: {
+          ...context.clocks,
+          report: { dueAt: report, status: 'pending' },
+          recovery: { dueAt: recovery, status: 'pending' },
+          acknowledgement: { dueAt: ack, status: 'pending', step: 0 },
+        },
+        paging: { step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false },
+        authority: { ...context.authority, status: 'pending', reportedLevel: null },
+        response: { containedAt: null, containmentSummary: null, recoveredAt: null, recoverySummary: null },
+        lawEnforcement: { ...context.lawEnforcement, status: 'undecided' },
+        closure: { approvedBy: null, closedAt: null },
+      });
+      enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
+      enqueue({ type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } });
+      enqueue({ type: 'startDeadline', params: { kind: 'acknowledgement', dueAt: ack, step: 0 } });
+      enqueue({ type: 'timeline', params: { entry: 'reopened', data: { reason: event.reason } } });
+      enqueue({ type: 'notify', params: { template: 'incident.paged', audience: [{ kind: 'escalationTarget', target: firstStep.target }] } });
+    }),
+  },
+  guards: {
+    /** The actor's role and agency allow this event (least privilege, EVENT_ROLES). */
+    actorAllowed: ({ context, event }) => event.type !== 'DEADLINE_PASSED' && actorMaySend(event.type as ClientEventType, event.actor, context.hasSuperior),
+    isSystem: ({ event }) => event.actor.relation === 'system',
+    validTriage: ({ event }) => event.type === 'TRIAGE' && validImpact(event.impact) && typeof event.category === 'string',
+    hasReason: ({ event }) => 'reason' in event && nonBlank(event.reason),
+    hasSummary: ({ event }) => 'summary' in event && nonBlank(event.summary),
+    hasNote: ({ event }) => 'note' in event && nonBlank(event.note),
+    notAcknowledged: ({ context }) => context.paging.acknowledgedBy === null,
+    /** A report through a fallback channel records why; an agency without a superior records the authority's reference. */
+    validReport: ({ context, event }) => {
+      if (event.type !== 'REPORT_TO_AUTHORITY') return false;
+      const fallback = !NORMAL_CHANNELS.includes(event.channel);
+      if (fallback && !nonBlank(event.fallbackReason)) return false;
+      if (!context.hasSuperior && !fallback && !nonBlank(event.externalReference)) return false;
+      return true;
+    },
+    validReview: ({ event }) => event.type === 'AUTHORITY_REVIEWED' && [1, 2, 3, 4].includes(event.level) && nonBlank(event.note),
+    validReclassify: ({ event }) => event.type === 'RECLASSIFY' && validImpact(event.impact) && nonBlank(event.reason),
+    validContact: ({ event }) =>
+      event.type === 'LE_CONTACTED' && ['prosecutor', 'police', 'investigation_bureau'].includes(event.lawEnforcementAgency) && nonBlank(event.officer, 200),
+    validHandover: ({ event }) => event.type === 'LE_EVIDENCE_HANDED_OVER' && Array.isArray(event.evidenceIds) && event.evidenceIds.length > 0,
+    validImprovementReport: ({ event }) =>
+      event.type === 'SUBMIT_IMPROVEMENT_REPORT' &&
+      nonBlank(event.rootCause) &&
+      nonBlank(event.schedule) &&
+      !!event.measures &&
+      Object.values(event.measures).some((m) => nonBlank(m)),
+    isMajor: ({ context }) => isMajor(context.level),
+    /** The deadline the event names is the one still pending (a met or replaced clock never fires). */
+    deadlinePending: ({ context, event }) =>
+      event.type === 'DEADLINE_PASSED' && context.clocks[event.kind]?.status === 'pending' && context.clocks[event.kind]?.dueAt === event.dueAt,
+    isAcknowledgementDeadline: ({ event }) => event.type === 'DEADLINE_PASSED' && event.kind === 'acknowledgement',
+    /** The authority has the current level: reported at it (or reviewed). */
+    authorityCurrent: ({ context }) => context.authority.status !== 'pending' && context.authority.reportedLevel === context.level,
+    authorityStale: ({ context }) => context.authority.reportedLevel !== null && context.authority.reportedLevel !== context.level,
+  },
+}).createMachine({
+  id: 'incident',
+  context: ({ input }) => ({
+    agencyId: input.agencyId,
+    hasSuperior: input.hasSuperior,
+    policy: input.policy,
+    impact: input.impact,
+    level: levelOf(input.impact),
+    category: input.category,
+    subcategory: input.subcategory ?? null,
+    isDrill: input.isDrill,
+    awareAt: input.awareAt,
+    filedAt: input.filedAt,
+    filedBy: input.filedBy,
+    triagedAt: null,
+    clocks: {},
+    paging: { step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false },
+    authority: { status: 'pending', reportedLevel: null, reports: [], review: null },
+    response: { containedAt: null, containmentSummary: null, recoveredAt: null, recoverySummary: null },
+    lawEnforcement: {
+      status: 'undecided',
+      reason: null,
+      agency: null,
+      officer: null,
+      caseNumber: null,
+      requestedAt: null,
+      contactedAt: null,
+      evidenceIds: [],
+      handedOverAt: null,
+      concludedAt: null,
+      note: null,
+    },
+    improvementReport: null,
+    closure: { approvedBy: null, closedAt: null },
+    dismissal: null,
+    reopenings: [],
+    breaches: [],
+  }),
+  // Filing: the report and recovery clocks start from awareness (知悉), the first escalation step is paged.
+  entry: enqueueActions(({ context, enqueue }) => {
+    const { policy, level, awareAt, filedAt } = context;
+    const report = addDuration(awareAt, clockDuration(policy, 'report', level), policy.timezone);
+    const recovery = addDuration(awareAt, clockDuration(policy, 'recovery', level), policy.timezone);
+    const firstStep = policy.escalation.steps[0]!;
+    const ack = addDuration(filedAt, firstStep.timeout, policy.timezone);
+    enqueue.assign({
+      clocks: {
+        report: { dueAt: report, status: 'pending' },
+        recovery: { dueAt: recovery, status: 'pending' },
+        acknowledgement: { dueAt: ack, status: 'pending', step: 0 },
+      },
+    });
+    enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
+    enqueue({ type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } });
+    enqueue({ type: 'startDeadline', params: { kind: 'acknowledgement', dueAt: ack, step: 0 } });
+    enqueue({
+      type: 'notify',
+      params: {
+        template: 'incident.filed',
+        audience: [
+          { kind: 'role', role: 'on_call_manager' },
+          { kind: 'unitType', unitType: 'it' },
+        ],
+      },
+    });
+    enqueue({ type: 'notify', params: { template: 'incident.paged', audience: [{ kind: 'escalationTarget', target: firstStep.target }] } });
+    if (isMajor(level)) enqueue({ type: 'notify', params: { template: 'incident.major', audience: [{ kind: 'role', role: 'ciso' }] } });
+    enqueue({ type: 'timeline', params: { entry: 'filed', data: { level, awareAt } } });
+  }),
+  initial: 'open',
+  states: {
+    open: {
+      initial: 'reported',
+      on: {
+        ACKNOWLEDGE: {
+          guard: and(['actorAllowed', 'notAcknowledged']),
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            enqueue.assign({
+              paging: { ...context.paging, acknowledgedBy: event.actor.id, acknowledgedAt: event.at },
+              clocks: context.clocks.acknowledgement
+                ? { ...context.clocks, acknowledgement: { ...context.clocks.acknowledgement, status: 'met' } }
+                : context.clocks,
+            });
+            enqueue({ type: 'meetDeadline', params: { kind: 'acknowledgement' } });
+            enqueue({ type: 'notify', params: { template: 'incident.acknowledged', audience: [{ kind: 'role', role: 'on_call_manager' }] } });
+            enqueue({ type: 'timeline', params: { entry: 'acknowledged', data: { by: event.actor.id, step: context.paging.step } } });
+          }),
+        },
+        RECLASSIFY: {
+          guard: and(['actorAllowed', 'validReclassify']),
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            if (event.type !== 'RECLASSIFY') return;
+            const level = levelOf(event.impact);
+            const changed = level !== context.level;
+            const clocks = { ...context.clocks };
+            enqueue.assign({ impact: event.impact, level });
+            enqueue({ type: 'timeline', params: { entry: 'reclassified', data: { from: context.level, to: level, reason: event.reason } } });
+            if (!changed) return;
+            const zone = context.policy.timezone;
+            // A level change is reported again: the report clock restarts for the new report.
+            if (context.authority.reportedLevel !== null) {
+              const report = addDuration(event.at, clockDuration(context.policy, 'report', level), zone);
+              clocks.report = { dueAt: report, status: 'pending' };
+              if (clocks.superior_review?.status === 'pending') clocks.superior_review = { ...clocks.superior_review, status: 'cancelled' };
+              enqueue({ type: 'cancelDeadlines', params: { kinds: ['superior_review'] } });
+              enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
+            } else if (clocks.report?.status === 'pending') {
+              const report = addDuration(context.awareAt, clockDuration(context.policy, 'report', level), zone);
+              clocks.report = { dueAt: report, status: 'pending' };
+              enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
+            }
+            // The recovery clock runs from awareness at the new level's length.
+            if (clocks.recovery?.status === 'pending') {
+              const recovery = addDuration(context.awareAt, clockDuration(context.policy, 'recovery', level), zone);
+              clocks.recovery = { dueAt: recovery, status: 'pending' };
+              enqueue({ type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } });
+            }
+            enqueue.assign({ clocks });
+            enqueue({
+              type: 'notify',
+              params: {
+                template: 'incident.reclassified',
+                audience: [{ kind: 'role', role: 'on_call_manager' }, ...(isMajor(level) ? [{ kind: 'role' as const, role: 'ciso' }] : [])],
+              },
+            });
+          }),
+        },
+        DEADLINE_PASSED: [
+          {
+            // Paging: an unacknowledged page moves to the next escalation step, repeating up to the policy's limit.
+            guard: and(['isSystem', 'deadlinePending', 'isAcknowledgementDeadline', 'notAcknowledged']),
+            actions: enqueueActions(({ context, event, enqueue }) => {
+              const steps = context.policy.escalation.steps;
+              const nextStep = (context.paging.step + 1) % steps.length;
+              const round = context.paging.round + (nextStep === 0 ? 1 : 0);
+              const clocks = { ...context.clocks, acknowledgement: { ...context.clocks.acknowledgement!, status: 'breached' as const } };
+              if (round > context.policy.escalation.repeat) {
+                enqueue.assign({ clocks, paging: { ...context.paging, exhausted: true } });
+                enqueue({
+                  type: 'notify',
+                  params: {
+                    template: 'incident.paging_exhausted',
+                    audience: [
+                      { kind: 'role', role: 'ciso' },
+                      { kind: 'role', role: 'admin' },
+                    ],
+                  },
+                });
+                enqueue({ type: 'timeline', params: { entry: 'paging_exhausted', data: { rounds: round } } });
+                return;
+              }
+              const step = steps[nextStep]!;
+              const dueAt = addDuration(event.at, step.timeout, context.policy.timezone);
+              enqueue.assign({
+                clocks: { ...clocks, acknowledgement: { dueAt, status: 'pending', step: nextStep } },
+                paging: { ...context.paging, step: nextStep, round },
+              });
+              enqueue({ type: 'startDeadline', params: { kind: 'acknowledgement', dueAt, step: nextStep } });
+              enqueue({ type: 'notify', params: { template: 'incident.paged', audience: [{ kind: 'escalationTarget', target: step.target }] } });
+              enqueue({ type: 'timeline', params: { entry: 'paged', data: { step: nextStep, round, target: step.target } } });
+            }),
+          },
+          {
+            // A reporting clock breached: recorded (how late), escalated to the CISO and the deputy head (article 11).
+            guard: and(['isSystem', 'deadlinePending', not('isAcknowledgementDeadline')]),
+            actions: enqueueActions(({ context, event, enqueue }) => {
+              if (event.type !== 'DEADLINE_PASSED') return;
+              const clock = context.clocks[event.kind]!;
+              enqueue.assign({
+                clocks: { ...context.clocks, [event.kind]: { ...clock, status: 'breached' } },
+                breaches: [...context.breaches, { kind: event.kind, dueAt: clock.dueAt, at: event.at, lateByMs: ms(event.at) - ms(clock.dueAt) }],
+              });
+              enqueue({
+                type: 'notify',
+                params: {
+                  template: 'deadline.breached',
+                  audience: [
+                    { kind: 'role', role: 'ciso' },
+                    { kind: 'escalationTarget', target: 'deputy_head' },
+                    { kind: 'role', role: 'on_call_manager' },
+                  ],
+                },
+              });
+              enqueue({ type: 'timeline', params: { entry: 'deadline_breached', data: { kind: event.kind, dueAt: clock.dueAt } } });
+            }),
+          },
+        ],
+      },
+      states: {
+        reported: {
+          on: {
+            TRIAGE: {
+              target: 'responding',
+              guard: and(['actorAllowed', 'validTriage']),
+              actions: enqueueActions(({ context, event, enqueue }) => {
+                if (event.type !== 'TRIAGE') return;
+                const level = levelOf(event.impact);
+                enqueue.assign({ impact: event.impact, level, category: event.category, subcategory: event.subcategory ?? null, triagedAt: event.at });
+                enqueue({ type: 'timeline', params: { entry: 'triaged', data: { level, category: event.category } } });
+                enqueue({
+                  type: 'notify',
+                  params: {
+                    template: 'incident.triaged',
+                    audience: [{ kind: 'role', role: 'responder' }, ...(isMajor(level) ? [{ kind: 'role' as const, role: 'ciso' }] : [])],
+                  },
+                });
+                if (level !== context.level) {
+                  // Triage fixes the level before the first report: the open clocks follow it.
+                  const zone = context.policy.timezone;
+                  const clocks = { ...context.clocks };
+                  for (const kind of ['report', 'recovery'] as const) {
+                    if (clocks[kind]?.status !== 'pending') continue;
+                    const dueAt = addDuration(context.awareAt, clockDuration(context.policy, kind, level), zone);
+                    clocks[kind] = { dueAt, status: 'pending' };
+                    enqueue({ type: 'startDeadline', params: { kind, dueAt } });
+                  }
+                  enqueue.assign({ clocks });
+                }
+              }),
+            },
+            DISMISS: {
+              target: '#incident.dismissed',
+              guard: and(['actorAllowed', 'hasReason']),
+              actions: enqueueActions(({ context, event, enqueue }) => {
+                if (event.type !== 'DISMISS') return;
+                enqueue.assign({
+                  dismissal: { at: event.at, by: event.actor.id, reason: event.reason },
+                  clocks: Object.fromEntries(Object.entries(context.clocks).map(([k, c]) => [k, c.status === 'pending' ? { ...c, status: 'cancelled' } : c])),
+                });
+                enqueue({ type: 'cancelDeadlines', params: { kinds: ALL_KINDS } });
+                enqueue({ type: 'timeline', params: { entry: 'dismissed', data: { reason: event.reason } } });
+                enqueue({
+                  type: 'notify',
+                  params: {
+                    template: 'incident.dismissed',
+                    audience: [
+                      { kind: 'role', role: 'on_call_manager' },
+                      { kind: 'user', userId: context.filedBy },
+                    ],
+                  },
+                });
+              }),
+            },
+          },
+        },
+        responding: {
+          type: 'parallel',
+          always: {
+            target: 'review',
+            guard: and([
+              stateIn('#incident.open.responding.response.recovered'),
+              'authorityCurrent',
+              or([stateIn('#incident.open.responding.lawEnforcement.not_required'), stateIn('#incident.open.responding.lawEnforcement.concluded')]),
+            ]),
+          },
+          states: {
+            response: {
+              initial: 'containing',
+              states: {
+                containing: {
+                  on: {
+                    CONTAINED: {
+                      target: 'recovering',
+                      guard: and(['actorAllowed', 'hasSummary']),
+                      actions: enqueueActions(({ context, event, enqueue }) => {
+                        if (event.type !== 'CONTAINED') return;
+                        enqueue.assign({ response: { ...context.response, containedAt: event.at, containmentSummary: event.summary } });
+                        enqueue({ type: 'timeline', params: { entry: 'contained', data: {} } });
+                      }),
+                    },
+                  },
+                },
+                recovering: {
+                  on: {
+                    RECOVERED: {
+                      target: 'recovered',
+                      guard: and(['actorAllowed', 'hasSummary']),
+                      actions: enqueueActions(({ context, event, enqueue }) => {
+                        if (event.type !== 'RECOVERED') return;
+                        const dueAt = addDuration(event.at, clockDuration(context.policy, 'improvement_report', context.level), context.policy.timezone);
+                        enqueue.assign({
+                          response: { ...context.response, recoveredAt: event.at, recoverySummary: event.summary },
+                          clocks: {
+                            ...context.clocks,
+                            ...(context.clocks.recovery?.status === 'pending' ? { recovery: { ...context.clocks.recovery, status: 'met' as const } } : {}),
+                            improvement_report: { dueAt, status: 'pending' },
+                          },
+                        });
+                        enqueue({ type: 'meetDeadline', params: { kind: 'recovery' } });
+                        enqueue({ type: 'startDeadline', params: { kind: 'improvement_report', dueAt } });
+                        enqueue({ type: 'timeline', params: { entry: 'recovered', data: {} } });
+                        enqueue({ type: 'notify', params: { template: 'incident.recovered', audience: [{ kind: 'role', role: 'on_call_manager' }] } });
+                      }),
+                    },
+                  },
+                },
+                recovered: { type: 'final' },
+              },
+            },
+            authority: {
+              initial: 'pending',
+              states: {
+                pending: {
+                  on: {
+                    REPORT_TO_AUTHORITY: {
+                      target: 'reported',
+                      guard: and(['actorAllowed', 'validReport']),
+                      actions: enqueueActions(({ context, event, enqueue }) => {
+                        if (event.type !== 'REPORT_TO_AUTHORITY') return;
+                        const dueAt = addDuration(event.at, clockDuration(context.policy, 'superior_review', context.level), context.policy.timezone);
+                        const report = {
+                          at: event.at,
+                          by: event.actor.id,
+                          level: context.level,
+                          channel: event.channel,
+                          externalReference: event.externalReference ?? null,
+                          fallbackReason: event.fallbackReason ?? null,
+                        };
+                        enqueue.assign({
+                          authority: {
+                            ...context.authority,
+                            status: 'reported',
+                            reportedLevel: context.level,
+                            reports: [...context.authority.reports, report],
+                            review: null,
+                          },
+                          clocks: {
+                            ...context.clocks,
+                            ...(context.clocks.report?.status === 'pending' ? { report: { ...context.clocks.report, status: 'met' as const } } : {}),
+                            ...(context.hasSuperior ? { superior_review: { dueAt, status: 'pending' as const } } : {}),
+                          },
+                        });
+                        enqueue({ type: 'meetDeadline', params: { kind: 'report' } });
+                        if (context.hasSuperior) {
+                          enqueue({ type: 'startDeadline', params: { kind: 'superior_review', dueAt } });
+                          enqueue({ type: 'notify', params: { template: 'authority.review_requested', audience: [{ kind: 'superiorReviewers' }] } });
+                        }
+                        enqueue({
+                          type: 'timeline',
+                          params: {
+                            entry: 'reported_to_authority',
+                            data: { channel: event.channel, level: context.level, fallback: event.fallbackReason ?? null },
+                          },
+                        });
+                      }),
+                    },
+                  },
+                },
+                reported: {
+                  always: { target: 'pending', guard: 'authorityStale' },
+                  on: {
+                    AUTHORITY_REVIEWED: {
+                      target: 'reviewed',
+                      guard: and(['actorAllowed', 'validReview']),
+                      actions: 'recordReview',
+                    },
+                  },
+                },
+                reviewed: {
+                  always: { target: 'pending', guard: 'authorityStale' },
+                },
+              },
+            },
+            lawEnforcement: {
+              initial: 'undecided',
+              states: {
+                undecided: {
+                  on: {
+                    LE_NOT_REQUIRED: {
+                      target: 'not_required',
+                      guard: and(['actorAllowed', 'hasReason']),
+                      actions: enqueueActions(({ context, event, enqueue }) => {
+                        if (event.type !== 'LE_NOT_REQUIRED') return;
+                        enqueue.assign({ lawEnforcement: { ...context.lawEnforcement, status: 'not_required', reason: event.reason } });
+                        enqueue({ type: 'timeline', params: { entry: 'law_enforcement_not_required', data: { reason: event.reason } } });
+                      }),
+                    },
+                    LE_REQUEST: {
+                      target: 'requested',
+                      guard: and(['actorAllowed', 'hasReason']),
+                      actions: enqueueActions(({ context, event, enqueue }) => {
+                        if (event.type !== 'LE_REQUEST') return;
+                        enqueue.assign({ lawEnforcement: { ...context.lawEnforcement, status: 'requested', reason: event.reason, requestedAt: event.at } });
+                        enqueue({ type: 'timeline', params: { entry: 'law_enforcement_requested', data: {} } });
+                        enqueue({
+                          type: 'notify',
+                          params: {
+                            template: 'law_enforcement.requested',
+                            audience: [
+                              { kind: 'role', role: 'ethics_officer' },
+                              { kind: 'role', role: 'ciso' },
+                            ],
+                          },
+                        });
+                      }),
+                    },
+                  },
+                },
+                not_required: {},
+                requested: {
+                  on: {
+                    LE_CONTACTED: {
+                      target: 'contacted',
+                      guard: and(['actorAllowed', 'validContact']),
+                      actions: enqueueActions(({ context, event, enqueue }) => {
+                        if (event.type !== 'LE_CONTACTED') return;
+                        enqueue.assign({
+                          lawEnforcement: {
+                            ...context.lawEnforcement,
+                            status: 'contacted',
+                            agency: event.lawEnforcementAgency,
+                            officer: event.officer,
+                            caseNumber: event.caseNumber ?? null,
+                            contactedAt: event.at,
+                          },
+                        });
+                        enqueue({ type: 'timeline', params: { entry: 'law_enforcement_contacted', data: { agency: event.lawEnforcementAgency } } });
+                        enqueue({
+                          type: 'notify',
+                          params: {
+                            template: 'law_enforcement.contacted',
+                            audience: [
+                              { kind: 'role', role: 'ciso' },
+                              { kind: 'role', role: 'ethics_officer' },
+                            ],
+                          },
+                        });
+                      }),
+                    },
+                  },
+                },
+                contacted: {
+                  on: {
+                    LE_EVIDENCE_HANDED_OVER: {
+                      target: 'evidence_handed_over',
+                      guard: and(['actorAllowed', 'validHandover']),
+                      actions: enqueueActions(({ context, event, enqueue }) => {
+                        if (event.type !== 'LE_EVIDENCE_HANDED_OVER') return;
+                        enqueue.assign({
+                          lawEnforcement: { ...context.lawEnforcement, status: 'evidence_handed_over', evidenceIds: event.evidenceIds, handedOverAt: event.at },
+                        });
+                        enqueue({ type: 'timeline', params: { entry: 'evidence_handed_over', data: { evidenceIds: event.evidenceIds } } });
+                      }),
+                    },
+                    LE_CONCLUDED: { target: 'concluded', guard: and(['actorAllowed', 'hasNote']), actions: 'recordConclusion' },
+                  },
+                },
+                evidence_handed_over: {
+                  on: {
+                    LE_CONCLUDED: { target: 'concluded', guard: and(['actorAllowed', 'hasNote']), actions: 'recordConclusion' },
+                  },
+                },
+                concluded: {},
+              },
+            },
+          },
+        },
+        review: {
+          initial: 'awaiting_report',
+          on: {
+            // The superior's review may arrive after the response is over.
+            AUTHORITY_REVIEWED: {
+              guard: and(['actorAllowed', 'validReview', ({ context }) => context.authority.status === 'reported']),
+              actions: 'recordReview',
+            },
+          },
+          states: {
+            awaiting_report: {
+              entry: enqueueActions(({ enqueue }) => {
+                enqueue({ type: 'notify', params: { template: 'incident.review_due', audience: [{ kind: 'role', role: 'on_call_manager' }] } });
+              }),
+              on: {
+                SUBMIT_IMPROVEMENT_REPORT: [
+                  { target: 'awaiting_approval', guard: and(['actorAllowed', 'validImprovementReport', 'isMajor']), actions: 'recordImprovementReport' },
+                  {
+                    target: '#incident.closed',
+                    guard: and(['actorAllowed', 'validImprovementReport', not('isMajor')]),
+                    actions: ['recordImprovementReport', 'close'],
+                  },
+                ],
+              },
+            },
+            // Levels 3–4: the CISO approves closure.
+            awaiting_approval: {
+              entry: enqueueActions(({ enqueue }) => {
+                enqueue({ type: 'notify', params: { template: 'incident.approval_requested', audience: [{ kind: 'role', role: 'ciso' }] } });
+              }),
+              on: {
+                APPROVE_CLOSURE: { target: '#incident.closed', guard: 'actorAllowed', actions: 'close' },
+              },
+            },
+          },
+        },
+      },
+    },
+    closed: {
+      on: {
+        REOPEN: { target: 'open', guard: and(['actorAllowed', 'hasReason']), actions: 'recordReopening' },
+      },
+    },
+    dismissed: {
+      on: {
+        REOPEN: { target: 'open', guard: and(['actorAllowed', 'hasReason']), actions: 'recordReopening' },
+      },
+    },
+  },
+});

@@ -1,0 +1,129 @@
+import { getNextTransitions, initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { actorMaySend, CLIENT_EVENT_TYPES, type ClientEventType, type EventActor, type IncidentEvent } from './incident.events.js';
+import { INCIDENT_MACHINE_VERSION, incidentMachine, type IncidentContext, type IncidentEffect, type IncidentInput } from './incident.machine.js';
+
+/**
+ * The "serverless workflow" around the incident machine: store the snapshot, run the pure
+ * `transition`, hand the returned effects to the caller. Nothing here executes an effect.
+ */
+export type IncidentSnapshot = SnapshotFrom<typeof incidentMachine>;
+
+/** What is stored: the persisted snapshot and the machine version that wrote it. */
+export interface StoredIncident {
+  machineVersion: number;
+  snapshot: unknown;
+}
+
+const EFFECT_TYPES = new Set(['notify', 'startDeadline', 'meetDeadline', 'cancelDeadlines', 'timeline']);
+
+function effectsOf(actions: Array<{ type: string; params?: unknown }>): IncidentEffect[] {
+  return actions.filter((a) => EFFECT_TYPES.has(a.type)).map((a) => ({ type: a.type, params: a.params }) as IncidentEffect);
+}
+
+export function fileIncident(input: IncidentInput): { snapshot: IncidentSnapshot; persisted: unknown; effects: IncidentEffect[] } {
+  const [snapshot, actions] = initialTransition(incidentMachine, input);
+  return { snapshot, persisted: incidentMachine.getPersistedSnapshot(snapshot), effects: effectsOf(actions) };
+}
+
+/**
+ * Upgrades a snapshot written by an older machine definition to the current one. Each version
+ * bump adds a step here; a snapshot is never stranded.
+ */
+const UPGRADES: Record<number, (persisted: Record<string, unknown>) => Record<string, unknown>> = {
+  // 0 → 1: the pre-release shape kept paging outside the context and had no breaches list.
+  0: (p) => {
+    const context = { ...(p.context as Record<string, unknown>) };
+    context.paging ??= { step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false };
+    context.breaches ??= [];
+    context.reopenings ??= [];
+    return { ...p, context };
+  },
+};
+
+export function restoreIncident(stored: StoredIncident): IncidentSnapshot {
+  let persisted = stored.snapshot as Record<string, unknown>;
+  for (let v = stored.machineVersion; v < INCIDENT_MACHINE_VERSION; v++) {
+    const upgrade = UPGRADES[v];
+    if (!upgrade) throw new Error(`no upgrade for incident snapshots of machine version ${v}`);
+    persisted = upgrade(persisted);
+  }
+  if (stored.machineVersion > INCIDENT_MACHINE_VERSION) throw new Error(`incident snapshot of a newer machine (${stored.machineVersion})`);
+  return incidentMachine.resolveState(persisted as Parameters<typeof incidentMachine.resolveState>[0]);
+}
+
+export interface AppliedEvent {
+  changed: boolean;
+  snapshot: IncidentSnapshot;
+  persisted: unknown;
+  effects: IncidentEffect[];
+}
+
+/** Sends one event. A refused event changes nothing (`changed: false`, no effects). */
+export function applyIncidentEvent(snapshot: IncidentSnapshot, event: IncidentEvent): AppliedEvent {
+  if (!snapshot.can(event)) return { changed: false, snapshot, persisted: incidentMachine.getPersistedSnapshot(snapshot), effects: [] };
+  const [next, actions] = transition(incidentMachine, snapshot, event);
+  return { changed: true, snapshot: next, persisted: incidentMachine.getPersistedSnapshot(next), effects: effectsOf(actions) };
+}
+
+/** The state as flat columns for querying: top state and each region's state. */
+export interface FlatState {
+  state: 'reported' | 'responding' | 'review' | 'closed' | 'dismissed';
+  response: string | null;
+  authority: string | null;
+  lawEnforcement: string | null;
+  review: string | null;
+}
+
+export function flattenState(snapshot: IncidentSnapshot): FlatState {
+  const value = snapshot.value as unknown;
+  if (value === 'closed' || value === 'dismissed') return { state: value, response: null, authority: null, lawEnforcement: null, review: null };
+  const open = (value as { open: unknown }).open;
+  if (open === 'reported') return { state: 'reported', response: null, authority: null, lawEnforcement: null, review: null };
+  if (typeof open === 'object' && open && 'review' in open) {
+    return { state: 'review', response: null, authority: null, lawEnforcement: null, review: (open as { review: string }).review };
+  }
+  const r = (open as { responding: { response: string; authority: string; lawEnforcement: string } }).responding;
+  return { state: 'responding', response: r.response, authority: r.authority, lawEnforcement: r.lawEnforcement, review: null };
+}
+
+/** The fields each client event must carry (for GET …/transitions). */
+export const EVENT_REQUIRES: Record<ClientEventType, string[]> = {
+  TRIAGE: ['impact', 'category'],
+  DISMISS: ['reason'],
+  ACKNOWLEDGE: [],
+  REPORT_TO_AUTHORITY: ['channel'],
+  AUTHORITY_REVIEWED: ['level', 'note'],
+  CONTAINED: ['summary'],
+  RECOVERED: ['summary'],
+  RECLASSIFY: ['impact', 'reason'],
+  LE_NOT_REQUIRED: ['reason'],
+  LE_REQUEST: ['reason'],
+  LE_CONTACTED: ['lawEnforcementAgency', 'officer'],
+  LE_EVIDENCE_HANDED_OVER: ['evidenceIds'],
+  LE_CONCLUDED: ['note'],
+  SUBMIT_IMPROVEMENT_REPORT: ['rootCause', 'measures', 'schedule'],
+  APPROVE_CLOSURE: [],
+  REOPEN: ['reason'],
+};
+
+/** Event types the state accepts now (whatever the data), before role checks. */
+export function eventsInState(snapshot: IncidentSnapshot): ClientEventType[] {
+  const context: IncidentContext = snapshot.context;
+  const types = new Set<ClientEventType>();
+  for (const t of getNextTransitions(snapshot)) {
+    const type = t.eventType as ClientEventType;
+    if (!CLIENT_EVENT_TYPES.includes(type)) continue;
+    if (type === 'ACKNOWLEDGE' && context.paging.acknowledgedBy !== null) continue;
+    if (type === 'AUTHORITY_REVIEWED' && context.authority.status !== 'reported') continue;
+    if (type === 'SUBMIT_IMPROVEMENT_REPORT' && !snapshot.matches({ open: { review: 'awaiting_report' } })) continue;
+    types.add(type);
+  }
+  return CLIENT_EVENT_TYPES.filter((t) => types.has(t));
+}
+
+/** What this actor may send now, with the fields each needs. */
+export function allowedEvents(snapshot: IncidentSnapshot, actor: EventActor): Array<{ type: ClientEventType; requires: string[] }> {
+  return eventsInState(snapshot)
+    .filter((type) => actorMaySend(type, actor, snapshot.context.hasSuperior))
+    .map((type) => ({ type, requires: EVENT_REQUIRES[type] }));
+}
