@@ -1,3 +1,4 @@
+import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
@@ -21,6 +22,11 @@ import { BootstrapAdmin } from './identity/bootstrap-admin.js';
 import { PasswordHasher } from './identity/password-hasher.js';
 import { ScopeService } from './identity/scope.service.js';
 import { RedisModule } from './redis/redis.module.js';
+import { DEADLINE_QUEUE, DeadlineScheduler } from './incidents/deadline-scheduler.js';
+import { EvidenceService } from './incidents/evidence.service.js';
+import { IncidentStore } from './incidents/incident-store.js';
+import { IncidentsController } from './incidents/incidents.controller.js';
+import { IncidentsService } from './incidents/incidents.service.js';
 import { UnitsController } from './units/units.controller.js';
 import { UnitsService } from './units/units.service.js';
 import { UsersController } from './users/users.controller.js';
@@ -31,14 +37,27 @@ export function databaseModule(): DynamicModule {
   return TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => dataSourceOptions(config.databaseUrl, config.databasePoolSize) });
 }
 
+/** BullMQ on the configured Redis, with the hash-tagged prefix. */
+export function queueRootModule(config: AppConfig): DynamicModule {
+  return BullModule.forRoot({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.queuePrefix });
+}
+
 /** The HTTP API. */
 @Module({})
 export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), ClockModule, databaseModule(), RedisModule, TerminusModule.forRoot({ logger: false })],
-      controllers: [AuthController, AgenciesController, UnitsController, UsersController, AuditController, HealthController],
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule,
+        databaseModule(),
+        RedisModule,
+        TerminusModule.forRoot({ logger: false }),
+        queueRootModule(config),
+        BullModule.registerQueue({ name: DEADLINE_QUEUE }),
+      ],
+      controllers: [AuthController, AgenciesController, UnitsController, UsersController, AuditController, IncidentsController, HealthController],
       providers: [
         AuditService,
         PolicyService,
@@ -48,6 +67,10 @@ export class ApiModule {
         UnitsService,
         UsersService,
         BootstrapAdmin,
+        IncidentStore,
+        IncidentsService,
+        EvidenceService,
+        DeadlineScheduler,
         { provide: PasswordHasher, useValue: new PasswordHasher() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -1,6 +1,10 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { databaseModule } from './app.module.js';
+import { databaseModule, queueRootModule } from './app.module.js';
+import { DEADLINE_QUEUE, DeadlineScheduler } from './incidents/deadline-scheduler.js';
+import { DeadlineProcessor } from './incidents/deadline.processor.js';
+import { DeadlineService } from './incidents/deadline.service.js';
+import { IncidentStore } from './incidents/incident-store.js';
 import { AuditService } from './audit/audit.service.js';
 import { ClockModule } from './clock/clock.module.js';
 import { AppConfig } from './config/app-config.js';
@@ -19,10 +23,10 @@ export class WorkerModule {
         ConfigModule.forRoot(config),
         ClockModule,
         databaseModule(),
-        BullModule.forRoot({ connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.queuePrefix }),
-        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }),
+        queueRootModule(config),
+        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }, { name: DEADLINE_QUEUE }),
       ],
-      providers: [AuditService, MaintenanceService, MaintenanceProcessor],
+      providers: [AuditService, MaintenanceService, MaintenanceProcessor, IncidentStore, DeadlineScheduler, DeadlineService, DeadlineProcessor],
     };
   }
 }

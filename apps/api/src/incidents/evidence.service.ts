@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService, type Actor } from '../audit/audit.service.js';
+import { Clock } from '../clock/clock.js';
+import { Problems } from '../common/problem.js';
+import type { AuthenticatedUser } from '../identity/authenticated-user.js';
+import { ScopeService } from '../identity/scope.service.js';
+import type { CreateEvidenceDto, CreateTransferDto } from './incident.dto.js';
+
+function offsetOf(iso: string): string {
+  return /(Z|[+-]\d{2}:\d{2})$/.exec(iso)![1]!;
+}
+
+interface EvidenceRow {
+  id: string;
+  incident_id: string;
+  description: string;
+  source: string;
+  collected_by: string;
+  collected_at: Date;
+  collected_at_offset: string;
+  sha256: string;
+  storage: string;
+  recorded_by: string;
+  created_at: Date;
+}
+interface TransferRow {
+  id: string;
+  evidence_id: string;
+  from_party: string;
+  to_party: string;
+  purpose: string;
+  at: Date;
+  at_offset: string;
+  sha256: string;
+  outcome: string;
+  recorded_by: string;
+  created_at: Date;
+}
+
+const transferView = (t: TransferRow) => ({
+  id: t.id,
+  from: t.from_party,
+  to: t.to_party,
+  purpose: t.purpose,
+  at: t.at.toISOString(),
+  offset: t.at_offset,
+  sha256: t.sha256,
+  outcome: t.outcome,
+  recordedBy: t.recorded_by,
+  recordedAt: t.created_at.toISOString(),
+});
+
+/**
+ * Evidence and its chain of custody: SHA-256 at collection and at every transfer, from/to/purpose,
+ * times with their zone; append-only. A transfer whose hash differs from the collection hash is
+ * refused and the refusal is kept as part of the chain.
+ */
+@Injectable()
+export class EvidenceService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scope: ScopeService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Evidence belongs to the incident's own agency: only its people handle it. */
+  private async incidentAgency(user: AuthenticatedUser, incidentId: string, manager: EntityManager): Promise<string> {
+    const rows: Array<{ agency_id: string }> = await manager.query('SELECT agency_id FROM incidents WHERE id = $1', [incidentId]);
+    if (!rows[0]) throw Problems.notFound(`incident ${incidentId}`);
+    if (rows[0].agency_id !== user.agencyId) {
+      await this.scope.assertVisible(user, rows[0].agency_id, `incident ${incidentId}`, manager);
+      throw Problems.forbidden('evidence is handled by the incident’s own agency');
+    }
+    return rows[0].agency_id;
+  }
+
+  private view(e: EvidenceRow, transfers: TransferRow[]) {
+    return {
+      id: e.id,
+      incidentId: e.incident_id,
+      description: e.description,
+      source: e.source,
+      collectedBy: e.collected_by,
+      collectedAt: e.collected_at.toISOString(),
+      collectedAtOffset: e.collected_at_offset,
+      sha256: e.sha256,
+      storage: e.storage,
+      recordedBy: e.recorded_by,
+      recordedAt: e.created_at.toISOString(),
+      transfers: transfers.map(transferView),
+    };
+  }
+
+  async list(user: AuthenticatedUser, incidentId: string) {
+    await this.incidentAgency(user, incidentId, this.dataSource.manager);
+    const items: EvidenceRow[] = await this.dataSource.query('SELECT * FROM evidence_items WHERE incident_id = $1 ORDER BY created_at, id', [incidentId]);
+    const transfers: TransferRow[] = await this.dataSource.query(
+      'SELECT t.* FROM evidence_transfers t JOIN evidence_items e ON e.id = t.evidence_id WHERE e.incident_id = $1 ORDER BY t.created_at, t.id',
+      [incidentId],
+    );
+    return {
+      items: items.map((e) =>
+        this.view(
+          e,
+          transfers.filter((t) => t.evidence_id === e.id),
+        ),
+      ),
+    };
+  }
+
+  async add(user: AuthenticatedUser, actor: Actor, incidentId: string, dto: CreateEvidenceDto) {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (manager) => {
+      const agencyId = await this.incidentAgency(user, incidentId, manager);
+      const id = randomUUID();
+      const rows: EvidenceRow[] = await manager.query(
+        `INSERT INTO evidence_items (id, incident_id, description, source, collected_by, collected_at, collected_at_offset, sha256, storage, recorded_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+        [
+          id,
+          incidentId,
+          dto.description,
+          dto.source,
+          dto.collectedBy,
+          dto.collectedAt,
+          offsetOf(dto.collectedAt),
+          dto.sha256.toLowerCase(),
+          dto.storage,
+          user.id,
+          now,
+        ],
+      );
+      await manager.query(`INSERT INTO incident_timeline (incident_id, at, actor_id, entry, data) VALUES ($1, $2, $3, 'evidence_collected', $4)`, [
+        incidentId,
+        now,
+        user.id,
+        JSON.stringify({ evidenceId: id, sha256: dto.sha256.toLowerCase() }),
+      ]);
+      await this.audit.append(manager, actor, {
+        action: 'evidence.collect',
+        agencyId,
+        targetType: 'evidence',
+        targetId: id,
+        details: { incidentId, sha256: dto.sha256.toLowerCase() },
+      });
+      return this.view(rows[0]!, []);
+    });
+  }
+
+  async transfer(user: AuthenticatedUser, actor: Actor, incidentId: string, evidenceId: string, dto: CreateTransferDto) {
+    const now = this.clock.now();
+    const sha = dto.sha256.toLowerCase();
+    const result = await this.dataSource.transaction(async (manager) => {
+      const agencyId = await this.incidentAgency(user, incidentId, manager);
+      const items: EvidenceRow[] = await manager.query('SELECT * FROM evidence_items WHERE id = $1 AND incident_id = $2 FOR SHARE', [evidenceId, incidentId]);
+      const item = items[0];
+      if (!item) throw Problems.notFound(`evidence ${evidenceId}`);
+      const outcome = sha === item.sha256 ? 'accepted' : 'refused_hash_mismatch';
+      const rows: TransferRow[] = await manager.query(
+        `INSERT INTO evidence_transfers (id, evidence_id, from_party, to_party, purpose, at, at_offset, sha256, outcome, recorded_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+        [randomUUID(), evidenceId, dto.from, dto.to, dto.purpose, dto.at, offsetOf(dto.at), sha, outcome, user.id, now],
+      );
+      await manager.query(`INSERT INTO incident_timeline (incident_id, at, actor_id, entry, data) VALUES ($1, $2, $3, $4, $5)`, [
+        incidentId,
+        now,
+        user.id,
+        outcome === 'accepted' ? 'evidence_transferred' : 'evidence_transfer_refused',
+        JSON.stringify({ evidenceId, from: dto.from, to: dto.to }),
+      ]);
+      await this.audit.append(manager, actor, {
+        action: 'evidence.transfer',
+        outcome: outcome === 'accepted' ? 'success' : 'refused',
+        agencyId,
+        targetType: 'evidence',
+        targetId: evidenceId,
+        details: { incidentId, from: dto.from, to: dto.to, sha256: sha, expected: item.sha256, outcome },
+      });
+      return { transfer: rows[0]!, expected: item.sha256 };
+    });
+    if (result.transfer.outcome !== 'accepted') {
+      throw Object.assign(
+        Problems.unprocessable('the SHA-256 at transfer differs from the hash at collection: the transfer is refused and recorded', {
+          field: 'sha256',
+          expected: result.expected,
+          transfer: transferView(result.transfer),
+        }),
+        { audited: true },
+      );
+    }
+    return transferView(result.transfer);
+  }
+}

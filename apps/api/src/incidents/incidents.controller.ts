@@ -1,0 +1,132 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { Actor } from '../audit/audit.service.js';
+import { Problems } from '../common/problem.js';
+import { uuidParam } from '../common/uuid-param.js';
+import type { AuthenticatedUser } from '../identity/authenticated-user.js';
+import { Roles } from '../identity/decorators.js';
+import { CurrentUser, RequestActor } from '../identity/request-context.js';
+import { EvidenceService } from './evidence.service.js';
+import { CreateEvidenceDto, CreateIncidentDto, CreateTransferDto, ListIncidentsQuery } from './incident.dto.js';
+import { IncidentsService } from './incidents.service.js';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,200}$/;
+
+function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match) throw Problems.field('If-Match', 'isVersion', 'If-Match must be the incident’s version number, e.g. If-Match: 3');
+  return Number(match[1]);
+}
+
+/** Who may file: every staff member (reporter role, article 41: everyone reports what they see). */
+const FILERS = ['reporter'] as const;
+/** Who handles evidence. */
+const EVIDENCE_HANDLERS = ['responder', 'on_call_manager', 'ethics_officer', 'ciso'] as const;
+
+@ApiTags('incidents')
+@ApiBearerAuth()
+@Controller('api/incidents')
+export class IncidentsController {
+  constructor(
+    private readonly incidents: IncidentsService,
+    private readonly evidence: EvidenceService,
+  ) {}
+
+  @Post()
+  @Roles(...FILERS)
+  @ApiOperation({ summary: 'File an incident; the one-hour report clock starts at awareAt' })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'same key and body: the same incident; same key, other body: 422' })
+  async create(
+    @CurrentUser() user: AuthenticatedUser,
+    @RequestActor() actor: Actor,
+    @Headers('idempotency-key') key: string | undefined,
+    @Body() dto: CreateIncidentDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (!key || !IDEMPOTENCY_KEY.test(key)) {
+      throw Problems.field('Idempotency-Key', 'isIdempotencyKey', 'send an Idempotency-Key header of 8–200 letters, digits or ._:- (a UUID is a good choice)');
+    }
+    const { replayed, incident } = await this.incidents.create(user, actor, key, dto);
+    res.status(201);
+    res.setHeader('ETag', `"${incident.version}"`);
+    res.setHeader('Location', `/api/incidents/${incident.id}`);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return incident;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Incidents the caller can see, newest first' })
+  list(@CurrentUser() user: AuthenticatedUser, @Query() query: ListIncidentsQuery) {
+    return this.incidents.list(user, query);
+  }
+
+  @Get(':id')
+  async get(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string, @Res({ passthrough: true }) res: Response) {
+    const incident = await this.incidents.get(user, id);
+    res.setHeader('ETag', `"${incident.version}"`);
+    return incident;
+  }
+
+  @Get(':id/transitions')
+  @ApiOperation({ summary: 'The events the caller may send now, with the fields each requires' })
+  transitions(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
+    return this.incidents.transitions(user, id);
+  }
+
+  @Post(':id/events')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a workflow event: 409 on a stale If-Match, 422 with allowedEvents when refused, 403 when the role may not' })
+  @ApiHeader({ name: 'If-Match', required: true, description: 'the incident version the event is based on' })
+  @ApiBody({ schema: { type: 'object', required: ['type'], properties: { type: { type: 'string', example: 'ACKNOWLEDGE' } } } })
+  async event(
+    @CurrentUser() user: AuthenticatedUser,
+    @RequestActor() actor: Actor,
+    @Param('id', uuidParam('id')) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const incident = await this.incidents.applyEvent(user, actor, id, parseIfMatch(ifMatch), body);
+    res.setHeader('ETag', `"${incident.version}"`);
+    return incident;
+  }
+
+  @Get(':id/timeline')
+  timeline(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
+    return this.incidents.timeline(user, id);
+  }
+
+  @Get(':id/notifications')
+  @ApiOperation({ summary: 'Notification intents of the incident and their deliveries' })
+  notifications(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
+    return this.incidents.notifications(user, id);
+  }
+
+  @Get(':id/evidence')
+  @Roles(...EVIDENCE_HANDLERS, 'auditor')
+  listEvidence(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
+    return this.evidence.list(user, id);
+  }
+
+  @Post(':id/evidence')
+  @Roles(...EVIDENCE_HANDLERS)
+  @ApiOperation({ summary: 'Record an evidence item with its SHA-256 at collection' })
+  addEvidence(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Param('id', uuidParam('id')) id: string, @Body() dto: CreateEvidenceDto) {
+    return this.evidence.add(user, actor, id, dto);
+  }
+
+  @Post(':id/evidence/:evidenceId/transfers')
+  @Roles(...EVIDENCE_HANDLERS)
+  @ApiOperation({ summary: 'Record a custody transfer; the hash is re-checked and a mismatch is refused (422) and recorded' })
+  transfer(
+    @CurrentUser() user: AuthenticatedUser,
+    @RequestActor() actor: Actor,
+    @Param('id', uuidParam('id')) id: string,
+    @Param('evidenceId', uuidParam('evidenceId')) evidenceId: string,
+    @Body() dto: CreateTransferDto,
+  ) {
+    return this.evidence.transfer(user, actor, id, evidenceId, dto);
+  }
+}

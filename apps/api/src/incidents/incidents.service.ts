@@ -1,0 +1,462 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  actorMaySend,
+  allowedEvents,
+  applyIncidentEvent,
+  CATEGORIES,
+  CLIENT_EVENT_TYPES,
+  CLEARED_ROLES,
+  fileIncident,
+  flattenState,
+  INCIDENT_MACHINE_VERSION,
+  isRestricted,
+  SYSTEM_EVENT_TYPES,
+  type ClientEventType,
+  type EventActor,
+  type IncidentEvent,
+  type IncidentPolicy,
+  type Tlp,
+  type DataLevel,
+} from '@app/workflows';
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidationError } from 'class-validator';
+import { DateTime } from 'luxon';
+import { DataSource, type EntityManager } from 'typeorm';
+import { PolicyService } from '../agencies/policy.service.js';
+import { canonicalJson } from '../audit/audit-chain.js';
+import { AuditService, type Actor } from '../audit/audit.service.js';
+import { Clock } from '../clock/clock.js';
+import { decodeCursor, toPage } from '../common/paging.js';
+import { ProblemException, Problems, type FieldError } from '../common/problem.js';
+import type { AuthenticatedUser } from '../identity/authenticated-user.js';
+import { hasAnyRole, seesSubordinates } from '../identity/roles.js';
+import { ScopeService } from '../identity/scope.service.js';
+import { DeadlineScheduler, type DeadlineToArm } from './deadline-scheduler.js';
+import { EVENT_DTOS, type CreateIncidentDto, type ListIncidentsQuery } from './incident.dto.js';
+import { IncidentStore, type IncidentRow } from './incident-store.js';
+import { writeEffects } from './incident-effects.js';
+import { notificationPayload } from './incident-store.js';
+
+/** How far in the future an awareness time may lie (clock skew between a client and the server). */
+const AWARE_SKEW_MS = 5 * 60_000;
+
+function flattenValidation(errors: ValidationError[], parent = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const e of errors) {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    for (const [rule, message] of Object.entries(e.constraints ?? {})) out.push({ field, rule: rule === 'whitelistValidation' ? 'whitelist' : rule, message });
+    if (e.children?.length) out.push(...flattenValidation(e.children, field));
+  }
+  return out;
+}
+
+interface DeadlineRow {
+  kind: string;
+  due_at: Date;
+  status: string;
+  step: number | null;
+  resolved_at: Date | null;
+  late_by_ms: string | null;
+}
+
+export interface Viewer {
+  user: AuthenticatedUser;
+  relation: 'own' | 'superior' | 'observer';
+}
+
+/**
+ * Incidents (article 41): filing with a gapless reference, transitions as single transactions
+ * (lock → pure transition → snapshot, audit, timeline, outbox, deadlines), the caller's allowed
+ * events, timeline and notifications, with the article-42 redaction applied to every view.
+ */
+@Injectable()
+export class IncidentsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: IncidentStore,
+    private readonly scope: ScopeService,
+    private readonly audit: AuditService,
+    private readonly policies: PolicyService,
+    private readonly scheduler: DeadlineScheduler,
+    private readonly clock: Clock,
+  ) {}
+
+  // ---- visibility ----
+
+  /**
+   * A user sees its own agency's incidents; a superior agency's overseers see a subordinate's
+   * incidents once reported to them (auditors see all of their subtree). Anything else is 404.
+   */
+  private async viewerOf(user: AuthenticatedUser, row: Pick<IncidentRow, 'agency_id' | 'first_reported_at'>, manager: EntityManager): Promise<Viewer> {
+    if (row.agency_id === user.agencyId) return { user, relation: 'own' };
+    if (seesSubordinates(user.roles)) {
+      const visible = await this.scope.visibleAgencyIds(user, manager);
+      if (visible.includes(row.agency_id) && (row.first_reported_at !== null || user.roles.includes('auditor'))) {
+        const parent: Array<{ parent_id: string | null }> = await manager.query('SELECT parent_id FROM agencies WHERE id = $1', [row.agency_id]);
+        return { user, relation: parent[0]?.parent_id === user.agencyId ? 'superior' : 'observer' };
+      }
+    }
+    throw Problems.outOfScope('incident');
+  }
+
+  private cleared(viewer: Viewer, row: IncidentRow): boolean {
+    return row.filed_by === viewer.user.id || hasAnyRole(viewer.user.roles, CLEARED_ROLES as unknown as AuthenticatedUser['roles']);
+  }
+
+  private view(row: IncidentRow, viewer: Viewer, deadlines: DeadlineRow[] = []) {
+    const restricted = isRestricted({ tlp: row.tlp as Tlp, dataLevel: row.data_level as DataLevel });
+    const redacted = restricted && !this.cleared(viewer, row);
+    const context = this.store.restore(row).context;
+    return {
+      id: row.id,
+      reference: row.reference,
+      agencyId: row.agency_id,
+      title: redacted ? null : row.title,
+      description: redacted ? null : row.description,
+      affectedSystems: redacted ? null : row.affected_systems,
+      redacted,
+      category: row.category,
+      subcategory: row.subcategory,
+      awareAt: row.aware_at.toISOString(),
+      occurredAt: row.occurred_at?.toISOString() ?? null,
+      impact: row.impact,
+      level: row.level,
+      classification: { tlp: row.tlp, dataLevel: row.data_level },
+      isDrill: row.is_drill,
+      state: row.state,
+      regions: { response: row.response_state, authority: row.authority_state, lawEnforcement: row.law_enforcement_state, review: row.review_state },
+      version: row.version,
+      overdue: row.breach_count > 0 && !['closed', 'dismissed'].includes(row.state),
+      breaches: context.breaches,
+      paging: context.paging,
+      authority: { status: context.authority.status, reports: context.authority.reports, review: context.authority.review },
+      lawEnforcement: redacted ? { status: context.lawEnforcement.status } : context.lawEnforcement,
+      deadlines: deadlines.map((d) => ({
+        kind: d.kind,
+        dueAt: d.due_at.toISOString(),
+        status: d.status,
+        ...(d.step !== null ? { step: d.step } : {}),
+        ...(d.late_by_ms !== null ? { lateByMs: Number(d.late_by_ms) } : {}),
+      })),
+      filedBy: row.filed_by,
+      createdAt: row.created_at.toISOString(),
+      updatedAt: row.updated_at.toISOString(),
+    };
+  }
+
+  private async deadlinesOf(manager: EntityManager, incidentId: string): Promise<DeadlineRow[]> {
+    return manager.query(
+      `SELECT kind, due_at, status, step, resolved_at, late_by_ms::text FROM deadlines WHERE incident_id = $1 AND status <> 'superseded' ORDER BY due_at, kind`,
+      [incidentId],
+    );
+  }
+
+  private async load(user: AuthenticatedUser, id: string, manager: EntityManager = this.dataSource.manager): Promise<{ row: IncidentRow; viewer: Viewer }> {
+    const rows: IncidentRow[] = await manager.query('SELECT * FROM incidents WHERE id = $1', [id]);
+    if (!rows[0]) throw Problems.notFound(`incident ${id}`);
+    return { row: rows[0], viewer: await this.viewerOf(user, rows[0], manager) };
+  }
+
+  // ---- filing ----
+
+  private checkFiling(dto: CreateIncidentDto): void {
+    const errors: FieldError[] = [];
+    const subs = CATEGORIES[dto.category] as readonly string[];
+    if (dto.subcategory !== undefined && !subs.includes(dto.subcategory)) {
+      errors.push({ field: 'subcategory', rule: 'isIn', message: `subcategory must be one of ${subs.join(', ')} for category ${dto.category}` });
+    }
+    const now = this.clock.now().getTime();
+    const aware = new Date(dto.awareAt).getTime();
+    if (aware > now + AWARE_SKEW_MS) errors.push({ field: 'awareAt', rule: 'notFuture', message: 'awareAt must not be in the future' });
+    if (dto.occurredAt && new Date(dto.occurredAt).getTime() > aware) {
+      errors.push({ field: 'occurredAt', rule: 'notAfterAwareAt', message: 'occurredAt must not be after awareAt' });
+    }
+    if (errors.length) throw Problems.validation(errors);
+  }
+
+  async create(
+    user: AuthenticatedUser,
+    actor: Actor,
+    idempotencyKey: string,
+    dto: CreateIncidentDto,
+  ): Promise<{ replayed: boolean; incident: ReturnType<IncidentsService['view']> }> {
+    this.checkFiling(dto);
+    const requestHash = createHash('sha256').update(canonicalJson(dto)).digest('hex');
+    const now = this.clock.now();
+    const result = await this.dataSource.transaction(async (manager) => {
+      // One creation per (user, key) at a time; a replay finds the first one's row.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${user.id}/${idempotencyKey}`]);
+      const previous: Array<{ request_hash: string; incident_id: string }> = await manager.query(
+        'SELECT request_hash, incident_id FROM incident_idempotency_keys WHERE user_id = $1 AND key = $2',
+        [user.id, idempotencyKey],
+      );
+      if (previous[0]) {
+        if (previous[0].request_hash !== requestHash) {
+          throw Problems.unprocessable('this Idempotency-Key was used for a different request; use a new key for a new incident', { field: 'Idempotency-Key' });
+        }
+        const { row, viewer } = await this.load(user, previous[0].incident_id, manager);
+        return { replayed: true, row, viewer, toArm: [] as DeadlineToArm[] };
+      }
+      const agencies: Array<{ code: string; parent_id: string | null; timezone: string }> = await manager.query(
+        'SELECT code, parent_id, timezone FROM agencies WHERE id = $1',
+        [user.agencyId],
+      );
+      const agency = agencies[0]!;
+      const { document } = await this.policies.policyOf(user.agencyId, manager);
+      const year = DateTime.fromJSDate(now, { zone: agency.timezone }).year;
+      // Gapless per agency and year: the counter row is locked until commit; a rollback returns the number.
+      const counter: Array<{ last: number }> = await manager.query(
+        `INSERT INTO incident_counters (agency_id, year, last) VALUES ($1, $2, 1)
+         ON CONFLICT (agency_id, year) DO UPDATE SET last = incident_counters.last + 1 RETURNING last`,
+        [user.agencyId, year],
+      );
+      const reference = `${agency.code}-${year}-${String(counter[0]!.last).padStart(4, '0')}`;
+      const id = randomUUID();
+      const policy: IncidentPolicy = {
+        clocks: document.clocks,
+        acknowledgementTimeout: document.acknowledgementTimeout,
+        escalation: document.escalation,
+        timezone: agency.timezone,
+      };
+      const filed = fileIncident({
+        agencyId: user.agencyId,
+        hasSuperior: agency.parent_id !== null,
+        policy,
+        impact: dto.impact,
+        category: dto.category,
+        subcategory: dto.subcategory,
+        isDrill: dto.isDrill ?? false,
+        awareAt: new Date(dto.awareAt).toISOString(),
+        filedAt: now.toISOString(),
+        filedBy: user.id,
+      });
+      const flat = flattenState(filed.snapshot);
+      const rows: IncidentRow[] = await manager.query(
+        `INSERT INTO incidents (id, agency_id, reference, title, description, category, subcategory, aware_at, occurred_at, impact, level, tlp, data_level,
+                                affected_systems, is_drill, state, response_state, authority_state, law_enforcement_state, review_state, snapshot, machine_version,
+                                version, filed_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1, $23, $24, $24) RETURNING *`,
+        [
+          id,
+          user.agencyId,
+          reference,
+          dto.title,
+          dto.description,
+          dto.category,
+          dto.subcategory ?? null,
+          dto.awareAt,
+          dto.occurredAt ?? null,
+          JSON.stringify(dto.impact),
+          filed.snapshot.context.level,
+          dto.classification.tlp,
+          dto.classification.dataLevel,
+          JSON.stringify(dto.affectedSystems ?? []),
+          dto.isDrill ?? false,
+          flat.state,
+          flat.response,
+          flat.authority,
+          flat.lawEnforcement,
+          flat.review,
+          JSON.stringify(filed.persisted),
+          INCIDENT_MACHINE_VERSION,
+          user.id,
+          now,
+        ],
+      );
+      const row = rows[0]!;
+      const toArm = await writeEffects(manager, filed.effects, {
+        incidentId: id,
+        agencyId: user.agencyId,
+        reference,
+        actorId: user.id,
+        now,
+        payload: notificationPayload(row),
+      });
+      await manager.query('INSERT INTO incident_idempotency_keys (user_id, key, request_hash, incident_id, created_at) VALUES ($1, $2, $3, $4, $5)', [
+        user.id,
+        idempotencyKey,
+        requestHash,
+        id,
+        now,
+      ]);
+      await this.audit.append(manager, actor, {
+        action: 'incident.file',
+        agencyId: user.agencyId,
+        targetType: 'incident',
+        targetId: id,
+        details: { reference, level: row.level, category: dto.category, isDrill: row.is_drill, classification: dto.classification },
+      });
+      return { replayed: false, row, viewer: { user, relation: 'own' } as Viewer, toArm };
+    });
+    await this.scheduler.armQuietly(result.toArm);
+    return { replayed: result.replayed, incident: this.view(result.row, result.viewer, await this.deadlinesOf(this.dataSource.manager, result.row.id)) };
+  }
+
+  // ---- reading ----
+
+  async get(user: AuthenticatedUser, id: string) {
+    const { row, viewer } = await this.load(user, id);
+    return this.view(row, viewer, await this.deadlinesOf(this.dataSource.manager, id));
+  }
+
+  async list(user: AuthenticatedUser, q: ListIncidentsQuery) {
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 2);
+    if (after && (Number.isNaN(Date.parse(after[0]!)) || !/^[0-9a-f-]{36}$/.test(after[1]!))) {
+      throw Problems.field('cursor', 'isCursor', 'cursor must be a cursor returned by a previous page');
+    }
+    const visible = await this.scope.visibleAgencyIds(user);
+    const subordinates = visible.filter((a) => a !== user.agencyId);
+    if (q.agencyId && !visible.includes(q.agencyId)) throw Problems.outOfScope(`agency ${q.agencyId}`);
+    const rows: IncidentRow[] = await this.dataSource.query(
+      `SELECT * FROM incidents i
+        WHERE (i.agency_id = $1 OR (i.agency_id = ANY($2) AND (i.first_reported_at IS NOT NULL OR $3)))
+          AND ($4::uuid IS NULL OR i.agency_id = $4)
+          AND ($5::text IS NULL OR i.state = $5)
+          AND ($6::int IS NULL OR i.level = $6)
+          AND ($7::boolean IS NULL OR ($7 = (i.state NOT IN ('closed','dismissed') AND (i.breach_count > 0
+               OR EXISTS (SELECT 1 FROM deadlines d WHERE d.incident_id = i.id AND d.status = 'pending' AND d.due_at <= $8)))))
+          AND ($9::timestamptz IS NULL OR (i.created_at, i.id) < ($9, $10::uuid))
+        ORDER BY i.created_at DESC, i.id DESC LIMIT $11`,
+      [
+        user.agencyId,
+        subordinates,
+        user.roles.includes('auditor'),
+        q.agencyId ?? null,
+        q.state ?? null,
+        q.level ? Number(q.level) : null,
+        q.overdue === undefined ? null : q.overdue === 'true',
+        this.clock.now(),
+        after?.[0] ?? null,
+        after?.[1] ?? null,
+        limit + 1,
+      ],
+    );
+    const page = toPage(rows, limit, (r) => [r.created_at.toISOString(), r.id]);
+    const items = [];
+    for (const row of page.items) items.push(this.view(row, await this.viewerOf(user, row, this.dataSource.manager)));
+    return { items, nextCursor: page.nextCursor };
+  }
+
+  private eventActor(viewer: Viewer): EventActor {
+    return { id: viewer.user.id, roles: viewer.user.roles, relation: viewer.relation === 'observer' ? 'superior' : viewer.relation };
+  }
+
+  async transitions(user: AuthenticatedUser, id: string) {
+    const { row, viewer } = await this.load(user, id);
+    if (viewer.relation === 'observer') return { allowedEvents: [] };
+    return { allowedEvents: allowedEvents(this.store.restore(row), this.eventActor(viewer)) };
+  }
+
+  async timeline(user: AuthenticatedUser, id: string) {
+    const { row, viewer } = await this.load(user, id);
+    const cleared = this.cleared(viewer, row) || !isRestricted({ tlp: row.tlp as Tlp, dataLevel: row.data_level as DataLevel });
+    const entries: Array<{ seq: string; at: Date; actor_id: string | null; entry: string; data: Record<string, unknown> }> = await this.dataSource.query(
+      'SELECT seq::text AS seq, at, actor_id, entry, data FROM incident_timeline WHERE incident_id = $1 ORDER BY incident_timeline.seq',
+      [id],
+    );
+    return { items: entries.map((e) => ({ seq: e.seq, at: e.at.toISOString(), actorId: e.actor_id, entry: e.entry, ...(cleared ? { data: e.data } : {}) })) };
+  }
+
+  async notifications(user: AuthenticatedUser, id: string) {
+    await this.load(user, id);
+    const rows: Array<{ id: string; template: string; audience: unknown; created_at: Date; enqueued_at: Date | null }> = await this.dataSource.query(
+      `SELECT id, template, audience, created_at, enqueued_at FROM outbox WHERE aggregate_type = 'incident' AND aggregate_id = $1 ORDER BY created_at, id`,
+      [id],
+    );
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        template: r.template,
+        audience: r.audience,
+        createdAt: r.created_at.toISOString(),
+        status: r.enqueued_at ? 'queued' : 'pending',
+        deliveries: [],
+      })),
+    };
+  }
+
+  // ---- events ----
+
+  /** Validates the event body against its type's DTO: 400 naming the field and rule. */
+  private async parseEvent(body: unknown): Promise<{ type: ClientEventType; data: Record<string, unknown> }> {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw Problems.field('body', 'isObject', 'the body must be a JSON object with a type');
+    const type = (body as { type?: unknown }).type;
+    if ((SYSTEM_EVENT_TYPES as readonly unknown[]).includes(type)) {
+      throw Problems.unprocessable(`${String(type)} is the system's own event (clocks and paging); clients cannot send it`, { allowedEvents: [] });
+    }
+    if (typeof type !== 'string' || !CLIENT_EVENT_TYPES.includes(type as ClientEventType)) {
+      throw Problems.field('type', 'isIn', `type must be one of ${CLIENT_EVENT_TYPES.join(', ')}`);
+    }
+    const dto = plainToInstance(EVENT_DTOS[type as ClientEventType] as new () => object, body);
+    const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+    if (errors.length) throw Problems.validation(flattenValidation(errors));
+    return { type: type as ClientEventType, data: dto as Record<string, unknown> };
+  }
+
+  async applyEvent(user: AuthenticatedUser, actor: Actor, id: string, ifMatch: number | undefined, body: unknown) {
+    const { type, data } = await this.parseEvent(body);
+    if (ifMatch === undefined)
+      throw new ProblemException('precondition-required', 'send If-Match: <version> (the incident’s current version) with every event');
+    const now = this.clock.now();
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const row = await this.store.lock(manager, id);
+      if (!row) throw Problems.notFound(`incident ${id}`);
+      const viewer = await this.viewerOf(user, row, manager);
+      if (row.version !== ifMatch)
+        throw Problems.conflict(`the incident is at version ${row.version}, not ${ifMatch}; reload and retry`, { currentVersion: row.version });
+      const snapshot = this.store.restore(row);
+      const eventActor = this.eventActor(viewer);
+      if (viewer.relation === 'observer' || !actorMaySend(type, eventActor, snapshot.context.hasSuperior)) {
+        throw new ProblemException('forbidden', `your role or agency may not send ${type} for this incident`, {
+          reason: 'event-role',
+          allowedEvents: viewer.relation === 'observer' ? [] : allowedEvents(snapshot, eventActor),
+        });
+      }
+      if (type === 'LE_EVIDENCE_HANDED_OVER') {
+        const ids = data.evidenceIds as string[];
+        const found: Array<{ id: string }> = await manager.query('SELECT id FROM evidence_items WHERE incident_id = $1 AND id = ANY($2)', [id, ids]);
+        const missing = ids.filter((e) => !found.some((f) => f.id === e));
+        if (missing.length)
+          throw Problems.field('evidenceIds', 'evidenceOfIncident', `evidenceIds must be evidence of this incident; not: ${missing.join(', ')}`);
+      }
+      const event = { ...data, type, actor: eventActor, at: now.toISOString() } as IncidentEvent;
+      const applied = applyIncidentEvent(snapshot, event);
+      if (!applied.changed) {
+        return { refused: { state: flattenState(snapshot), allowed: allowedEvents(snapshot, eventActor) } } as const;
+      }
+      const before = flattenState(snapshot);
+      const saved = await this.store.save(manager, row, applied, user.id, now, type === 'REPORT_TO_AUTHORITY');
+      await this.audit.append(manager, actor, {
+        action: 'incident.event',
+        agencyId: row.agency_id,
+        targetType: 'incident',
+        targetId: id,
+        details: { type, from: before, to: flattenState(applied.snapshot), version: saved.row.version },
+      });
+      return { saved, viewer } as const;
+    });
+    if ('refused' in outcome) {
+      const { state, allowed } = outcome.refused!;
+      await this.audit.recordRefusal(actor, {
+        action: 'incident.event',
+        targetType: 'incident',
+        targetId: id,
+        details: { type, state, reason: 'machine-refused' },
+      });
+      throw Object.assign(
+        Problems.unprocessable(
+          `${type} is not possible now (state ${state.state}${state.review ? '.' + state.review : ''}) or its data does not satisfy the workflow`,
+          {
+            allowedEvents: allowed,
+          },
+        ),
+        { audited: true },
+      );
+    }
+    await this.scheduler.armQuietly(outcome.saved.toArm);
+    return this.view(outcome.saved.row, outcome.viewer, await this.deadlinesOf(this.dataSource.manager, id));
+  }
+}
