@@ -85,7 +85,10 @@ async function main(): Promise<void> {
       `INSERT INTO users (id, agency_id, email, name, locale, password_hash, password_changed_at, must_change_password, created_at, updated_at) VALUES ($1, $2, $3, $4, 'zh-TW', $5, now(), false, now(), now())`,
       [id, agencyId, `user${i}@bench.gov.tw`, `User ${i}`, passwordHash],
     );
-    await db.query(`INSERT INTO role_memberships (user_id, role, granted_at) VALUES ($1, 'admin', now()), ($1, 'reporter', now())`, [id]);
+    await db.query(
+      `INSERT INTO role_memberships (user_id, role, granted_at) VALUES ($1, 'admin', now()), ($1, 'reporter', now()), ($1, 'on_call_manager', now())`,
+      [id],
+    );
   }
 
   const port = await freePort();
@@ -144,8 +147,6 @@ async function main(): Promise<void> {
       await res.arrayBuffer();
     }),
   );
-  const apiPeakRss = peakRssMiB(api.pid!);
-
   // The same audited write, directly with pg: lock the row, update, append to the hash chain.
   results.push(
     await measure('same write, direct pg (lock, update, audit append)', 2000, async (i) => {
@@ -196,21 +197,216 @@ async function main(): Promise<void> {
     }),
   );
 
+  // Filing incidents through the API.
+  const incidentBody = (i: number) => ({
+    title: `Bench incident ${i}`,
+    description: 'Synthetic incident for the benchmark.',
+    category: 'intrusion',
+    subcategory: 'abnormal_login',
+    awareAt: new Date().toISOString(),
+    impact: { confidentiality: 2, integrity: 1, availability: 1 },
+    classification: { tlp: 'AMBER', dataLevel: 'sensitive' },
+    affectedSystems: ['vpn01'],
+  });
+  const incidentIds: string[] = [];
+  results.push(
+    await measure('POST /api/incidents (file)', 1000, async (i) => {
+      const res = await fetch(`${base}/api/incidents`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens[i % tokens.length]}`, 'Idempotency-Key': randomUUID() },
+        body: JSON.stringify(incidentBody(i)),
+      });
+      if (res.status !== 201) throw new Error(`file ${res.status} ${await res.text()}`);
+      const body = (await res.json()) as { id: string };
+      if (incidentIds.length < CONCURRENCY) incidentIds.push(body.id);
+    }),
+  );
+
+  // Transitions through the API: each client owns one incident and reclassifies it back and forth
+  // (a full transition: lock, If-Match, machine, snapshot, audit, timeline, outbox, deadlines).
+  const versions = new Map<string, number>();
+  for (const id of incidentIds) versions.set(id, 1);
+  let slot = 0;
+  const busyApi = new Set<string>();
+  results.push(
+    await measure('POST /api/incidents/{id}/events (RECLASSIFY)', 3000, async () => {
+      const id = incidentIds[slot++ % incidentIds.length]!;
+      // One request per incident at a time (each waits for its incident's previous event).
+      while (busyApi.has(id)) await new Promise((r) => setImmediate(r));
+      busyApi.add(id);
+      try {
+        const level = (versions.get(id)! % 2) + 1;
+        const res = await fetch(`${base}/api/incidents/${id}/events`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens[0]}`, 'If-Match': String(versions.get(id)) },
+          body: JSON.stringify({ type: 'RECLASSIFY', impact: { confidentiality: level, integrity: 1, availability: 1 }, reason: 'bench' }),
+        });
+        if (res.status !== 200) throw new Error(`event ${res.status} ${await res.text()}`);
+        const body = (await res.json()) as { version: number };
+        versions.set(id, body.version);
+      } finally {
+        busyApi.delete(id);
+      }
+    }),
+  );
+  const apiPeakRss = peakRssMiB(api.pid!);
+
+  // The same filing writes issued directly with pg: counter, incident, deadlines, outbox, timeline, idempotency key, audit.
+  const sample = await db.query('SELECT id, snapshot FROM incidents WHERE id = ANY($1)', [incidentIds]);
+  const snapshots = new Map<string, string>(sample.rows.map((r) => [r.id as string, JSON.stringify(r.snapshot)]));
+  const aSnapshot = snapshots.values().next().value!;
+  const userIds = users;
+  results.push(
+    await measure('same filing writes, direct pg', 1000, async (i) => {
+      const client = await db.connect();
+      const id = randomUUID();
+      try {
+        await client.query('BEGIN');
+        const counter = await client.query(
+          `INSERT INTO incident_counters (agency_id, year, last) VALUES ($1, 2099, 1) ON CONFLICT (agency_id, year) DO UPDATE SET last = incident_counters.last + 1 RETURNING last`,
+          [agencyId],
+        );
+        await client.query(
+          `INSERT INTO incidents (id, agency_id, reference, title, description, category, subcategory, aware_at, impact, level, tlp, data_level, affected_systems, is_drill, state, snapshot, machine_version, version, filed_by, created_at, updated_at)
+           VALUES ($1, $2, $3, 'Bench', 'Synthetic', 'intrusion', 'abnormal_login', now(), '{"confidentiality":2,"integrity":1,"availability":1}', 2, 'AMBER', 'sensitive', '["vpn01"]', false, 'reported', $4, 1, 1, $5, now(), now())`,
+          [id, agencyId, `DIRECT-${counter.rows[0].last}`, aSnapshot, userIds[i % userIds.length]],
+        );
+        for (const kind of ['report', 'recovery', 'acknowledgement']) {
+          await client.query(
+            `INSERT INTO deadlines (id, incident_id, kind, due_at, status, created_at) VALUES ($1, $2, $3, now() + interval '1 hour', 'pending', now())`,
+            [randomUUID(), id, kind],
+          );
+        }
+        for (const template of ['incident.filed', 'incident.paged']) {
+          await client.query(
+            `INSERT INTO outbox (id, agency_id, aggregate_type, aggregate_id, template, audience, payload, created_at) VALUES ($1, $2, 'incident', $3, $4, '[]', '{}', now())`,
+            [randomUUID(), agencyId, id, template],
+          );
+        }
+        await client.query(`INSERT INTO incident_timeline (incident_id, at, actor_id, entry, data) VALUES ($1, now(), NULL, 'filed', '{}')`, [id]);
+        await client.query(`INSERT INTO incident_idempotency_keys (user_id, key, request_hash, incident_id, created_at) VALUES ($1, $2, 'x', $3, now())`, [
+          userIds[i % userIds.length],
+          randomUUID(),
+          id,
+        ]);
+        await client.query('SELECT pg_advisory_xact_lock(36036036)');
+        const last = await client.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+        const prevHash = (last.rows[0]?.hash as string | undefined) ?? GENESIS_HASH;
+        const record = {
+          id: randomUUID(),
+          occurredAt: new Date(),
+          actorId: null,
+          actorLabel: 'bench',
+          agencyId,
+          action: 'incident.file',
+          targetType: 'incident',
+          targetId: id,
+          outcome: 'success',
+          details: {},
+          requestId: null,
+        };
+        await client.query(
+          `INSERT INTO audit_events (id, occurred_at, actor_id, actor_label, agency_id, action, target_type, target_id, outcome, details, request_id, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+          [record.id, record.occurredAt, null, 'bench', agencyId, record.action, 'incident', id, 'success', '{}', null, prevHash, chainHash(prevHash, record)],
+        );
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    }),
+  );
+
+  // The same transition writes issued directly with pg: lock, update snapshot, audit, timeline, outbox, deadlines.
+  let directSlot = 0;
+  const busy = new Set<string>();
+  results.push(
+    await measure('same transition writes, direct pg', 3000, async (i) => {
+      const id = incidentIds[directSlot++ % incidentIds.length]!;
+      while (busy.has(id)) await new Promise((r) => setImmediate(r));
+      busy.add(id);
+      const client = await db.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT * FROM incidents WHERE id = $1 FOR UPDATE', [id]);
+        await client.query('UPDATE incidents SET snapshot = $2, level = $3, version = version + 1, updated_at = now() WHERE id = $1', [
+          id,
+          snapshots.get(id),
+          (i % 2) + 1,
+        ]);
+        await client.query(
+          `UPDATE deadlines SET status = 'superseded', resolved_at = now() WHERE incident_id = $1 AND kind = 'recovery' AND status = 'pending'`,
+          [id],
+        );
+        await client.query(
+          `INSERT INTO deadlines (id, incident_id, kind, due_at, status, created_at) VALUES ($1, $2, 'recovery', now() + interval '72 hours', 'pending', now())`,
+          [randomUUID(), id],
+        );
+        await client.query(
+          `INSERT INTO incident_timeline (incident_id, at, actor_id, entry, data) VALUES ($1, now(), NULL, 'reclassified', '{"from":1,"to":2}')`,
+          [id],
+        );
+        await client.query(
+          `INSERT INTO outbox (id, agency_id, aggregate_type, aggregate_id, template, audience, payload, created_at) VALUES ($1, $2, 'incident', $3, 'incident.reclassified', '[]', '{}', now())`,
+          [randomUUID(), agencyId, id],
+        );
+        await client.query('SELECT pg_advisory_xact_lock(36036036)');
+        const last = await client.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+        const prevHash = (last.rows[0]?.hash as string | undefined) ?? GENESIS_HASH;
+        const record = {
+          id: randomUUID(),
+          occurredAt: new Date(),
+          actorId: null,
+          actorLabel: 'bench',
+          agencyId,
+          action: 'incident.event',
+          targetType: 'incident',
+          targetId: id,
+          outcome: 'success',
+          details: { type: 'RECLASSIFY' },
+          requestId: null,
+        };
+        await client.query(
+          `INSERT INTO audit_events (id, occurred_at, actor_id, actor_label, agency_id, action, target_type, target_id, outcome, details, request_id, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+          [
+            record.id,
+            record.occurredAt,
+            null,
+            'bench',
+            agencyId,
+            record.action,
+            'incident',
+            id,
+            'success',
+            JSON.stringify(record.details),
+            null,
+            prevHash,
+            chainHash(prevHash, record),
+          ],
+        );
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+        busy.delete(id);
+      }
+    }),
+  );
+
   api.kill('SIGTERM');
   await db.end();
   await services.stop();
 
-  const http = results[2]!;
-  const direct = results[3]!;
+  const byName = (prefix: string) => results.find((r) => r.name.startsWith(prefix))!;
   console.log(
     `\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${CONCURRENCY} concurrent clients\n`,
   );
   console.log('| workload | requests | per second | p50 ms | p99 ms |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const r of results) console.log(`| ${r.name} | ${r.count} | ${r.perSecond.toFixed(0)} | ${r.p50ms.toFixed(1)} | ${r.p99ms.toFixed(1)} |`);
-  console.log(
-    `\nAPI peak RSS: ${apiPeakRss.toFixed(0)} MiB; audited write through the API vs direct pg: ${(http.perSecond / direct.perSecond).toFixed(2)}× the throughput`,
-  );
+  console.log(`\nAPI peak RSS: ${apiPeakRss.toFixed(0)} MiB`);
+  const ratio = (api: string, direct: string) => (byName(api).perSecond / byName(direct).perSecond).toFixed(2);
+  console.log(`audited account write, API vs direct pg: ${ratio('PATCH', 'same write')}× the throughput`);
+  console.log(`incident filing, API vs direct pg: ${ratio('POST /api/incidents (file)', 'same filing')}× the throughput`);
+  console.log(`incident transition, API vs direct pg: ${ratio('POST /api/incidents/{id}', 'same transition')}× the throughput`);
 }
 
 main().catch((error: unknown) => {
