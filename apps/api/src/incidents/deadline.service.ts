@@ -54,6 +54,9 @@ export class DeadlineService {
         return { outcome: 'stale' as const };
       }
       const lateBy = now.getTime() - deadline.due_at.getTime();
+      // Who was late: the superior agency for its review, the incident's agency for everything else.
+      const parents: Array<{ parent_id: string | null }> = await manager.query('SELECT parent_id FROM agencies WHERE id = $1', [row.agency_id]);
+      const lateAgencyId = deadline.kind === 'superior_review' ? (parents[0]?.parent_id ?? row.agency_id) : row.agency_id;
       await manager.query(`UPDATE deadlines SET status = 'breached', resolved_at = $2, late_by_ms = $3 WHERE id = $1`, [deadlineId, now, lateBy]);
       const saved = await this.store.save(manager, row, applied, null, now, false);
       await this.audit.append(manager, SYSTEM_ACTOR, {
@@ -61,7 +64,14 @@ export class DeadlineService {
         agencyId: row.agency_id,
         targetType: 'incident',
         targetId: row.id,
-        details: { deadlineId, kind: deadline.kind, dueAt: deadline.due_at.toISOString(), lateByMs: lateBy, state: flattenState(applied.snapshot) },
+        details: {
+          deadlineId,
+          kind: deadline.kind,
+          dueAt: deadline.due_at.toISOString(),
+          lateByMs: lateBy,
+          lateAgencyId,
+          state: flattenState(applied.snapshot),
+        },
       });
       return { outcome: 'fired' as const, toArm: saved.toArm };
     });

@@ -466,6 +466,8 @@ export const incidentMachine = setup({
                     { kind: 'role', role: 'ciso' },
                     { kind: 'escalationTarget', target: 'deputy_head' },
                     { kind: 'role', role: 'on_call_manager' },
+                    // The superior agency is the one late on its review: its reviewers hear of it too.
+                    ...(event.kind === 'superior_review' ? [{ kind: 'superiorReviewers' as const }] : []),
                   ],
                 },
               });
