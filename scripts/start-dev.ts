@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const entry = (name: string) => fileURLToPath(new URL(`../apps/api/src/${name}.js`, import.meta.url));
   const children: ChildProcess[] = ['main', 'worker'].map((name) => spawn(process.execPath, [entry(name)], { env, stdio: 'inherit' }));
   await waitForHealth(`http://127.0.0.1:${port}/health`, children[0]!);
+  const demoIncident = await fileDemoIncident(`http://127.0.0.1:${port}`);
   const base = env.PUBLIC_URL;
   const lines = [
     '',
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     `  Database       ${services.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
     `  Redis          ${services.redisUrl}`,
     '',
+    demoIncident ? `  Demo incident: ${demoIncident} (filed through the API by reporter@moda.demo.gov.tw, acknowledged and triaged)` : '',
     `  Migrations: ${applied.length ? applied.map((m) => m.name).join(', ') : 'up to date'}; demo data: ${seeded ? 'seeded' : 'already there'}`,
     `  Demo logins (password ${DEMO_PASSWORD}):`,
     ...demoLogins().map((l) => `    ${l.role.padEnd(24)} ${l.email.padEnd(40)} ${l.agency}`),
@@ -79,6 +81,50 @@ async function main(): Promise<void> {
         void stop();
       }
     });
+}
+
+/** Files one demo incident through the real API (only when the demo agency has none yet). */
+async function fileDemoIncident(base: string): Promise<string | undefined> {
+  const login = async (email: string) => {
+    const res = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+    });
+    return ((await res.json()) as { token: string }).token;
+  };
+  const reporter = await login('reporter@moda.demo.gov.tw');
+  const existing = (await (await fetch(`${base}/api/incidents?limit=1`, { headers: { Authorization: `Bearer ${reporter}` } })).json()) as { items: unknown[] };
+  if (existing.items.length) return undefined;
+  const filed = await fetch(`${base}/api/incidents`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${reporter}`, 'Idempotency-Key': `demo-${Date.now()}` },
+    body: JSON.stringify({
+      title: '官網首頁遭置換 Website home page defaced',
+      description: '民眾來電反映官網首頁出現不明標語。A citizen called: the home page shows an unknown banner.',
+      category: 'web_attack',
+      subcategory: 'defacement',
+      awareAt: new Date(Date.now() - 10 * 60_000).toISOString(),
+      impact: { confidentiality: 1, integrity: 2, availability: 2 },
+      classification: { tlp: 'AMBER', dataLevel: 'sensitive' },
+      affectedSystems: ['www.moda.demo.gov.tw'],
+    }),
+  });
+  const incident = (await filed.json()) as { id: string; reference: string; version: number };
+  const manager = await login('on-call-manager@moda.demo.gov.tw');
+  let version = incident.version;
+  for (const event of [
+    { type: 'ACKNOWLEDGE' },
+    { type: 'TRIAGE', impact: { confidentiality: 1, integrity: 2, availability: 2 }, category: 'web_attack', subcategory: 'defacement' },
+  ]) {
+    const res = await fetch(`${base}/api/incidents/${incident.id}/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${manager}`, 'If-Match': String(version) },
+      body: JSON.stringify(event),
+    });
+    version = ((await res.json()) as { version: number }).version;
+  }
+  return incident.reference;
 }
 
 async function waitForHealth(url: string, api: ChildProcess): Promise<void> {
