@@ -110,6 +110,7 @@ export class Incidents1764201600000 implements MigrationInterface {
 
       -- Evidence and its chain of custody: entries are append-only.
       CREATE TABLE evidence_items (
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
         id uuid PRIMARY KEY,
         incident_id uuid NOT NULL REFERENCES incidents (id),
         description text NOT NULL,
@@ -126,6 +127,7 @@ export class Incidents1764201600000 implements MigrationInterface {
       CREATE TRIGGER evidence_items_append_only BEFORE UPDATE OR DELETE ON evidence_items FOR EACH ROW EXECUTE FUNCTION append_only();
 
       CREATE TABLE evidence_transfers (
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
         id uuid PRIMARY KEY,
         evidence_id uuid NOT NULL REFERENCES evidence_items (id),
         from_party text NOT NULL,

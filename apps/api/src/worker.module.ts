@@ -10,6 +10,11 @@ import { ClockModule } from './clock/clock.module.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { MAINTENANCE_QUEUE } from './worker/maintenance.jobs.js';
+import { createMailTransport, type MailTransport } from '@app/notify';
+import { DeliveryService, MAIL_TRANSPORT } from './notifications/delivery.service.js';
+import { NOTIFY_QUEUE } from './notifications/notification.jobs.js';
+import { NotificationProcessor } from './notifications/notification.processor.js';
+import { OutboxRelay } from './notifications/outbox-relay.service.js';
 import { MaintenanceProcessor } from './worker/maintenance.processor.js';
 import { MaintenanceService } from './worker/maintenance.service.js';
 
@@ -24,9 +29,21 @@ export class WorkerModule {
         ClockModule,
         databaseModule(),
         queueRootModule(config),
-        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }, { name: DEADLINE_QUEUE }),
+        BullModule.registerQueue({ name: MAINTENANCE_QUEUE }, { name: DEADLINE_QUEUE }, { name: NOTIFY_QUEUE }),
       ],
-      providers: [AuditService, MaintenanceService, MaintenanceProcessor, IncidentStore, DeadlineScheduler, DeadlineService, DeadlineProcessor],
+      providers: [
+        AuditService,
+        MaintenanceService,
+        MaintenanceProcessor,
+        IncidentStore,
+        DeadlineScheduler,
+        DeadlineService,
+        DeadlineProcessor,
+        OutboxRelay,
+        DeliveryService,
+        NotificationProcessor,
+        { provide: MAIL_TRANSPORT, inject: [AppConfig], useFactory: (c: AppConfig): MailTransport => createMailTransport(c.smtpUrl) },
+      ],
     };
   }
 }

@@ -5,3 +5,4 @@ export * from './incident/levels.js';
 export * from './incident/incident.events.js';
 export * from './incident/incident.machine.js';
 export * from './incident/incident.runtime.js';
+export * from './incident/incident.diagram.js';

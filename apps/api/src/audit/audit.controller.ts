@@ -1,8 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { DataSource } from 'typeorm';
+import { IsInstant } from '../common/instant.js';
 import { PageQuery, decodeCursor, toPage } from '../common/paging.js';
 import { Problems } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
@@ -20,8 +21,8 @@ export class AuditQuery extends PageQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 50) targetType?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 300) targetId?: string;
   @ApiPropertyOptional({ enum: ['success', 'refused', 'failed'] }) @IsOptional() @IsIn(['success', 'refused', 'failed']) outcome?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) from?: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @ApiPropertyOptional() @IsOptional() @IsInstant() from?: string;
+  @ApiPropertyOptional() @IsOptional() @IsInstant() to?: string;
 }
 
 interface AuditRow {

@@ -9,11 +9,14 @@ function sendProblem(req: Request, res: Response, type: ProblemType, detail: str
 /** Deepest nesting accepted in a JSON body; no request of this API needs more. */
 export const MAX_JSON_DEPTH = 32;
 
+/** Keys that mean something to JavaScript objects, never to this API: refused wherever they appear. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
  * Walks the parsed body without recursion: the first place nested deeper than MAX_JSON_DEPTH, or
  * the first string or key holding a NUL character (which PostgreSQL text cannot store).
  */
-function findUnacceptable(body: unknown): { field: string; rule: 'maxDepth' | 'noNul' } | undefined {
+function findUnacceptable(body: unknown): { field: string; rule: 'maxDepth' | 'noNul' | 'forbiddenKey' } | undefined {
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: body, path: 'body', depth: 0 }];
   while (stack.length) {
     const { value, path, depth } = stack.pop()!;
@@ -26,6 +29,7 @@ function findUnacceptable(body: unknown): { field: string; rule: 'maxDepth' | 'n
     for (const [k, v] of Object.entries(value)) {
       const child = path === 'body' ? k : `${path}.${k}`;
       if (k.includes('\u0000')) return { field: child, rule: 'noNul' };
+      if (FORBIDDEN_KEYS.has(k)) return { field: child, rule: 'forbiddenKey' };
       stack.push({ value: v, path: child, depth: depth + 1 });
     }
   }
@@ -58,7 +62,12 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
   const rejectUnacceptable: RequestHandler = (req, res, next) => {
     const found = req.body === undefined ? undefined : findUnacceptable(req.body);
     if (found) {
-      const message = found.rule === 'noNul' ? 'must not contain NUL characters' : `must not be nested deeper than ${MAX_JSON_DEPTH} levels`;
+      const message =
+        found.rule === 'noNul'
+          ? 'must not contain NUL characters'
+          : found.rule === 'forbiddenKey'
+            ? 'is not an allowed property name'
+            : `must not be nested deeper than ${MAX_JSON_DEPTH} levels`;
       return sendProblem(req, res, 'validation-error', `${found.field}: ${message}`, { errors: [{ field: found.field, rule: found.rule, message }] });
     }
     next();

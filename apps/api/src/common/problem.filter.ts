@@ -32,6 +32,7 @@ const PG_CLIENT_ERRORS: Record<string, { type: ProblemType; detail: string }> = 
   '22003': { type: 'validation-error', detail: 'a number is out of range' },
   '22007': { type: 'validation-error', detail: 'a date or time has the wrong format' },
   '22008': { type: 'validation-error', detail: 'a date or time is out of range' },
+  '22009': { type: 'validation-error', detail: 'a time zone offset is out of range' },
   '40001': { type: 'conflict', detail: 'a concurrent change won; retry with fresh data' },
   '40P01': { type: 'conflict', detail: 'a concurrent change won; retry with fresh data' },
 };

@@ -21,6 +21,11 @@ export class AppConfig {
   readonly sessionTtlMs!: number;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimitBytes!: number;
+  /** Delivery retries: first backoff and number of attempts before a delivery is dead. */
+  readonly notifyBackoffMs!: number;
+  readonly notifyAttempts!: number;
+  /** Whether this worker runs the outbox relay (LISTEN/NOTIFY and a short poll). */
+  readonly relayEnabled!: boolean;
   /** PostgreSQL connections per process. */
   readonly databasePoolSize!: number;
   /** BullMQ key prefix; hash-tagged so a Redis Cluster keeps a queue's keys in one slot. */
@@ -98,6 +103,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const sessionTtlMs = duration('SESSION_TTL', env.SESSION_TTL, 'PT12H');
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 256 * 1024, 1024, 50 * 1024 * 1024);
   const queuePrefix = env.QUEUE_PREFIX?.trim() || '{ir}';
+  const notifyBackoffMs = integer('NOTIFY_BACKOFF_MS', env.NOTIFY_BACKOFF_MS, 5000, 1, 3_600_000);
+  const notifyAttempts = integer('NOTIFY_ATTEMPTS', env.NOTIFY_ATTEMPTS, 6, 1, 50);
+  const relayFlag = env.RELAY_ENABLED?.trim() || 'true';
+  if (!['true', 'false'].includes(relayFlag)) throw new ConfigError('RELAY_ENABLED must be true or false');
   const databasePoolSize = integer('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 20, 1, 500);
   return new AppConfig({
     nodeEnv,
@@ -113,5 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimitBytes,
     queuePrefix,
     databasePoolSize,
+    notifyBackoffMs,
+    notifyAttempts,
+    relayEnabled: relayFlag === 'true',
   });
 }

@@ -25,11 +25,35 @@ export class DeadlineScheduler {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Makes sure each deadline has exactly one live wake-up at its due time. A job id dedupes only
+   * while the job exists, so an existing job is brought in line rather than added again: a delayed
+   * one gets the current delay (the clock may have moved, or the due time changed), a failed or
+   * completed one (its retries ran out, e.g. during a database outage) is replaced. A waiting or
+   * active one is left alone.
+   */
   async arm(deadlines: DeadlineToArm[]): Promise<void> {
-    if (!deadlines.length) return;
     const now = this.clock.now().getTime();
+    const toAdd: DeadlineToArm[] = [];
+    for (const d of deadlines) {
+      const delay = Math.max(0, d.dueAt.getTime() - now);
+      const job = await this.queue.getJob(d.id);
+      if (!job) {
+        toAdd.push(d);
+        continue;
+      }
+      const state = await job.getState();
+      if (state === 'delayed') {
+        if (delay === 0) await job.promote().catch(() => undefined);
+        else await job.changeDelay(delay).catch(() => undefined);
+      } else if (state === 'failed' || state === 'completed' || state === 'unknown') {
+        await job.remove().catch(() => undefined);
+        toAdd.push(d);
+      }
+    }
+    if (!toAdd.length) return;
     await this.queue.addBulk(
-      deadlines.map((d) => ({
+      toAdd.map((d) => ({
         name: FIRE_DEADLINE_JOB,
         data: { deadlineId: d.id },
         opts: {
@@ -38,7 +62,7 @@ export class DeadlineScheduler {
           removeOnComplete: true,
           removeOnFail: 1000,
           attempts: 5,
-          backoff: { type: 'exponential', delay: 1000 },
+          backoff: { type: 'exponential' as const, delay: 1000, jitter: 0.5 },
         },
       })),
     );

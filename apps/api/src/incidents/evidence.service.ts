@@ -97,9 +97,9 @@ export class EvidenceService {
 
   async list(user: AuthenticatedUser, incidentId: string) {
     await this.incidentAgency(user, incidentId, this.dataSource.manager);
-    const items: EvidenceRow[] = await this.dataSource.query('SELECT * FROM evidence_items WHERE incident_id = $1 ORDER BY created_at, id', [incidentId]);
+    const items: EvidenceRow[] = await this.dataSource.query('SELECT * FROM evidence_items WHERE incident_id = $1 ORDER BY seq', [incidentId]);
     const transfers: TransferRow[] = await this.dataSource.query(
-      'SELECT t.* FROM evidence_transfers t JOIN evidence_items e ON e.id = t.evidence_id WHERE e.incident_id = $1 ORDER BY t.created_at, t.id',
+      'SELECT t.* FROM evidence_transfers t JOIN evidence_items e ON e.id = t.evidence_id WHERE e.incident_id = $1 ORDER BY t.seq',
       [incidentId],
     );
     return {
@@ -163,7 +163,7 @@ export class EvidenceService {
       const rows: TransferRow[] = await manager.query(
         `INSERT INTO evidence_transfers (id, evidence_id, from_party, to_party, purpose, at, at_offset, sha256, outcome, recorded_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
-        [randomUUID(), evidenceId, dto.from, dto.to, dto.purpose, dto.at, offsetOf(dto.at), sha, outcome, user.id, now],
+        [randomUUID(), evidenceId, dto.from, dto.to, dto.purpose, new Date(dto.at).toISOString(), offsetOf(dto.at), sha, outcome, user.id, now],
       );
       await manager.query(`INSERT INTO incident_timeline (incident_id, at, actor_id, entry, data) VALUES ($1, $2, $3, $4, $5)`, [
         incidentId,

@@ -9,7 +9,7 @@ import {
   IsDefined,
   IsIn,
   IsInt,
-  IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -20,11 +20,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CATEGORIES, DATA_LEVELS, LAW_ENFORCEMENT_AGENCIES, REPORT_CHANNELS, TLP_LABELS, type Category, type DataLevel, type Tlp } from '@app/workflows';
+import { IsInstant, NotBlank } from '../common/instant.js';
 import { PageQuery } from '../common/paging.js';
 import { LowerCaseUuid } from '../common/uuid-field.js';
-
-const WITH_OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
-const OFFSET_MESSAGE = 'must be an ISO 8601 time with a zone offset (Z or ±hh:mm)';
 
 export class ImpactDto {
   @ApiProperty({ minimum: 1, maximum: 4 }) @IsInt() @Min(1) @Max(4) confidentiality: 1 | 2 | 3 | 4;
@@ -38,17 +36,16 @@ export class ClassificationDto {
 }
 
 export class CreateIncidentDto {
-  @ApiProperty({ example: '官網遭置換首頁 Website defaced' }) @IsString() @Length(1, 300) title: string;
-  @ApiProperty() @IsString() @Length(1, 20000) description: string;
+  @ApiProperty({ example: '官網遭置換首頁 Website defaced' }) @IsString() @NotBlank() @Length(1, 300) title: string;
+  @ApiProperty() @IsString() @NotBlank() @Length(1, 20000) description: string;
   @ApiProperty({ enum: Object.keys(CATEGORIES) }) @IsIn(Object.keys(CATEGORIES)) category: Category;
   @ApiPropertyOptional({ description: 'one of the category’s sub-categories' }) @IsOptional() @IsString() @Length(1, 50) subcategory?: string;
   @ApiProperty({ description: 'when the agency became aware (知悉); the report clock starts here' })
-  @IsISO8601({ strict: true })
-  @Matches(WITH_OFFSET, { message: `awareAt ${OFFSET_MESSAGE}` })
+  @IsInstant()
   awareAt: string;
-  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) @Matches(WITH_OFFSET, { message: `occurredAt ${OFFSET_MESSAGE}` }) occurredAt?: string;
-  @ApiProperty({ type: ImpactDto }) @IsDefined() @ValidateNested() @Type(() => ImpactDto) impact: ImpactDto;
-  @ApiProperty({ type: ClassificationDto }) @IsDefined() @ValidateNested() @Type(() => ClassificationDto) classification: ClassificationDto;
+  @ApiPropertyOptional() @IsOptional() @IsInstant() occurredAt?: string;
+  @ApiProperty({ type: ImpactDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => ImpactDto) impact: ImpactDto;
+  @ApiProperty({ type: ClassificationDto }) @IsDefined() @IsObject() @ValidateNested() @Type(() => ClassificationDto) classification: ClassificationDto;
   @ApiPropertyOptional({ type: [String] })
   @IsOptional()
   @IsArray()
@@ -81,12 +78,12 @@ class EventBase {
   @IsString() type: string;
 }
 export class TriageEventDto extends EventBase {
-  @IsDefined() @ValidateNested() @Type(() => ImpactDto) impact: ImpactDto;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => ImpactDto) impact: ImpactDto;
   @IsIn(Object.keys(CATEGORIES)) category: Category;
   @IsOptional() @IsString() @Length(1, 50) subcategory?: string;
 }
 export class ReasonEventDto extends EventBase {
-  @IsString() @Length(1, 5000) reason: string;
+  @IsString() @NotBlank() @Length(1, 5000) reason: string;
 }
 export class EmptyEventDto extends EventBase {}
 export class ReportEventDto extends EventBase {
@@ -96,25 +93,25 @@ export class ReportEventDto extends EventBase {
 }
 export class ReviewEventDto extends EventBase {
   @IsInt() @Min(1) @Max(4) level: number;
-  @IsString() @Length(1, 5000) note: string;
+  @IsString() @NotBlank() @Length(1, 5000) note: string;
 }
 export class SummaryEventDto extends EventBase {
-  @IsString() @Length(1, 10000) summary: string;
+  @IsString() @NotBlank() @Length(1, 10000) summary: string;
 }
 export class ReclassifyEventDto extends EventBase {
-  @IsDefined() @ValidateNested() @Type(() => ImpactDto) impact: ImpactDto;
-  @IsString() @Length(1, 5000) reason: string;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => ImpactDto) impact: ImpactDto;
+  @IsString() @NotBlank() @Length(1, 5000) reason: string;
 }
 export class ContactEventDto extends EventBase {
   @IsIn(LAW_ENFORCEMENT_AGENCIES) lawEnforcementAgency: string;
-  @IsString() @Length(1, 200) officer: string;
+  @IsString() @NotBlank() @Length(1, 200) officer: string;
   @IsOptional() @IsString() @Length(1, 100) caseNumber?: string;
 }
 export class HandoverEventDto extends EventBase {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(200) @ArrayUnique() @LowerCaseUuid() @IsUUID('all', { each: true }) evidenceIds: string[];
 }
 export class NoteEventDto extends EventBase {
-  @IsString() @Length(1, 5000) note: string;
+  @IsString() @NotBlank() @Length(1, 5000) note: string;
 }
 export class MeasuresDto {
   @IsOptional() @IsString() @Length(1, 10000) management?: string;
@@ -123,9 +120,9 @@ export class MeasuresDto {
   @IsOptional() @IsString() @Length(1, 10000) resources?: string;
 }
 export class ImprovementReportEventDto extends EventBase {
-  @IsString() @Length(1, 20000) rootCause: string;
-  @IsDefined() @ValidateNested() @Type(() => MeasuresDto) measures: MeasuresDto;
-  @IsString() @Length(1, 5000) schedule: string;
+  @IsString() @NotBlank() @Length(1, 20000) rootCause: string;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => MeasuresDto) measures: MeasuresDto;
+  @IsString() @NotBlank() @Length(1, 5000) schedule: string;
 }
 
 export const EVENT_DTOS = {
@@ -150,26 +147,24 @@ export const EVENT_DTOS = {
 // ---- evidence ----
 
 export class CreateEvidenceDto {
-  @ApiProperty() @IsString() @Length(1, 5000) description: string;
-  @ApiProperty({ example: 'web server /var/log/nginx' }) @IsString() @Length(1, 500) source: string;
-  @ApiProperty({ description: 'who collected it' }) @IsString() @Length(1, 200) collectedBy: string;
+  @ApiProperty() @IsString() @NotBlank() @Length(1, 5000) description: string;
+  @ApiProperty({ example: 'web server /var/log/nginx' }) @IsString() @NotBlank() @Length(1, 500) source: string;
+  @ApiProperty({ description: 'who collected it' }) @IsString() @NotBlank() @Length(1, 200) collectedBy: string;
   @ApiProperty({ description: 'ISO 8601 with offset (the time zone is kept)' })
-  @IsISO8601({ strict: true })
-  @Matches(WITH_OFFSET, { message: `collectedAt ${OFFSET_MESSAGE}` })
+  @IsInstant()
   collectedAt: string;
   @ApiProperty({ description: 'SHA-256 of the item at collection, hex' })
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'sha256 must be 64 hexadecimal characters' })
   sha256: string;
-  @ApiProperty({ example: 'evidence locker B-2, sealed bag 0042' }) @IsString() @Length(1, 500) storage: string;
+  @ApiProperty({ example: 'evidence locker B-2, sealed bag 0042' }) @IsString() @NotBlank() @Length(1, 500) storage: string;
 }
 
 export class CreateTransferDto {
-  @ApiProperty() @IsString() @Length(1, 200) from: string;
-  @ApiProperty() @IsString() @Length(1, 200) to: string;
-  @ApiProperty() @IsString() @Length(1, 2000) purpose: string;
+  @ApiProperty() @IsString() @NotBlank() @Length(1, 200) from: string;
+  @ApiProperty() @IsString() @NotBlank() @Length(1, 200) to: string;
+  @ApiProperty() @IsString() @NotBlank() @Length(1, 2000) purpose: string;
   @ApiProperty({ description: 'ISO 8601 with offset' })
-  @IsISO8601({ strict: true })
-  @Matches(WITH_OFFSET, { message: `at ${OFFSET_MESSAGE}` })
+  @IsInstant()
   at: string;
   @ApiProperty({ description: 'SHA-256 computed at the transfer; must equal the hash at collection' })
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'sha256 must be 64 hexadecimal characters' })

@@ -15,9 +15,9 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,200}$/;
 
 function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  if (!match) throw Problems.field('If-Match', 'isVersion', 'If-Match must be the incident’s version number, e.g. If-Match: 3');
-  return Number(match[1]);
+  const match = /^\s*(?:(?:W\/)?"(\d{1,9})"|(\d{1,9}))\s*$/.exec(header);
+  if (!match) throw Problems.field('If-Match', 'isVersion', 'If-Match must be the incident’s version number, e.g. If-Match: 3 or If-Match: "3"');
+  return Number(match[1] ?? match[2]);
 }
 
 /** Who may file: every staff member (reporter role, article 41: everyone reports what they see). */

@@ -246,8 +246,8 @@ export class IncidentsService {
           dto.description,
           dto.category,
           dto.subcategory ?? null,
-          dto.awareAt,
-          dto.occurredAt ?? null,
+          new Date(dto.awareAt).toISOString(),
+          dto.occurredAt ? new Date(dto.occurredAt).toISOString() : null,
           JSON.stringify(dto.impact),
           filed.snapshot.context.level,
           dto.classification.tlp,
@@ -366,15 +366,45 @@ export class IncidentsService {
       `SELECT id, template, audience, created_at, enqueued_at FROM outbox WHERE aggregate_type = 'incident' AND aggregate_id = $1 ORDER BY created_at, id`,
       [id],
     );
+    const deliveries: Array<{
+      outbox_id: string;
+      channel: string;
+      address: string;
+      status: string;
+      attempts: number;
+      message_id: string | null;
+      last_error: string | null;
+      sent_at: Date | null;
+    }> = await this.dataSource.query(
+      `SELECT outbox_id, channel, address, status, attempts, message_id, last_error, sent_at FROM deliveries WHERE outbox_id = ANY($1) ORDER BY address`,
+      [rows.map((r) => r.id)],
+    );
     return {
-      items: rows.map((r) => ({
-        id: r.id,
-        template: r.template,
-        audience: r.audience,
-        createdAt: r.created_at.toISOString(),
-        status: r.enqueued_at ? 'queued' : 'pending',
-        deliveries: [],
-      })),
+      items: rows.map((r) => {
+        const mine = deliveries.filter((d) => d.outbox_id === r.id);
+        return {
+          id: r.id,
+          template: r.template,
+          audience: r.audience,
+          createdAt: r.created_at.toISOString(),
+          status: mine.some((d) => d.status === 'dead')
+            ? 'dead'
+            : mine.length && mine.every((d) => d.status === 'sent')
+              ? 'sent'
+              : r.enqueued_at
+                ? 'queued'
+                : 'pending',
+          deliveries: mine.map((d) => ({
+            channel: d.channel,
+            address: d.address,
+            status: d.status,
+            attempts: d.attempts,
+            messageId: d.message_id,
+            error: d.last_error,
+            sentAt: d.sent_at?.toISOString() ?? null,
+          })),
+        };
+      }),
     };
   }
 
@@ -391,8 +421,20 @@ export class IncidentsService {
       throw Problems.field('type', 'isIn', `type must be one of ${CLIENT_EVENT_TYPES.join(', ')}`);
     }
     const dto = plainToInstance(EVENT_DTOS[type as ClientEventType] as new () => object, body);
-    const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
-    if (errors.length) throw Problems.validation(flattenValidation(errors));
+    const errors = flattenValidation(await validate(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
+    const event = dto as Record<string, unknown>;
+    if (type === 'TRIAGE' && !errors.length && event.subcategory !== undefined) {
+      const subs = CATEGORIES[event.category as keyof typeof CATEGORIES] as readonly string[];
+      if (!subs.includes(event.subcategory as string))
+        errors.push({ field: 'subcategory', rule: 'isIn', message: `subcategory must be one of ${subs.join(', ')} for category ${String(event.category)}` });
+    }
+    if (type === 'SUBMIT_IMPROVEMENT_REPORT' && !errors.length) {
+      const measures = event.measures as Record<string, unknown>;
+      if (!Object.values(measures).some((m) => typeof m === 'string' && /\S/.test(m))) {
+        errors.push({ field: 'measures', rule: 'atLeastOne', message: 'measures must name at least one of management, technical, staffing, resources' });
+      }
+    }
+    if (errors.length) throw Problems.validation(errors);
     return { type: type as ClientEventType, data: dto as Record<string, unknown> };
   }
 

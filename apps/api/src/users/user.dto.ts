@@ -1,26 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsBoolean,
-  IsEmail,
-  IsIn,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  ValidateIf,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, Length, ValidateIf } from 'class-validator';
+import { IsInstant } from '../common/instant.js';
 import { PageQuery } from '../common/paging.js';
 import { ROLES, type Role } from '../identity/roles.js';
 import type { Locale } from './user.entity.js';
 import { LowerCaseUuid } from '../common/uuid-field.js';
 
-const WITH_OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
 const LOCALES: Locale[] = ['zh-TW', 'en'];
 
 export class CreateUserDto {
@@ -44,8 +29,7 @@ export class CreateUserDto {
   unitIds?: string[];
   @ApiPropertyOptional({ description: 'required for vendor accounts; ISO 8601 with offset' })
   @IsOptional()
-  @IsISO8601({ strict: true })
-  @Matches(WITH_OFFSET, { message: 'expiresAt must carry a time zone offset (Z or ±hh:mm)' })
+  @IsInstant()
   expiresAt?: string;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() disabled?: boolean;
   @ApiPropertyOptional({ enum: LOCALES, default: 'zh-TW' }) @IsOptional() @IsIn(LOCALES) locale?: Locale;
@@ -77,8 +61,7 @@ export class UpdateUserDto {
   @ApiPropertyOptional({ nullable: true, type: String })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
-  @IsISO8601({ strict: true })
-  @Matches(WITH_OFFSET, { message: 'expiresAt must carry a time zone offset (Z or ±hh:mm)' })
+  @IsInstant()
   expiresAt?: string | null;
   @ApiPropertyOptional({ description: 'true ends every session of the user at once' }) @IsOptional() @IsBoolean() disabled?: boolean;
   @ApiPropertyOptional({ enum: LOCALES }) @IsOptional() @IsIn(LOCALES) locale?: Locale;

@@ -3,13 +3,14 @@ import { addDuration, clockDuration, type DeadlineKind, type IncidentPolicy } fr
 import {
   actorMaySend,
   NORMAL_CHANNELS,
+  REPORT_CHANNELS,
   type ClientEventType,
   type IncidentEvent,
   type ImprovementMeasures,
   type LawEnforcementAgency,
   type ReportChannel,
 } from './incident.events.js';
-import { isMajor, levelOf, type Category, type Impact, type Level } from './levels.js';
+import { CATEGORIES, isMajor, levelOf, type Category, type Impact, type Level } from './levels.js';
 
 /**
  * The incident workflow of article 41 as a pure statechart: it decides, the application persists.
@@ -23,7 +24,7 @@ import { isMajor, levelOf, type Category, type Impact, type Level } from './leve
  *
  * Paging (who was paged, who acknowledged) lives in the context and runs while the incident is open.
  */
-export const INCIDENT_MACHINE_VERSION = 1;
+export const INCIDENT_MACHINE_VERSION = 2;
 
 export type ClockStatus = 'pending' | 'met' | 'breached' | 'cancelled';
 export interface ClockState {
@@ -64,6 +65,8 @@ export interface IncidentContext {
   awareAt: string;
   filedAt: string;
   filedBy: string;
+  /** Where the awareness-based clocks count from: awareAt, or the reopening time after REOPEN. */
+  clockBase: string;
   triagedAt: string | null;
   clocks: Partial<Record<DeadlineKind, ClockState>>;
   paging: { step: number; round: number; acknowledgedBy: string | null; acknowledgedAt: string | null; exhausted: boolean };
@@ -134,7 +137,7 @@ export type IncidentEffect =
 const RULE_CLOCKS: Array<Exclude<DeadlineKind, 'acknowledgement'>> = ['report', 'superior_review', 'recovery', 'improvement_report'];
 const ALL_KINDS: DeadlineKind[] = [...RULE_CLOCKS, 'acknowledgement'];
 
-function nonBlank(s: unknown, max = 10_000): boolean {
+function nonBlank(s: unknown, max = 20_000): boolean {
   return typeof s === 'string' && s.trim().length > 0 && s.length <= max;
 }
 
@@ -163,6 +166,44 @@ export const incidentMachine = setup({
     meetDeadline: (_: unknown, _params: DeadlineRefParams) => noop(),
     cancelDeadlines: (_: unknown, _params: CancelDeadlinesParams) => noop(),
     timeline: (_: unknown, _params: TimelineParams) => noop(),
+    recordReport: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'REPORT_TO_AUTHORITY') return;
+      const dueAt = addDuration(event.at, clockDuration(context.policy, 'superior_review', context.level), context.policy.timezone);
+      const report = {
+        at: event.at,
+        by: event.actor.id,
+        level: context.level,
+        channel: event.channel,
+        externalReference: event.externalReference ?? null,
+        fallbackReason: event.fallbackReason ?? null,
+      };
+      enqueue.assign({
+        authority: {
+          ...context.authority,
+          status: 'reported',
+          reportedLevel: context.level,
+          reports: [...context.authority.reports, report],
+          review: null,
+        },
+        clocks: {
+          ...context.clocks,
+          ...(context.clocks.report?.status === 'pending' ? { report: { ...context.clocks.report, status: 'met' as const } } : {}),
+          ...(context.hasSuperior ? { superior_review: { dueAt, status: 'pending' as const } } : {}),
+        },
+      });
+      enqueue({ type: 'meetDeadline', params: { kind: 'report' } });
+      if (context.hasSuperior) {
+        enqueue({ type: 'startDeadline', params: { kind: 'superior_review', dueAt } });
+        enqueue({ type: 'notify', params: { template: 'authority.review_requested', audience: [{ kind: 'superiorReviewers' }] } });
+      }
+      enqueue({
+        type: 'timeline',
+        params: {
+          entry: 'reported_to_authority',
+          data: { channel: event.channel, level: context.level, fallback: event.fallbackReason ?? null },
+        },
+      });
+    }),
     recordReview: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'AUTHORITY_REVIEWED') return;
       enqueue.assign({
@@ -230,6 +271,7 @@ export const incidentMachine = setup({
       const ack = addDuration(event.at, firstStep.timeout, zone);
       enqueue.assign({
         reopenings: [...context.reopenings, { at: event.at, by: event.actor.id, reason: event.reason }],
+        clockBase: event.at,
         clocks: {
           ...context.clocks,
           report: { dueAt: report, status: 'pending' },
@@ -253,14 +295,18 @@ export const incidentMachine = setup({
     /** The actor's role and agency allow this event (least privilege, EVENT_ROLES). */
     actorAllowed: ({ context, event }) => event.type !== 'DEADLINE_PASSED' && actorMaySend(event.type as ClientEventType, event.actor, context.hasSuperior),
     isSystem: ({ event }) => event.actor.relation === 'system',
-    validTriage: ({ event }) => event.type === 'TRIAGE' && validImpact(event.impact) && typeof event.category === 'string',
+    validTriage: ({ event }) =>
+      event.type === 'TRIAGE' &&
+      validImpact(event.impact) &&
+      Object.hasOwn(CATEGORIES, event.category) &&
+      (event.subcategory === undefined || (CATEGORIES[event.category] as readonly string[]).includes(event.subcategory)),
     hasReason: ({ event }) => 'reason' in event && nonBlank(event.reason),
     hasSummary: ({ event }) => 'summary' in event && nonBlank(event.summary),
     hasNote: ({ event }) => 'note' in event && nonBlank(event.note),
     notAcknowledged: ({ context }) => context.paging.acknowledgedBy === null,
     /** A report through a fallback channel records why; an agency without a superior records the authority's reference. */
     validReport: ({ context, event }) => {
-      if (event.type !== 'REPORT_TO_AUTHORITY') return false;
+      if (event.type !== 'REPORT_TO_AUTHORITY' || !REPORT_CHANNELS.includes(event.channel)) return false;
       const fallback = !NORMAL_CHANNELS.includes(event.channel);
       if (fallback && !nonBlank(event.fallbackReason)) return false;
       if (!context.hasSuperior && !fallback && !nonBlank(event.externalReference)) return false;
@@ -300,6 +346,7 @@ export const incidentMachine = setup({
     awareAt: input.awareAt,
     filedAt: input.filedAt,
     filedBy: input.filedBy,
+    clockBase: input.awareAt,
     triagedAt: null,
     clocks: {},
     paging: { step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false },
@@ -365,9 +412,10 @@ export const incidentMachine = setup({
           actions: enqueueActions(({ context, event, enqueue }) => {
             enqueue.assign({
               paging: { ...context.paging, acknowledgedBy: event.actor.id, acknowledgedAt: event.at },
-              clocks: context.clocks.acknowledgement
-                ? { ...context.clocks, acknowledgement: { ...context.clocks.acknowledgement, status: 'met' } }
-                : context.clocks,
+              clocks:
+                context.clocks.acknowledgement?.status === 'pending'
+                  ? { ...context.clocks, acknowledgement: { ...context.clocks.acknowledgement, status: 'met' } }
+                  : context.clocks,
             });
             enqueue({ type: 'meetDeadline', params: { kind: 'acknowledgement' } });
             enqueue({ type: 'notify', params: { template: 'incident.acknowledged', audience: [{ kind: 'role', role: 'on_call_manager' }] } });
@@ -387,19 +435,28 @@ export const incidentMachine = setup({
             const zone = context.policy.timezone;
             // A level change is reported again: the report clock restarts for the new report.
             if (context.authority.reportedLevel !== null) {
+              enqueue.assign({ authority: { ...context.authority, status: 'pending' } });
               const report = addDuration(event.at, clockDuration(context.policy, 'report', level), zone);
               clocks.report = { dueAt: report, status: 'pending' };
               if (clocks.superior_review?.status === 'pending') clocks.superior_review = { ...clocks.superior_review, status: 'cancelled' };
               enqueue({ type: 'cancelDeadlines', params: { kinds: ['superior_review'] } });
               enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
             } else if (clocks.report?.status === 'pending') {
-              const report = addDuration(context.awareAt, clockDuration(context.policy, 'report', level), zone);
+              const report = addDuration(context.clockBase, clockDuration(context.policy, 'report', level), zone);
               clocks.report = { dueAt: report, status: 'pending' };
               enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
             }
+            // A pending improvement report clock runs from recovery at the new level's length.
+            if (clocks.improvement_report?.status === 'pending' && context.response.recoveredAt) {
+              const due = addDuration(context.response.recoveredAt, clockDuration(context.policy, 'improvement_report', level), zone);
+              if (due !== clocks.improvement_report.dueAt) {
+                clocks.improvement_report = { dueAt: due, status: 'pending' };
+                enqueue({ type: 'startDeadline', params: { kind: 'improvement_report', dueAt: due } });
+              }
+            }
             // The recovery clock runs from awareness at the new level's length.
             if (clocks.recovery?.status === 'pending') {
-              const recovery = addDuration(context.awareAt, clockDuration(context.policy, 'recovery', level), zone);
+              const recovery = addDuration(context.clockBase, clockDuration(context.policy, 'recovery', level), zone);
               clocks.recovery = { dueAt: recovery, status: 'pending' };
               enqueue({ type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } });
             }
@@ -500,7 +557,7 @@ export const incidentMachine = setup({
                   const clocks = { ...context.clocks };
                   for (const kind of ['report', 'recovery'] as const) {
                     if (clocks[kind]?.status !== 'pending') continue;
-                    const dueAt = addDuration(context.awareAt, clockDuration(context.policy, kind, level), zone);
+                    const dueAt = addDuration(context.clockBase, clockDuration(context.policy, kind, level), zone);
                     clocks[kind] = { dueAt, status: 'pending' };
                     enqueue({ type: 'startDeadline', params: { kind, dueAt } });
                   }
@@ -595,44 +652,7 @@ export const incidentMachine = setup({
                     REPORT_TO_AUTHORITY: {
                       target: 'reported',
                       guard: and(['actorAllowed', 'validReport']),
-                      actions: enqueueActions(({ context, event, enqueue }) => {
-                        if (event.type !== 'REPORT_TO_AUTHORITY') return;
-                        const dueAt = addDuration(event.at, clockDuration(context.policy, 'superior_review', context.level), context.policy.timezone);
-                        const report = {
-                          at: event.at,
-                          by: event.actor.id,
-                          level: context.level,
-                          channel: event.channel,
-                          externalReference: event.externalReference ?? null,
-                          fallbackReason: event.fallbackReason ?? null,
-                        };
-                        enqueue.assign({
-                          authority: {
-                            ...context.authority,
-                            status: 'reported',
-                            reportedLevel: context.level,
-                            reports: [...context.authority.reports, report],
-                            review: null,
-                          },
-                          clocks: {
-                            ...context.clocks,
-                            ...(context.clocks.report?.status === 'pending' ? { report: { ...context.clocks.report, status: 'met' as const } } : {}),
-                            ...(context.hasSuperior ? { superior_review: { dueAt, status: 'pending' as const } } : {}),
-                          },
-                        });
-                        enqueue({ type: 'meetDeadline', params: { kind: 'report' } });
-                        if (context.hasSuperior) {
-                          enqueue({ type: 'startDeadline', params: { kind: 'superior_review', dueAt } });
-                          enqueue({ type: 'notify', params: { template: 'authority.review_requested', audience: [{ kind: 'superiorReviewers' }] } });
-                        }
-                        enqueue({
-                          type: 'timeline',
-                          params: {
-                            entry: 'reported_to_authority',
-                            data: { channel: event.channel, level: context.level, fallback: event.fallbackReason ?? null },
-                          },
-                        });
-                      }),
+                      actions: 'recordReport',
                     },
                   },
                 },
@@ -748,6 +768,11 @@ export const incidentMachine = setup({
         review: {
           initial: 'awaiting_report',
           on: {
+            // A level changed during review is reported again before closing.
+            REPORT_TO_AUTHORITY: {
+              guard: and(['actorAllowed', 'validReport', ({ context }) => context.authority.status === 'pending']),
+              actions: 'recordReport',
+            },
             // The superior's review may arrive after the response is over.
             AUTHORITY_REVIEWED: {
               guard: and(['actorAllowed', 'validReview', ({ context }) => context.authority.status === 'reported']),
@@ -761,10 +786,14 @@ export const incidentMachine = setup({
               }),
               on: {
                 SUBMIT_IMPROVEMENT_REPORT: [
-                  { target: 'awaiting_approval', guard: and(['actorAllowed', 'validImprovementReport', 'isMajor']), actions: 'recordImprovementReport' },
+                  {
+                    target: 'awaiting_approval',
+                    guard: and(['actorAllowed', 'validImprovementReport', 'authorityCurrent', 'isMajor']),
+                    actions: 'recordImprovementReport',
+                  },
                   {
                     target: '#incident.closed',
-                    guard: and(['actorAllowed', 'validImprovementReport', not('isMajor')]),
+                    guard: and(['actorAllowed', 'validImprovementReport', 'authorityCurrent', not('isMajor')]),
                     actions: ['recordImprovementReport', 'close'],
                   },
                 ],
@@ -776,7 +805,7 @@ export const incidentMachine = setup({
                 enqueue({ type: 'notify', params: { template: 'incident.approval_requested', audience: [{ kind: 'role', role: 'ciso' }] } });
               }),
               on: {
-                APPROVE_CLOSURE: { target: '#incident.closed', guard: 'actorAllowed', actions: 'close' },
+                APPROVE_CLOSURE: { target: '#incident.closed', guard: and(['actorAllowed', 'authorityCurrent']), actions: 'close' },
               },
             },
           },

@@ -38,6 +38,13 @@ const UPGRADES: Record<number, (persisted: Record<string, unknown>) => Record<st
     context.reopenings ??= [];
     return { ...p, context };
   },
+  // 1 → 2: awareness-based clocks count from `clockBase` (the reopening time after REOPEN).
+  1: (p) => {
+    const context = { ...(p.context as Record<string, unknown>) };
+    const reopenings = (context.reopenings as Array<{ at: string }> | undefined) ?? [];
+    context.clockBase ??= reopenings.length ? reopenings[reopenings.length - 1]!.at : context.awareAt;
+    return { ...p, context };
+  },
 };
 
 export function restoreIncident(stored: StoredIncident): IncidentSnapshot {
@@ -116,6 +123,9 @@ export function eventsInState(snapshot: IncidentSnapshot): ClientEventType[] {
     if (type === 'ACKNOWLEDGE' && context.paging.acknowledgedBy !== null) continue;
     if (type === 'AUTHORITY_REVIEWED' && context.authority.status !== 'reported') continue;
     if (type === 'SUBMIT_IMPROVEMENT_REPORT' && !snapshot.matches({ open: { review: 'awaiting_report' } })) continue;
+    const authorityCurrent = context.authority.status !== 'pending' && context.authority.reportedLevel === context.level;
+    if ((type === 'SUBMIT_IMPROVEMENT_REPORT' || type === 'APPROVE_CLOSURE') && !authorityCurrent) continue;
+    if (type === 'REPORT_TO_AUTHORITY' && context.authority.status !== 'pending') continue;
     types.add(type);
   }
   return CLIENT_EVENT_TYPES.filter((t) => types.has(t));

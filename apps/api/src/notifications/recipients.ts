@@ -1,0 +1,83 @@
+import type { EntityManager } from 'typeorm';
+
+/** An audience entry as the incident machine describes it (see libs/workflows Audience). */
+export type AudienceEntry =
+  | { kind: 'role'; role: string }
+  | { kind: 'unitType'; unitType: string }
+  | { kind: 'superiorReviewers' }
+  | { kind: 'escalationTarget'; target: string }
+  | { kind: 'user'; userId: string };
+
+export interface Recipient {
+  userId: string | null;
+  address: string;
+  locale: 'zh-TW' | 'en';
+}
+
+const ACTIVE = `u.disabled_at IS NULL AND (u.expires_at IS NULL OR u.expires_at > $2)`;
+
+/**
+ * Resolves an audience to people, by agency data (articles 9 and 11: units and roles, not
+ * hard-coded people): roles of the agency, unit mailboxes or members, the superior agency's
+ * reviewers, an escalation step's target. Disabled and expired accounts receive nothing; each
+ * address appears once.
+ */
+export async function resolveRecipients(manager: EntityManager, agencyId: string, audience: AudienceEntry[], now: Date): Promise<Recipient[]> {
+  const found = new Map<string, Recipient>();
+  const add = (rows: Array<{ id: string | null; email: string; locale: 'zh-TW' | 'en' }>) => {
+    for (const r of rows) if (!found.has(r.email.toLowerCase())) found.set(r.email.toLowerCase(), { userId: r.id, address: r.email, locale: r.locale });
+  };
+  const byRole = (agency: string, roles: string[]) =>
+    manager.query(
+      `SELECT DISTINCT u.id, u.email, u.locale FROM users u JOIN role_memberships r ON r.user_id = u.id
+        WHERE u.agency_id = $1 AND r.role = ANY($3) AND ${ACTIVE} ORDER BY u.email`,
+      [agency, now, roles],
+    );
+  const unitHeads = (agency: string, type: string) =>
+    manager.query(
+      `SELECT u.id, u.email, u.locale FROM units n JOIN users u ON u.id = n.head_user_id WHERE n.agency_id = $1 AND n.type = $3 AND ${ACTIVE} ORDER BY u.email`,
+      [agency, now, type],
+    );
+  for (const entry of audience) {
+    switch (entry.kind) {
+      case 'role':
+        add(await byRole(agencyId, [entry.role]));
+        break;
+      case 'unitType': {
+        const units: Array<{ id: string; email: string | null }> = await manager.query('SELECT id, email FROM units WHERE agency_id = $1 AND type = $2', [
+          agencyId,
+          entry.unitType,
+        ]);
+        for (const unit of units) {
+          if (unit.email) add([{ id: null, email: unit.email, locale: 'zh-TW' }]);
+          else
+            add(
+              await manager.query(
+                `SELECT u.id, u.email, u.locale FROM unit_memberships m JOIN users u ON u.id = m.user_id WHERE m.unit_id = $1 AND ${ACTIVE} ORDER BY u.email`,
+                [unit.id, now],
+              ),
+            );
+        }
+        break;
+      }
+      case 'superiorReviewers': {
+        const parent: Array<{ parent_id: string | null }> = await manager.query('SELECT parent_id FROM agencies WHERE id = $1', [agencyId]);
+        if (parent[0]?.parent_id) add(await byRole(parent[0].parent_id, ['ciso', 'on_call_manager']));
+        break;
+      }
+      case 'escalationTarget': {
+        let people: Array<{ id: string | null; email: string; locale: 'zh-TW' | 'en' }>;
+        if (entry.target === 'it_unit_head') people = await unitHeads(agencyId, 'it');
+        else if (entry.target === 'deputy_head') people = await unitHeads(agencyId, 'leadership');
+        else people = await byRole(agencyId, [entry.target]);
+        // An escalation step never pages nobody: without a head on record it goes to the CISO.
+        add(people.length ? people : await byRole(agencyId, ['ciso']));
+        break;
+      }
+      case 'user':
+        add(await manager.query(`SELECT u.id, u.email, u.locale FROM users u WHERE u.id = $1 AND ${ACTIVE}`, [entry.userId, now]));
+        break;
+    }
+  }
+  return [...found.values()];
+}
