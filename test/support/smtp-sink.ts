@@ -2,15 +2,35 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 
-/** A real SMTP server in the test process; what it receives is parsed with mailparser. */
+/** A real SMTP server in the test process; what it accepts is parsed with mailparser. */
 export interface SmtpSink {
   url: string;
   messages: ParsedMail[];
+  /** Messages refused so far. */
+  refused: number;
+  /** Refuse the next N messages with a temporary error (451). */
+  refuseNext(n: number): void;
+  /** Refuse every message with a permanent error (550) until set back. */
+  refuseAll(on: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
+  let refuseCount = 0;
+  let refuseEverything = false;
+  const sink = {
+    url: '',
+    messages,
+    refused: 0,
+    refuseNext: (n: number) => {
+      refuseCount = n;
+    },
+    refuseAll: (on: boolean) => {
+      refuseEverything = on;
+    },
+    close: async () => undefined,
+  } as SmtpSink;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -18,6 +38,15 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {
+          if (refuseEverything) {
+            sink.refused += 1;
+            return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+          }
+          if (refuseCount > 0) {
+            refuseCount -= 1;
+            sink.refused += 1;
+            return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
+          }
           messages.push(mail);
           callback();
         })
@@ -26,5 +55,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, messages, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  sink.url = `smtp://127.0.0.1:${port}`;
+  sink.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return sink;
 }

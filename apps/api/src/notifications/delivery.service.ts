@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { renderNotification, type MailTransport } from '@app/notify';
 import { DataSource } from 'typeorm';
@@ -32,7 +32,7 @@ export type DeliveryOutcome =
  * attempt, so a mail system that de-duplicates by Message-ID drops the copy.
  */
 @Injectable()
-export class DeliveryService {
+export class DeliveryService implements OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryService.name);
 
   constructor(
@@ -41,6 +41,11 @@ export class DeliveryService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
+
+  /** Closes the pooled SMTP connections (after the workers have finished their jobs). */
+  onApplicationShutdown(): void {
+    this.mail.close();
+  }
 
   private messageId(outboxId: string, address: string): string {
     const domain = (/@([^>\s]+)>?\s*$/.exec(this.config.mailFrom)?.[1] ?? 'localhost').toLowerCase();

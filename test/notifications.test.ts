@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { Clock } from '../apps/api/src/clock/clock.js';
+import { loadConfig } from '../apps/api/src/config/app-config.js';
+import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.js';
+import { WorkerModule } from '../apps/api/src/worker.module.js';
+import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
+import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
+
+/** Waits for a condition by polling (bounded): the worker runs on its own; nothing here sleeps for a timer. */
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('notifications: outbox → BullMQ → SMTP, never lost, never leaking', () => {
+  let t: TestApp;
+  let w: IncidentWorld;
+  let sink: SmtpSink;
+  const workers: TestingModule[] = [];
+  const prefix = `{notify-${process.pid}-${Date.now()}}`;
+
+  async function startWorker(): Promise<TestingModule> {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: t.config.databaseUrl,
+      REDIS_URL: t.config.redisUrl,
+      SMTP_URL: sink.url,
+      QUEUE_PREFIX: prefix,
+      NOTIFY_BACKOFF_MS: '20',
+      NOTIFY_ATTEMPTS: '3',
+      MAIL_FROM: 'Incident Response <ir@sub.gov.tw>',
+      PUBLIC_URL: 'https://ir.sub.gov.tw',
+      DATABASE_POOL_SIZE: '4',
+    });
+    const worker = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] })
+      .overrideProvider(Clock)
+      .useValue(t.clock)
+      .compile();
+    await worker.init();
+    workers.push(worker);
+    return worker;
+  }
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    t = await createTestApp({ SMTP_URL: sink.url, QUEUE_PREFIX: prefix });
+    w = await seedIncidentWorld(t);
+    await t.db.query(`UPDATE users SET locale = 'en' WHERE email = 'ciso@sub.gov.tw'`);
+    await startWorker();
+  });
+  afterAll(async () => {
+    for (const worker of workers) await worker.close();
+    await t.close();
+    await sink.close();
+  });
+
+  const deliveriesOf = (incidentId: string) =>
+    t.db.query(
+      `SELECT o.template, d.address, d.status, d.attempts, d.message_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.aggregate_id = $1 ORDER BY o.template, d.address`,
+      [incidentId],
+    );
+
+  it('a filed level-3 incident mails each resolved recipient once, in their language, without confidential details', async () => {
+    const before = sink.messages.length;
+    const filed = await fileIncident(t, w.tokens.reporter, {
+      impact: { confidentiality: 3, integrity: 1, availability: 1 },
+      classification: { tlp: 'AMBER', dataLevel: 'sensitive' },
+    });
+    // incident.filed → on-call managers; incident.paged → the first escalation step; incident.major → the CISO.
+    const rows = await until('every delivery sent', async () => {
+      const r = await deliveriesOf(filed.id);
+      return r.rows.length === 3 && r.rows.every((d) => d.status === 'sent') && r.rows;
+    });
+    expect(rows.map((r) => [r.template, r.address])).toEqual([
+      ['incident.filed', 'manager@sub.gov.tw'],
+      ['incident.major', 'ciso@sub.gov.tw'],
+      ['incident.paged', 'manager@sub.gov.tw'],
+    ]);
+    const mails = sink.messages.slice(before).filter((m) => m.headers.get('x-incident-reference') === filed.reference);
+    expect(mails).toHaveLength(3);
+    expect(new Set(mails.map((m) => m.messageId)).size).toBe(3);
+    const toCiso = mails.find((m) => m.to && JSON.stringify(m.to).includes('ciso@sub.gov.tw'))!;
+    expect(toCiso.subject).toBe(`[TLP:AMBER] [MAJOR] Level 3–4 security incident ${filed.reference}`);
+    const toManager = mails.filter((m) => JSON.stringify(m.to).includes('manager@sub.gov.tw'));
+    expect(toManager.map((m) => m.subject).sort()).toEqual([
+      `[TLP:AMBER] 【待命呼叫】資安事件 ${filed.reference} 請確認`,
+      `[TLP:AMBER] 新資安事件通報 ${filed.reference}`,
+    ]);
+    for (const mail of mails) {
+      expect(mail.text!.startsWith('[TLP:AMBER]')).toBe(true);
+      expect(mail.html).toBeTruthy();
+      for (const secret of ['Website defaced', 'foreign banner', 'www.sub.gov.tw']) {
+        expect(mail.subject).not.toContain(secret);
+        expect(mail.text).not.toContain(secret);
+        expect(String(mail.html)).not.toContain(secret);
+      }
+      expect(mail.text).toContain(`https://ir.sub.gov.tw/incidents/${filed.id}`);
+    }
+    const listed = await t.http().get(`/api/incidents/${filed.id}/notifications`).set('Authorization', `Bearer ${w.tokens.manager}`);
+    expect(listed.body.items.filter((n: any) => n.status === 'sent')).toHaveLength(3);
+  });
+
+  it('includes the details of a GREEN / general incident', async () => {
+    const before = sink.messages.length;
+    const filed = await fileIncident(t, w.tokens.reporter, { classification: { tlp: 'GREEN', dataLevel: 'general' } });
+    await until('deliveries sent', async () => {
+      const r = await deliveriesOf(filed.id);
+      return r.rows.length === 2 && r.rows.every((d) => d.status === 'sent');
+    });
+    const mail = sink.messages.slice(before).find((m) => m.headers.get('x-incident-reference') === filed.reference)!;
+    expect(mail.text).toContain('Website defaced');
+    expect(mail.text).toContain('www.sub.gov.tw');
+  });
+
+  it('retries a refusing SMTP server with backoff and delivers exactly once', async () => {
+    sink.refuseNext(2);
+    const before = sink.messages.length;
+    const filed = await fileIncident(t, w.tokens.reporter, { classification: { tlp: 'GREEN', dataLevel: 'general' } });
+    const rows = await until('deliveries sent after retries', async () => {
+      const r = await deliveriesOf(filed.id);
+      return r.rows.length === 2 && r.rows.every((d) => d.status === 'sent') && r.rows;
+    });
+    expect(rows.reduce((n, r) => n + r.attempts, 0)).toBe(4);
+    const mails = sink.messages.slice(before).filter((m) => m.headers.get('x-incident-reference') === filed.reference);
+    expect(mails).toHaveLength(2);
+  });
+
+  it('marks deliveries dead when the server refuses for good, alerts the admins once and shows it on the incident', async () => {
+    await t.db.query(`INSERT INTO role_memberships (user_id, role, granted_at) SELECT id, 'admin', now() FROM users WHERE email = 'ciso@sub.gov.tw'`);
+    sink.refuseAll(true);
+    const filed = await fileIncident(t, w.tokens.reporter, { classification: { tlp: 'GREEN', dataLevel: 'general' } });
+    const rows = await until('deliveries dead', async () => {
+      const r = await deliveriesOf(filed.id);
+      const main = r.rows.filter((d) => d.template !== 'delivery.dead');
+      return main.length === 2 && main.every((d) => d.status === 'dead') && r.rows;
+    });
+    expect(rows.filter((d) => d.template !== 'delivery.dead').every((d) => d.attempts === 3)).toBe(true);
+    const alerts = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1 AND template = 'delivery.dead'`, [filed.id]);
+    expect(alerts.rows[0].n).toBe(2);
+    sink.refuseAll(false);
+    await until('admin alert delivered', async () => {
+      const r = await deliveriesOf(filed.id);
+      return r.rows.some((d) => d.template === 'delivery.dead' && d.status === 'sent');
+    });
+    const listed = await t.http().get(`/api/incidents/${filed.id}/notifications`).set('Authorization', `Bearer ${w.tokens.manager}`);
+    expect(
+      listed.body.items
+        .filter((n: any) => n.status === 'dead')
+        .map((n: any) => n.template)
+        .sort(),
+    ).toEqual(['incident.filed', 'incident.paged']);
+  });
+
+  it('two relays and two workers deliver every intent once: no loss, no duplicate', async () => {
+    await startWorker();
+    const relays = workers.map((m) => m.get(OutboxRelay));
+    const agency = w.sub;
+    const incident = await fileIncident(t, w.tokens.reporter, { classification: { tlp: 'GREEN', dataLevel: 'general' } });
+    await until('filing notifications sent', async () => (await deliveriesOf(incident.id)).rows.every((d) => d.status === 'sent'));
+    const before = sink.messages.length;
+    const ids: string[] = [];
+    const values: string[] = [];
+    const params: unknown[] = [];
+    for (let i = 0; i < 300; i++) {
+      const id = randomUUID();
+      ids.push(id);
+      params.push(
+        id,
+        agency,
+        incident.id,
+        JSON.stringify({ reference: incident.reference, level: 2, state: 'reported', tlp: 'GREEN', dataLevel: 'general', isDrill: false }),
+      );
+      values.push(
+        `($${i * 4 + 1}, $${i * 4 + 2}, 'incident', $${i * 4 + 3}, 'incident.triaged', '[{"kind":"user","userId":"00000000-0000-0000-0000-000000000000"},{"kind":"role","role":"responder"}]', $${i * 4 + 4}, now())`,
+      );
+    }
+    await t.db.query(
+      `INSERT INTO outbox (id, agency_id, aggregate_type, aggregate_id, template, audience, payload, created_at) VALUES ${values.join(',')}`,
+      params,
+    );
+    await Promise.all(relays.map((r) => r.drain()));
+    await until(
+      '300 deliveries sent',
+      async () => {
+        const r = await t.db.query(`SELECT count(*)::int AS n FROM deliveries WHERE outbox_id = ANY($1) AND status = 'sent'`, [ids]);
+        return r.rows[0].n === 300;
+      },
+      60_000,
+    );
+    const wanted = new Set(ids);
+    const got = sink.messages.slice(before).filter((m) => wanted.has(/^<([0-9a-f-]{36})\./.exec(m.messageId ?? '')?.[1] ?? ''));
+    expect(got).toHaveLength(300);
+    expect(new Set(got.map((m) => m.messageId)).size).toBe(300);
+    const perOutbox = await t.db.query(`SELECT count(*)::int AS n FROM deliveries WHERE outbox_id = ANY($1) GROUP BY outbox_id HAVING count(*) <> 1`, [ids]);
+    expect(perOutbox.rows).toEqual([]);
+  });
+});
