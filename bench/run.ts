@@ -58,6 +58,32 @@ function peakRssMiB(pid: number): number {
   return kb / 1024;
 }
 
+/** What the audit service does, issued directly: lock the chain, read the head, insert the linked event. */
+async function appendAuditDirect(client: pg.PoolClient, record: Parameters<typeof chainHash>[1]): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(36036036)');
+  const last = await client.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+  const prevHash = (last.rows[0]?.hash as string | undefined) ?? GENESIS_HASH;
+  await client.query(
+    `INSERT INTO audit_events (id, occurred_at, actor_id, actor_label, agency_id, action, target_type, target_id, outcome, details, request_id, prev_hash, hash)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+    [
+      record.id,
+      record.occurredAt,
+      record.actorId,
+      record.actorLabel,
+      record.agencyId,
+      record.action,
+      record.targetType,
+      record.targetId,
+      record.outcome,
+      JSON.stringify(record.details),
+      record.requestId,
+      prevHash,
+      chainHash(prevHash, record),
+    ],
+  );
+}
+
 async function main(): Promise<void> {
   const services = await startServices('test', {});
   const databaseUrl = await ensureDatabase(services.databaseUrl, `bench_${Date.now()}`);
@@ -156,10 +182,7 @@ async function main(): Promise<void> {
         const id = users[32 + (i % 32)];
         await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
         await client.query('UPDATE users SET name = $2, updated_at = now() WHERE id = $1', [id, `Direct ${i}`]);
-        await client.query('SELECT pg_advisory_xact_lock(36036036)');
-        const last = await client.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-        const prevHash = (last.rows[0]?.hash as string | undefined) ?? GENESIS_HASH;
-        const record = {
+        await appendAuditDirect(client, {
           id: randomUUID(),
           occurredAt: new Date(),
           actorId: null,
@@ -171,25 +194,7 @@ async function main(): Promise<void> {
           outcome: 'success',
           details: { name: `Direct ${i}` },
           requestId: null,
-        };
-        await client.query(
-          `INSERT INTO audit_events (id, occurred_at, actor_id, actor_label, agency_id, action, target_type, target_id, outcome, details, request_id, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
-          [
-            record.id,
-            record.occurredAt,
-            null,
-            'bench',
-            agencyId,
-            record.action,
-            'user',
-            id,
-            'success',
-            JSON.stringify(record.details),
-            null,
-            prevHash,
-            chainHash(prevHash, record),
-          ],
-        );
+        });
         await client.query('COMMIT');
       } finally {
         client.release();
@@ -289,10 +294,7 @@ async function main(): Promise<void> {
           randomUUID(),
           id,
         ]);
-        await client.query('SELECT pg_advisory_xact_lock(36036036)');
-        const last = await client.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-        const prevHash = (last.rows[0]?.hash as string | undefined) ?? GENESIS_HASH;
-        const record = {
+        await appendAuditDirect(client, {
           id: randomUUID(),
           occurredAt: new Date(),
           actorId: null,
@@ -304,11 +306,7 @@ async function main(): Promise<void> {
           outcome: 'success',
           details: {},
           requestId: null,
-        };
-        await client.query(
-          `INSERT INTO audit_events (id, occurred_at, actor_id, actor_label, agency_id, action, target_type, target_id, outcome, details, request_id, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
-          [record.id, record.occurredAt, null, 'bench', agencyId, record.action, 'incident', id, 'success', '{}', null, prevHash, chainHash(prevHash, record)],
-        );
+        });
         await client.query('COMMIT');
       } finally {
         client.release();
@@ -349,10 +347,7 @@ async function main(): Promise<void> {
           `INSERT INTO outbox (id, agency_id, aggregate_type, aggregate_id, template, audience, payload, created_at) VALUES ($1, $2, 'incident', $3, 'incident.reclassified', '[]', '{}', now())`,
           [randomUUID(), agencyId, id],
         );
-        await client.query('SELECT pg_advisory_xact_lock(36036036)');
-        const last = await client.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-        const prevHash = (last.rows[0]?.hash as string | undefined) ?? GENESIS_HASH;
-        const record = {
+        await appendAuditDirect(client, {
           id: randomUUID(),
           occurredAt: new Date(),
           actorId: null,
@@ -364,25 +359,7 @@ async function main(): Promise<void> {
           outcome: 'success',
           details: { type: 'RECLASSIFY' },
           requestId: null,
-        };
-        await client.query(
-          `INSERT INTO audit_events (id, occurred_at, actor_id, actor_label, agency_id, action, target_type, target_id, outcome, details, request_id, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
-          [
-            record.id,
-            record.occurredAt,
-            null,
-            'bench',
-            agencyId,
-            record.action,
-            'incident',
-            id,
-            'success',
-            JSON.stringify(record.details),
-            null,
-            prevHash,
-            chainHash(prevHash, record),
-          ],
-        );
+        });
         await client.query('COMMIT');
       } finally {
         client.release();
