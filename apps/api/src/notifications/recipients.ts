@@ -53,7 +53,11 @@ export async function resolveRecipients(manager: EntityManager, agencyId: string
           else
             add(
               await manager.query(
-                `SELECT u.id, u.email, u.locale FROM unit_memberships m JOIN users u ON u.id = m.user_id WHERE m.unit_id = $1 AND ${ACTIVE} ORDER BY u.email`,
+                `SELECT u.id, u.email, u.locale FROM unit_memberships m JOIN users u ON u.id = m.user_id
+                  WHERE m.unit_id = $1 AND ${ACTIVE}
+                    -- a unit's fan-out reaches its staff; vendors hear only what names them or their role
+                    AND NOT EXISTS (SELECT 1 FROM role_memberships v WHERE v.user_id = u.id AND v.role = 'vendor')
+                  ORDER BY u.email`,
                 [unit.id, now],
               ),
             );
