@@ -120,6 +120,32 @@ describe('notifications: outbox → BullMQ → SMTP, never lost, never leaking',
     expect(mail.text).toContain('www.sub.gov.tw');
   });
 
+  it('reaches the IT unit’s staff but not a vendor account in it', async () => {
+    const unitId = randomUUID();
+    await t.db.query(`INSERT INTO units (id, agency_id, name, type, created_at, updated_at) VALUES ($1, $2, 'IT', 'it', now(), now())`, [unitId, w.sub]);
+    const vendorId = randomUUID();
+    await t.db.query(
+      `INSERT INTO users (id, agency_id, email, name, locale, password_hash, password_changed_at, must_change_password, expires_at, created_at, updated_at)
+       VALUES ($1, $2, 'ops@vendor.com.tw', 'Vendor', 'zh-TW', 'x', now(), false, $3, now(), now())`,
+      [vendorId, w.sub, new Date(t.clock.now().getTime() + 30 * 86_400_000)],
+    );
+    await t.db.query(`INSERT INTO role_memberships (user_id, role, granted_at) VALUES ($1, 'vendor', now()), ($1, 'responder', now())`, [vendorId]);
+    await t.db.query(
+      `INSERT INTO unit_memberships (unit_id, user_id, created_at) SELECT $1, id, now() FROM users WHERE email IN ('responder@sub.gov.tw', 'ops@vendor.com.tw')`,
+      [unitId],
+    );
+    const filed = await fileIncident(t, w.tokens.reporter, { classification: { tlp: 'GREEN', dataLevel: 'general' } });
+    const rows = await until('filing deliveries sent', async () => {
+      const r = await deliveriesOf(filed.id);
+      return r.rows.length >= 3 && r.rows.every((d) => d.status === 'sent') && r.rows;
+    });
+    const filedTo = rows.filter((r) => r.template === 'incident.filed').map((r) => r.address);
+    expect(filedTo).toEqual(['manager@sub.gov.tw', 'responder@sub.gov.tw']);
+    await t.db.query(`DELETE FROM unit_memberships WHERE unit_id = $1`, [unitId]);
+    await t.db.query(`DELETE FROM units WHERE id = $1`, [unitId]);
+    await t.db.query(`UPDATE users SET disabled_at = now() WHERE id = $1`, [vendorId]);
+  });
+
   it('retries a refusing SMTP server with backoff and delivers exactly once', async () => {
     sink.refuseNext(2);
     const before = sink.messages.length;
