@@ -49,6 +49,24 @@ describe('operations: health, readiness, OpenAPI', () => {
     expect(docs.text).toContain('swagger');
   });
 
+  it('serves Prometheus metrics: latency, outbox, deliveries, deadlines and queue depth, counts only', async () => {
+    await t.http().get('/health');
+    const res = await t.http().get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    for (const name of [
+      'http_request_duration_seconds_bucket',
+      'outbox_pending',
+      'outbox_oldest_pending_seconds',
+      'deadlines_pending_overdue',
+      'queue_jobs{queue="notifications",state="waiting"}',
+      'process_resident_memory_bytes',
+    ]) {
+      expect(res.text).toContain(name);
+    }
+    expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} \d+/);
+  });
+
   it('carries a request id: the caller’s when well-formed, else a new one', async () => {
     const given = await t.http().get('/health').set('X-Request-Id', 'trace-123');
     expect(given.headers['x-request-id']).toBe('trace-123');

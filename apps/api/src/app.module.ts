@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -27,6 +27,8 @@ import { EvidenceService } from './incidents/evidence.service.js';
 import { IncidentStore } from './incidents/incident-store.js';
 import { IncidentsController } from './incidents/incidents.controller.js';
 import { IncidentsService } from './incidents/incidents.service.js';
+import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics/metrics.controller.js';
+import { NOTIFY_QUEUE } from './notifications/notification.jobs.js';
 import { UnitsController } from './units/units.controller.js';
 import { UnitsService } from './units/units.service.js';
 import { UsersController } from './users/users.controller.js';
@@ -44,7 +46,11 @@ export function queueRootModule(config: AppConfig): DynamicModule {
 
 /** The HTTP API. */
 @Module({})
-export class ApiModule {
+export class ApiModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
+  }
+
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
@@ -55,9 +61,18 @@ export class ApiModule {
         RedisModule,
         TerminusModule.forRoot({ logger: false }),
         queueRootModule(config),
-        BullModule.registerQueue({ name: DEADLINE_QUEUE }),
+        BullModule.registerQueue({ name: DEADLINE_QUEUE }, { name: NOTIFY_QUEUE }),
       ],
-      controllers: [AuthController, AgenciesController, UnitsController, UsersController, AuditController, IncidentsController, HealthController],
+      controllers: [
+        AuthController,
+        AgenciesController,
+        UnitsController,
+        UsersController,
+        AuditController,
+        IncidentsController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         AuditService,
         PolicyService,
@@ -71,6 +86,7 @@ export class ApiModule {
         IncidentsService,
         EvidenceService,
         DeadlineScheduler,
+        Metrics,
         { provide: PasswordHasher, useValue: new PasswordHasher() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

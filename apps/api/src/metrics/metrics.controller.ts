@@ -1,0 +1,108 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Controller, Get, Header, Injectable, type NestMiddleware } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Queue } from 'bullmq';
+import type { NextFunction, Request, Response } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { Public } from '../identity/decorators.js';
+import { DEADLINE_QUEUE } from '../incidents/deadline-scheduler.js';
+import { NOTIFY_QUEUE } from '../notifications/notification.jobs.js';
+
+/**
+ * Prometheus metrics. Counts only: no incident content, no personal data. Process metrics and
+ * HTTP latency come from this process; outbox, delivery, deadline and queue figures are read from
+ * PostgreSQL and Redis at scrape time, so every API instance reports the same shared state.
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by status class',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  readonly outboxPending = new Gauge({ name: 'outbox_pending', help: 'Notification intents not yet queued', registers: [this.registry] });
+  readonly outboxOldestSeconds = new Gauge({ name: 'outbox_oldest_pending_seconds', help: 'Age of the oldest unqueued intent', registers: [this.registry] });
+  readonly deliveries = new Gauge({ name: 'deliveries', help: 'Notification deliveries by status', labelNames: ['status'], registers: [this.registry] });
+  readonly deliveryLatency = new Gauge({
+    name: 'delivery_latency_seconds_p99_last_hour',
+    help: 'p99 of intent-to-sent latency over the last hour',
+    registers: [this.registry],
+  });
+  readonly deadlines = new Gauge({ name: 'deadlines', help: 'Incident deadlines by status', labelNames: ['status'], registers: [this.registry] });
+  readonly deadlinesOverdue = new Gauge({ name: 'deadlines_pending_overdue', help: 'Pending deadlines past their due time', registers: [this.registry] });
+  readonly queueJobs = new Gauge({ name: 'queue_jobs', help: 'BullMQ jobs by queue and state', labelNames: ['queue', 'state'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+@Injectable()
+export class HttpMetricsMiddleware implements NestMiddleware {
+  constructor(private readonly metrics: Metrics) {}
+
+  use(req: Request, res: Response, next: NextFunction): void {
+    const end = this.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      end({ method: req.method, route: `${req.baseUrl}${route}`, status: String(res.statusCode) });
+      this.metrics.httpRequests.inc({ status: `${Math.floor(res.statusCode / 100)}xx` });
+    });
+    next();
+  }
+}
+
+@ApiTags('operations')
+@Controller('metrics')
+@Public()
+export class MetricsController {
+  constructor(
+    private readonly metrics: Metrics,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(NOTIFY_QUEUE) private readonly notifyQueue: Queue,
+    @InjectQueue(DEADLINE_QUEUE) private readonly deadlineQueue: Queue,
+  ) {}
+
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Prometheus metrics (counts only)' })
+  async scrape(): Promise<string> {
+    const m = this.metrics;
+    const [outbox] = await this.dataSource.query(
+      `SELECT count(*)::int AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float AS oldest FROM outbox WHERE enqueued_at IS NULL`,
+    );
+    m.outboxPending.set(outbox.n);
+    m.outboxOldestSeconds.set(outbox.n ? outbox.oldest : 0);
+    m.deliveries.reset();
+    for (const r of await this.dataSource.query(`SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`))
+      m.deliveries.set({ status: r.status }, r.n);
+    const [latency] = await this.dataSource.query(
+      `SELECT coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.sent_at - o.created_at)), 0)::float AS p99
+         FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE d.status = 'sent' AND d.sent_at > now() - interval '1 hour'`,
+    );
+    m.deliveryLatency.set(latency.p99);
+    m.deadlines.reset();
+    for (const r of await this.dataSource.query(`SELECT status, count(*)::int AS n FROM deadlines GROUP BY status`)) m.deadlines.set({ status: r.status }, r.n);
+    const [overdue] = await this.dataSource.query(`SELECT count(*)::int AS n FROM deadlines WHERE status = 'pending' AND due_at < now()`);
+    m.deadlinesOverdue.set(overdue.n);
+    for (const [name, queue] of [
+      [NOTIFY_QUEUE, this.notifyQueue],
+      [DEADLINE_QUEUE, this.deadlineQueue],
+    ] as const) {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+      for (const [state, n] of Object.entries(counts)) m.queueJobs.set({ queue: name, state }, n);
+    }
+    return m.registry.metrics();
+  }
+}
