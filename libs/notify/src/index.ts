@@ -1,2 +1,3 @@
 export { createMailTransport, type MailTransport } from './mail-transport.js';
 export { mustWithholdDetails, renderNotification, TEMPLATES, type Locale, type NotificationData, type RenderedMail } from './templates.js';
+export { layerShift, onCallAt, shiftsBetween, type Override, type RotationLayer, type Schedule, type Shift } from './oncall.js';
