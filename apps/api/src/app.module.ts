@@ -29,6 +29,8 @@ import { IncidentsController } from './incidents/incidents.controller.js';
 import { IncidentsService } from './incidents/incidents.service.js';
 import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics/metrics.controller.js';
 import { NOTIFY_QUEUE } from './notifications/notification.jobs.js';
+import { OnCallController } from './oncall/oncall.controller.js';
+import { OnCallService } from './oncall/oncall.service.js';
 import { UnitsController } from './units/units.controller.js';
 import { UnitsService } from './units/units.service.js';
 import { UsersController } from './users/users.controller.js';
@@ -70,6 +72,7 @@ export class ApiModule implements NestModule {
         UsersController,
         AuditController,
         IncidentsController,
+        OnCallController,
         HealthController,
         MetricsController,
       ],
@@ -87,6 +90,7 @@ export class ApiModule implements NestModule {
         EvidenceService,
         DeadlineScheduler,
         Metrics,
+        OnCallService,
         { provide: PasswordHasher, useValue: new PasswordHasher() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -1,4 +1,6 @@
+import { onCallAt } from '@app/notify';
 import type { EntityManager } from 'typeorm';
+import { loadSchedules } from '../oncall/oncall.service.js';
 
 /** An audience entry as the incident machine describes it (see libs/workflows Audience). */
 export type AudienceEntry =
@@ -73,7 +75,21 @@ export async function resolveRecipients(manager: EntityManager, agencyId: string
         let people: Array<{ id: string | null; email: string; locale: 'zh-TW' | 'en' }>;
         if (entry.target === 'it_unit_head') people = await unitHeads(agencyId, 'it');
         else if (entry.target === 'deputy_head') people = await unitHeads(agencyId, 'leadership');
-        else people = await byRole(agencyId, [entry.target]);
+        else if (entry.target === 'on_call_manager') {
+          // The person on call now in the agency's schedules; without a schedule, the role's holders.
+          const onCall = (await loadSchedules(manager, agencyId))
+            .map(({ schedule }) => onCallAt(schedule, now.toISOString())?.userId)
+            .filter((id): id is string => !!id);
+          people = onCall.length
+            ? await manager.query(`SELECT u.id, u.email, u.locale FROM users u WHERE u.id = ANY($1) AND u.agency_id = $3 AND ${ACTIVE} ORDER BY u.email`, [
+                onCall,
+                now,
+                agencyId,
+              ])
+            : [];
+          // Nobody (able to be) on call: the on-call managers are paged instead.
+          if (!people.length) people = await byRole(agencyId, ['on_call_manager']);
+        } else people = await byRole(agencyId, [entry.target]);
         // An escalation step never pages nobody: without a head on record it goes to the CISO.
         add(people.length ? people : await byRole(agencyId, ['ciso']));
         break;
