@@ -195,7 +195,7 @@ describe('notifications: outbox → BullMQ → SMTP, never lost, never leaking',
     const ids: string[] = [];
     const values: string[] = [];
     const params: unknown[] = [];
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 1000; i++) {
       const id = randomUUID();
       ids.push(id);
       params.push(
@@ -214,17 +214,17 @@ describe('notifications: outbox → BullMQ → SMTP, never lost, never leaking',
     );
     await Promise.all(relays.map((r) => r.drain()));
     await until(
-      '300 deliveries sent',
+      '1000 deliveries sent',
       async () => {
         const r = await t.db.query(`SELECT count(*)::int AS n FROM deliveries WHERE outbox_id = ANY($1) AND status = 'sent'`, [ids]);
-        return r.rows[0].n === 300;
+        return r.rows[0].n === 1000;
       },
       60_000,
     );
     const wanted = new Set(ids);
     const got = sink.messages.slice(before).filter((m) => wanted.has(/^<([0-9a-f-]{36})\./.exec(m.messageId ?? '')?.[1] ?? ''));
-    expect(got).toHaveLength(300);
-    expect(new Set(got.map((m) => m.messageId)).size).toBe(300);
+    expect(got).toHaveLength(1000);
+    expect(new Set(got.map((m) => m.messageId)).size).toBe(1000);
     const perOutbox = await t.db.query(`SELECT count(*)::int AS n FROM deliveries WHERE outbox_id = ANY($1) GROUP BY outbox_id HAVING count(*) <> 1`, [ids]);
     expect(perOutbox.rows).toEqual([]);
   });
