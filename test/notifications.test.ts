@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Clock } from '../apps/api/src/clock/clock.js';
@@ -7,7 +9,8 @@ import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.
 import { WorkerModule } from '../apps/api/src/worker.module.js';
 import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { createTestApp, login, seedUser, type TestApp } from './support/test-app.js';
+import { signWebhook } from '../libs/notify/src/index.js';
 
 /** Waits for a condition by polling (bounded): the worker runs on its own; nothing here sleeps for a timer. */
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
@@ -183,6 +186,60 @@ describe('notifications: outbox → BullMQ → SMTP, never lost, never leaking',
         .map((n: any) => n.template)
         .sort(),
     ).toEqual(['incident.filed', 'incident.paged']);
+  });
+
+  it('posts every intent to the agency’s webhooks, signed and retried, withholding details by classification', async () => {
+    const received: Array<{ body: any; signature: string; timestamp: string; deliveryId: string }> = [];
+    let failNext = 1;
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        if (failNext > 0) {
+          failNext -= 1;
+          res.writeHead(503).end('busy');
+          return;
+        }
+        received.push({
+          body: JSON.parse(raw),
+          signature: String(req.headers['x-signature']),
+          timestamp: String(req.headers['x-timestamp']),
+          deliveryId: String(req.headers['x-delivery-id']),
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    try {
+      await seedUser(t, { agencyId: w.sub, email: 'hookadmin@sub.gov.tw', roles: ['admin'] });
+      const admin = await login(t, 'hookadmin@sub.gov.tw');
+      const created = await t.http().post('/api/webhooks').set('Authorization', `Bearer ${admin}`).send({ agencyId: w.sub, url, description: 'chat bridge' });
+      expect(created.status).toBe(201);
+      const secret = created.body.secret as string;
+      expect((await t.http().get('/api/webhooks').set('Authorization', `Bearer ${admin}`)).body.items[0]).not.toHaveProperty('secret');
+      const green = await fileIncident(t, w.tokens.reporter, { classification: { tlp: 'GREEN', dataLevel: 'general' } });
+      const amber = await fileIncident(t, w.tokens.reporter, { classification: { tlp: 'AMBER', dataLevel: 'general' } });
+      await until('webhook deliveries sent', async () => {
+        const r = await t.db.query(
+          `SELECT d.status FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE d.channel = 'webhook' AND o.aggregate_id = ANY($1)`,
+          [[green.id, amber.id]],
+        );
+        return r.rows.length === 4 && r.rows.every((d) => d.status === 'sent');
+      });
+      expect(received).toHaveLength(4);
+      for (const hit of received) expect(hit.signature).toBe(signWebhook(secret, Number(hit.timestamp), JSON.stringify(hit.body)));
+      const greenFiled = received.find((h) => h.body.reference === green.reference && h.body.template === 'incident.filed')!;
+      expect(greenFiled.body.title).toContain('Website defaced');
+      const amberFiled = received.find((h) => h.body.reference === amber.reference && h.body.template === 'incident.filed')!;
+      expect(amberFiled.body).not.toHaveProperty('title');
+      expect(JSON.stringify(amberFiled.body)).not.toContain('defaced');
+      const attempts = await t.db.query(`SELECT sum(attempts)::int AS n FROM deliveries WHERE channel = 'webhook'`);
+      expect(attempts.rows[0].n).toBe(5);
+    } finally {
+      await t.db.query(`UPDATE webhooks SET enabled = false`);
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('two relays and two workers deliver every intent once: no loss, no duplicate', async () => {

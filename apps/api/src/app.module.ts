@@ -31,6 +31,7 @@ import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics/met
 import { NOTIFY_QUEUE } from './notifications/notification.jobs.js';
 import { OnCallController } from './oncall/oncall.controller.js';
 import { OnCallService } from './oncall/oncall.service.js';
+import { WebhooksController, WebhooksService } from './webhooks/webhooks.controller.js';
 import { UnitsController } from './units/units.controller.js';
 import { UnitsService } from './units/units.service.js';
 import { UsersController } from './users/users.controller.js';
@@ -73,6 +74,7 @@ export class ApiModule implements NestModule {
         AuditController,
         IncidentsController,
         OnCallController,
+        WebhooksController,
         HealthController,
         MetricsController,
       ],
@@ -91,6 +93,7 @@ export class ApiModule implements NestModule {
         DeadlineScheduler,
         Metrics,
         OnCallService,
+        WebhooksService,
         { provide: PasswordHasher, useValue: new PasswordHasher() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

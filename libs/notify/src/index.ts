@@ -1,3 +1,4 @@
 export { createMailTransport, type MailTransport } from './mail-transport.js';
 export { mustWithholdDetails, renderNotification, TEMPLATES, type Locale, type NotificationData, type RenderedMail } from './templates.js';
 export { layerShift, onCallAt, shiftsBetween, type Override, type RotationLayer, type Schedule, type Shift } from './oncall.js';
+export { postWebhook, signWebhook, type WebhookResult } from './webhook.js';

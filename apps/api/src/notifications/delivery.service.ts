@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { renderNotification, type MailTransport } from '@app/notify';
+import { mustWithholdDetails, postWebhook, renderNotification, type MailTransport } from '@app/notify';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock.js';
 import { AppConfig } from '../config/app-config.js';
@@ -120,6 +120,62 @@ export class DeliveryService implements OnApplicationShutdown {
         await this.dataSource.query(`UPDATE deliveries SET status = 'failed', last_error = $2, updated_at = $3 WHERE id = $1`, [
           d.id,
           message.slice(0, 1000),
+          this.clock.now(),
+        ]);
+      }
+    }
+    // The second channel: every enabled webhook of the agency gets the same intent, signed.
+    const hooks: Array<{ url: string; secret: string }> = await this.dataSource.query(
+      'SELECT DISTINCT ON (url) url, secret FROM webhooks WHERE agency_id = $1 AND enabled ORDER BY url, created_at',
+      [outbox.agency_id],
+    );
+    for (const hook of hooks) {
+      await this.dataSource.query(
+        `INSERT INTO deliveries (id, outbox_id, channel, recipient_user_id, address, locale, status, created_at, updated_at)
+         VALUES ($1, $2, 'webhook', NULL, $3, 'en', 'queued', $4, $4) ON CONFLICT (outbox_id, channel, address) DO NOTHING`,
+        [randomUUID(), outboxId, hook.url, now],
+      );
+    }
+    const pendingHooks: Array<{ id: string; address: string }> = await this.dataSource.query(
+      `SELECT id, address FROM deliveries WHERE outbox_id = $1 AND channel = 'webhook' AND status IN ('queued','sending','failed') ORDER BY address`,
+      [outboxId],
+    );
+    const withhold = mustWithholdDetails(p.tlp ?? 'RED', p.dataLevel ?? 'confidential');
+    for (const d of pendingHooks) {
+      const hook = hooks.find((h) => h.url === d.address);
+      if (!hook) {
+        // The webhook was disabled since: nothing to send it to.
+        await this.dataSource.query(`UPDATE deliveries SET status = 'dead', last_error = 'webhook disabled', updated_at = $2 WHERE id = $1`, [
+          d.id,
+          this.clock.now(),
+        ]);
+        continue;
+      }
+      await this.dataSource.query(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, [d.id, this.clock.now()]);
+      const result = await postWebhook(hook.url, hook.secret, d.id, {
+        id: outboxId,
+        template: outbox.template,
+        reference: p.reference ?? null,
+        level: p.level ?? null,
+        state: p.state ?? null,
+        tlp: p.tlp ?? null,
+        dataLevel: p.dataLevel ?? null,
+        isDrill: p.isDrill ?? false,
+        link: `${this.config.publicUrl}/incidents/${outbox.aggregate_id}`,
+        ...(withhold || !details ? {} : { title: details.title }),
+      });
+      if (result.ok) {
+        await this.dataSource.query(`UPDATE deliveries SET status = 'sent', response = $2, sent_at = $3, last_error = NULL, updated_at = $3 WHERE id = $1`, [
+          d.id,
+          result.detail.slice(0, 1000),
+          this.clock.now(),
+        ]);
+        sent += 1;
+      } else {
+        failed += 1;
+        await this.dataSource.query(`UPDATE deliveries SET status = 'failed', last_error = $2, updated_at = $3 WHERE id = $1`, [
+          d.id,
+          result.detail.slice(0, 1000),
           this.clock.now(),
         ]);
       }
