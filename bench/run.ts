@@ -368,6 +368,114 @@ async function main(): Promise<void> {
     }),
   );
 
+  // ---- The notification pipeline: 10,000 intents from outbox to an SMTP sink, through a real worker ----
+  const sinkAccepts = new Map<string, number>();
+  const { SMTPServer } = await import('smtp-server');
+  const sink = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      let head = '';
+      stream.on('data', (chunk: Buffer) => {
+        if (head.length < 4096) head += chunk.toString('utf8');
+      });
+      stream.on('end', () => {
+        const id = /Message-ID:\s*<([0-9a-f-]{36})\./i.exec(head)?.[1];
+        if (id) sinkAccepts.set(id, performance.timeOrigin + performance.now());
+        callback();
+      });
+    },
+  });
+  const sinkPort = await freePort();
+  await new Promise<void>((r) => sink.listen(sinkPort, '127.0.0.1', r));
+  const sinkUrl = `smtp://127.0.0.1:${sinkPort}`;
+
+  // Raw nodemailer against the same sink, same concurrency as the worker (8), as the ceiling.
+  const { default: nodemailer } = await import('nodemailer');
+  const raw = nodemailer.createTransport({ host: '127.0.0.1', port: sinkPort, secure: false, pool: true, maxConnections: 5 });
+  const rawCount = 3000;
+  const rawStart = performance.now();
+  let rawNext = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (rawNext < rawCount) {
+        rawNext++;
+        await raw.sendMail({ from: 'bench@bench.gov.tw', to: 'user0@bench.gov.tw', subject: 'raw', text: 'x'.repeat(600), html: '<p>x</p>' });
+      }
+    }),
+  );
+  const rawPerSecond = rawCount / ((performance.now() - rawStart) / 1000);
+  raw.close();
+
+  const intents = Number(process.env.BENCH_NOTIFY_INTENTS ?? 10_000);
+  // The earlier workloads left thousands of intents; they are not what this measures.
+  await db.query('UPDATE outbox SET enqueued_at = now() WHERE enqueued_at IS NULL');
+  const notifyAgency = agencyId;
+  const incidentForNotes = incidentIds[0]!;
+  const createdAt = new Map<string, number>();
+  const worker = spawn(process.execPath, [fileURLToPath(new URL('../apps/api/src/worker.js', import.meta.url))], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: services.redisUrl,
+      SMTP_URL: sinkUrl,
+      LOG_LEVEL: 'silent',
+      QUEUE_PREFIX: '{bench}',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  // Let the worker start (it answers nothing over HTTP; wait for its relay's LISTEN).
+  for (let i = 0; i < 300; i++) {
+    const listening = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN outbox'`);
+    if (listening.rows[0].n > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const notifyStart = performance.timeOrigin + performance.now();
+  for (let batch = 0; batch < intents / 500; batch++) {
+    const values: string[] = [];
+    const params: unknown[] = [];
+    for (let i = 0; i < 500; i++) {
+      const id = randomUUID();
+      createdAt.set(id, performance.timeOrigin + performance.now());
+      params.push(id, notifyAgency, incidentForNotes, JSON.stringify([{ kind: 'user', userId: users[i % 64] }]));
+      values.push(
+        `($${i * 4 + 1}, $${i * 4 + 2}, 'incident', $${i * 4 + 3}, 'incident.triaged', $${i * 4 + 4}, '{"reference":"BENCH-2026-0001","level":2,"state":"responding","tlp":"GREEN","dataLevel":"general","isDrill":false}', now())`,
+      );
+    }
+    await db.query(
+      `INSERT INTO outbox (id, agency_id, aggregate_type, aggregate_id, template, audience, payload, created_at) VALUES ${values.join(',')}`,
+      params,
+    );
+  }
+  const deadline = Date.now() + 600_000;
+  let lastReport = Date.now();
+  while ([...createdAt.keys()].some((id) => !sinkAccepts.has(id)) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    if (Date.now() - lastReport > 5000) {
+      lastReport = Date.now();
+      process.stderr.write(`[bench] notifications: ${[...createdAt.keys()].filter((id) => sinkAccepts.has(id)).length}/${intents} accepted by the sink\n`);
+    }
+  }
+  const latencies = [...createdAt.entries()]
+    .filter(([id]) => sinkAccepts.has(id))
+    .map(([id, t0]) => sinkAccepts.get(id)! - t0)
+    .sort((a, b) => a - b);
+  const lastAccept = Math.max(...[...createdAt.keys()].map((id) => sinkAccepts.get(id) ?? 0));
+  const pipelinePerSecond = latencies.length / ((lastAccept - notifyStart) / 1000);
+  worker.kill('SIGTERM');
+  await new Promise((r) => worker.once('exit', r));
+  await new Promise<void>((r) => sink.close(() => r()));
+  const notification = {
+    delivered: latencies.length,
+    intents,
+    perSecond: pipelinePerSecond,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rawPerSecond,
+  };
+
   api.kill('SIGTERM');
   await db.end();
   await services.stop();
@@ -383,6 +491,11 @@ async function main(): Promise<void> {
   const ratio = (api: string, direct: string) => (byName(api).perSecond / byName(direct).perSecond).toFixed(2);
   console.log(`audited account write, API vs direct pg: ${ratio('PATCH', 'same write')}× the throughput`);
   console.log(`incident filing, API vs direct pg: ${ratio('POST /api/incidents (file)', 'same filing')}× the throughput`);
+  console.log(
+    `\nnotification pipeline: ${notification.delivered}/${notification.intents} intents outbox → relay → BullMQ → worker → SMTP sink: ${notification.perSecond.toFixed(0)} e-mails/s, ` +
+      `p50 ${notification.p50.toFixed(0)} ms, p99 ${notification.p99.toFixed(0)} ms from outbox insert to SMTP accept; raw nodemailer to the same sink: ${notification.rawPerSecond.toFixed(0)} e-mails/s ` +
+      `(the pipeline at ${(notification.perSecond / notification.rawPerSecond).toFixed(2)}×)`,
+  );
   console.log(`incident transition, API vs direct pg: ${ratio('POST /api/incidents/{id}', 'same transition')}× the throughput`);
 }
 
