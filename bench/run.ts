@@ -130,6 +130,11 @@ async function main(): Promise<void> {
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  // Children never outlive the bench, however it ends.
+  const children = [api];
+  const killChildren = () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'));
+  process.once('exit', killChildren);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (killChildren(), process.exit(130)));
   const base = `http://127.0.0.1:${port}`;
   for (
     let i = 0;
@@ -426,6 +431,7 @@ async function main(): Promise<void> {
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  children.push(worker);
   // Let the worker start (it answers nothing over HTTP; wait for its relay's LISTEN).
   for (let i = 0; i < 300; i++) {
     const listening = await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN outbox'`);
