@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { hash } from '@node-rs/argon2';
 import pg from 'pg';
-import { GENESIS_HASH, chainHash } from '../apps/api/src/audit/audit-chain.js';
+import { appendToChain, type chainHash } from '../apps/api/src/audit/audit-chain.js';
 import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
 import { createDataSource } from '../db/data-source.js';
 import { ensureDatabase, freePort, startServices } from '../scripts/services.js';
@@ -58,30 +58,9 @@ function peakRssMiB(pid: number): number {
   return kb / 1024;
 }
 
-/** What the audit service does, issued directly: lock the chain, read the head, insert the linked event. */
-async function appendAuditDirect(client: pg.PoolClient, record: Parameters<typeof chainHash>[1]): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock(36036036)');
-  const last = await client.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-  const prevHash = (last.rows[0]?.hash as string | undefined) ?? GENESIS_HASH;
-  await client.query(
-    `INSERT INTO audit_events (id, occurred_at, actor_id, actor_label, agency_id, action, target_type, target_id, outcome, details, request_id, prev_hash, hash)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
-    [
-      record.id,
-      record.occurredAt,
-      record.actorId,
-      record.actorLabel,
-      record.agencyId,
-      record.action,
-      record.targetType,
-      record.targetId,
-      record.outcome,
-      JSON.stringify(record.details),
-      record.requestId,
-      prevHash,
-      chainHash(prevHash, record),
-    ],
-  );
+/** What the audit service does (the same chain append), issued directly through a pg client. */
+function appendAuditDirect(client: pg.PoolClient, record: Parameters<typeof chainHash>[1]): Promise<string> {
+  return appendToChain(async (sql, params) => (await client.query(sql, params)).rows, record);
 }
 
 async function main(): Promise<void> {

@@ -14,9 +14,8 @@ import { ConfigModule } from '../apps/api/src/config/config.module.js';
 import { DEADLINE_QUEUE, DeadlineScheduler } from '../apps/api/src/incidents/deadline-scheduler.js';
 import { DeadlineService } from '../apps/api/src/incidents/deadline.service.js';
 import { IncidentStore } from '../apps/api/src/incidents/incident-store.js';
-import { WorkerModule } from '../apps/api/src/worker.module.js';
 import { fileIncident, seedIncidentWorld, send, type IncidentWorld } from './support/incident-fixture.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -45,14 +44,9 @@ function configFor(t: TestApp, prefix: string) {
   });
 }
 
-/** The real worker (queue consumers, start-up reconcile, maintenance schedules) on the test's clock. */
-async function startWorker(t: TestApp, prefix: string): Promise<TestingModule> {
-  const worker = await Test.createTestingModule({ imports: [WorkerModule.forRoot(configFor(t, prefix))] })
-    .overrideProvider(Clock)
-    .useValue(t.clock)
-    .compile();
-  await worker.init();
-  return worker;
+/** The real worker on the test's clock, with this file's prefix. */
+function startWorker(t: TestApp, prefix: string): Promise<TestingModule> {
+  return startTestWorker(t, { QUEUE_PREFIX: prefix });
 }
 
 /** DeadlineService without any queue consumer: fire() is called only by the test. */

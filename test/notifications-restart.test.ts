@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Test, type TestingModule } from '@nestjs/testing';
+import { type TestingModule } from '@nestjs/testing';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { Clock } from '../apps/api/src/clock/clock.js';
-import { loadConfig } from '../apps/api/src/config/app-config.js';
 import { NotificationProcessor } from '../apps/api/src/notifications/notification.processor.js';
 import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.js';
-import { WorkerModule } from '../apps/api/src/worker.module.js';
 import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
-import { createTestApp, type TestApp } from './support/test-app.js';
+import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 
 /** Waits for a condition by polling (bounded): the worker runs on its own; nothing here sleeps for a timer. */
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
@@ -70,10 +67,7 @@ describe('notifications: the worker killed mid-batch and restarted loses nothing
   const prefix = `{notify-restart-${process.pid}-${Date.now()}}`;
 
   async function startWorker(): Promise<TestingModule> {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: t.config.databaseUrl,
-      REDIS_URL: t.config.redisUrl,
+    const worker = await startTestWorker(t, {
       SMTP_URL: sink.url,
       QUEUE_PREFIX: prefix,
       NOTIFY_BACKOFF_MS: '20',
@@ -82,11 +76,6 @@ describe('notifications: the worker killed mid-batch and restarted loses nothing
       PUBLIC_URL: 'https://ir.sub.gov.tw',
       DATABASE_POOL_SIZE: '4',
     });
-    const worker = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] })
-      .overrideProvider(Clock)
-      .useValue(t.clock)
-      .compile();
-    await worker.init();
     workers.push(worker);
     return worker;
   }

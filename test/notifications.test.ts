@@ -2,14 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { Clock } from '../apps/api/src/clock/clock.js';
-import { loadConfig } from '../apps/api/src/config/app-config.js';
+import { type TestingModule } from '@nestjs/testing';
 import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.js';
-import { WorkerModule } from '../apps/api/src/worker.module.js';
 import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
-import { createTestApp, login, seedUser, type TestApp } from './support/test-app.js';
+import { createTestApp, startTestWorker, login, seedUser, type TestApp } from './support/test-app.js';
 import { signWebhook } from '../libs/notify/src/index.js';
 
 /** Waits for a condition by polling (bounded): the worker runs on its own; nothing here sleeps for a timer. */
@@ -31,10 +28,7 @@ describe('notifications: outbox → BullMQ → SMTP, never lost, never leaking',
   const prefix = `{notify-${process.pid}-${Date.now()}}`;
 
   async function startWorker(): Promise<TestingModule> {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: t.config.databaseUrl,
-      REDIS_URL: t.config.redisUrl,
+    const worker = await startTestWorker(t, {
       SMTP_URL: sink.url,
       QUEUE_PREFIX: prefix,
       NOTIFY_BACKOFF_MS: '20',
@@ -43,11 +37,6 @@ describe('notifications: outbox → BullMQ → SMTP, never lost, never leaking',
       PUBLIC_URL: 'https://ir.sub.gov.tw',
       DATABASE_POOL_SIZE: '4',
     });
-    const worker = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] })
-      .overrideProvider(Clock)
-      .useValue(t.clock)
-      .compile();
-    await worker.init();
     workers.push(worker);
     return worker;
   }

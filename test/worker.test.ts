@@ -2,12 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Test } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
-import { Clock, ManualClock } from '../apps/api/src/clock/clock.js';
-import { loadConfig } from '../apps/api/src/config/app-config.js';
+import { ManualClock } from '../apps/api/src/clock/clock.js';
 import { MAINTENANCE_JOBS, MAINTENANCE_QUEUE, schedulerId } from '../apps/api/src/worker/maintenance.jobs.js';
 import { MaintenanceService } from '../apps/api/src/worker/maintenance.service.js';
-import { WorkerModule } from '../apps/api/src/worker.module.js';
-import { createTestApp, login, seedAgency, seedUser, type TestApp } from './support/test-app.js';
+import { createTestApp, login, seedAgency, seedUser, startTestWorker, type TestApp } from './support/test-app.js';
 
 describe('worker: maintenance jobs on a real Redis', () => {
   let t: TestApp;
@@ -18,19 +16,7 @@ describe('worker: maintenance jobs on a real Redis', () => {
     t = await createTestApp();
     clock = t.clock;
     const prefix = `{test-${process.pid}-${Date.now()}}`;
-    const config = loadConfig({
-      DATABASE_URL: t.config.databaseUrl,
-      REDIS_URL: t.config.redisUrl,
-      SMTP_URL: t.config.smtpUrl,
-      NODE_ENV: 'test',
-      QUEUE_PREFIX: prefix,
-      DATABASE_POOL_SIZE: '3',
-    });
-    worker = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] })
-      .overrideProvider(Clock)
-      .useValue(clock)
-      .compile();
-    await worker.init();
+    worker = await startTestWorker(t, { QUEUE_PREFIX: prefix });
   });
   afterAll(async () => {
     await worker.close();

@@ -6,6 +6,8 @@ import { hash } from '@node-rs/argon2';
 import pg from 'pg';
 import request from 'supertest';
 import { ApiModule } from '../../apps/api/src/app.module.js';
+import { WorkerModule } from '../../apps/api/src/worker.module.js';
+import type { TestingModule } from '@nestjs/testing';
 import { Clock, ManualClock } from '../../apps/api/src/clock/clock.js';
 import { loadConfig, type AppConfig } from '../../apps/api/src/config/app-config.js';
 import { configureHttpApp } from '../../apps/api/src/http-app.js';
@@ -127,4 +129,26 @@ export async function login(t: TestApp, email: string, password = PASSWORD): Pro
   const res = await t.http().post('/api/auth/login').send({ email, password });
   if (res.status !== 200) throw new Error(`login of ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.token as string;
+}
+
+/**
+ * The real worker (queue consumers, relay, start-up reconcile, maintenance schedules) on the test
+ * app's database, Redis and clock. Pass a QUEUE_PREFIX of the test's own so no other file's jobs meet it.
+ */
+export async function startTestWorker(t: Pick<TestApp, 'config' | 'clock'>, env: Record<string, string>): Promise<TestingModule> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: t.config.databaseUrl,
+    REDIS_URL: t.config.redisUrl,
+    SMTP_URL: t.config.smtpUrl,
+    DATABASE_POOL_SIZE: '3',
+    ...env,
+  });
+  const worker = await Test.createTestingModule({ imports: [WorkerModule.forRoot(config)] })
+    .overrideProvider(Clock)
+    .useValue(t.clock)
+    .compile();
+  await worker.init();
+  return worker;
 }

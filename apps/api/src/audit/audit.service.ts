@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../clock/clock.js';
-import { GENESIS_HASH, chainHash, type AuditRecord } from './audit-chain.js';
+import { GENESIS_HASH, appendToChain, chainHash, type AuditRecord } from './audit-chain.js';
 import type { AuditOutcome } from './audit-event.entity.js';
 
 /** Who did it, and in which request: passed from controllers to services. */
@@ -24,9 +24,6 @@ export interface AuditEntry {
   targetId?: string | null;
   details?: Record<string, unknown>;
 }
-
-/** A constant key for the advisory lock that serialises appends to the single chain. */
-const CHAIN_LOCK_KEY = 36_036_036;
 
 export interface AuditVerification {
   ok: boolean;
@@ -52,9 +49,6 @@ export class AuditService {
    */
   async append(manager: EntityManager, actor: Actor, entry: AuditEntry): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('audit append must run inside a transaction');
-    await manager.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK_KEY]);
-    const last: Array<{ hash: string }> = await manager.query('SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1');
-    const prevHash = last[0]?.hash ?? GENESIS_HASH;
     const record: AuditRecord = {
       id: randomUUID(),
       occurredAt: this.clock.now(),
@@ -68,26 +62,7 @@ export class AuditService {
       details: JSON.parse(JSON.stringify(entry.details ?? {})) as Record<string, unknown>,
       requestId: actor.requestId,
     };
-    const hash = chainHash(prevHash, record);
-    await manager.query(
-      `INSERT INTO audit_events (id, occurred_at, actor_id, actor_label, agency_id, action, target_type, target_id, outcome, details, request_id, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        record.id,
-        record.occurredAt,
-        record.actorId,
-        record.actorLabel,
-        record.agencyId,
-        record.action,
-        record.targetType,
-        record.targetId,
-        record.outcome,
-        JSON.stringify(record.details),
-        record.requestId,
-        prevHash,
-        hash,
-      ],
-    );
+    await appendToChain((sql, params) => manager.query(sql, params), record);
   }
 
   /** Records a refusal in a transaction of its own (the refused request wrote nothing). */
