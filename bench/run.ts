@@ -262,7 +262,7 @@ async function main(): Promise<void> {
         );
         for (const kind of ['report', 'recovery', 'acknowledgement']) {
           await client.query(
-            `INSERT INTO deadlines (id, incident_id, kind, due_at, status, created_at) VALUES ($1, $2, $3, now() + interval '1 hour', 'pending', now())`,
+            `INSERT INTO deadlines (id, subject_type, subject_id, incident_id, kind, due_at, status, created_at) VALUES ($1, 'incident', $2, $2, $3, now() + interval '1 hour', 'pending', now())`,
             [randomUUID(), id, kind],
           );
         }
@@ -320,7 +320,7 @@ async function main(): Promise<void> {
           [id],
         );
         await client.query(
-          `INSERT INTO deadlines (id, incident_id, kind, due_at, status, created_at) VALUES ($1, $2, 'recovery', now() + interval '72 hours', 'pending', now())`,
+          `INSERT INTO deadlines (id, subject_type, subject_id, incident_id, kind, due_at, status, created_at) VALUES ($1, 'incident', $2, $2, 'recovery', now() + interval '72 hours', 'pending', now())`,
           [randomUUID(), id],
         );
         await client.query(

@@ -11,12 +11,20 @@ import { Incidents1764201600000 } from './migrations/1764201600000-Incidents.js'
 import { Deliveries1764288000000 } from './migrations/1764288000000-Deliveries.js';
 import { OnCall1764374400000 } from './migrations/1764374400000-OnCall.js';
 import { Webhooks1764460800000 } from './migrations/1764460800000-Webhooks.js';
+import { Continuity1764547200000 } from './migrations/1764547200000-Continuity.js';
 
 /** Every entity, listed explicitly (no globs). */
 export const ENTITIES = [Agency, AgencyPolicyRow, AuditEvent, Session, Unit, UnitMembership, User, RoleMembership];
 
 /** Every migration, in order. New ones are appended here (npm run migration:create makes the file). */
-export const MIGRATIONS = [Foundation1764115200000, Incidents1764201600000, Deliveries1764288000000, OnCall1764374400000, Webhooks1764460800000];
+export const MIGRATIONS = [
+  Foundation1764115200000,
+  Incidents1764201600000,
+  Deliveries1764288000000,
+  OnCall1764374400000,
+  Webhooks1764460800000,
+  Continuity1764547200000,
+];
 
 /** The one set of TypeORM options, shared by the Nest app, the worker and the migration CLI. */
 export function dataSourceOptions(databaseUrl: string, poolSize = 10, overrides: Partial<DataSourceOptions> = {}): DataSourceOptions {

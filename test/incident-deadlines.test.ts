@@ -11,8 +11,9 @@ import { Clock } from '../apps/api/src/clock/clock.js';
 import { ClockModule } from '../apps/api/src/clock/clock.module.js';
 import { loadConfig } from '../apps/api/src/config/app-config.js';
 import { ConfigModule } from '../apps/api/src/config/config.module.js';
-import { DEADLINE_QUEUE, DeadlineScheduler } from '../apps/api/src/incidents/deadline-scheduler.js';
+import { DEADLINE_QUEUE } from '../apps/api/src/incidents/deadline-scheduler.js';
 import { DeadlineService } from '../apps/api/src/incidents/deadline.service.js';
+import { DEADLINE_PROVIDERS } from '../apps/api/src/deadlines/deadline.providers.js';
 import { IncidentStore } from '../apps/api/src/incidents/incident-store.js';
 import { fileIncident, seedIncidentWorld, send, type IncidentWorld } from './support/incident-fixture.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
@@ -54,7 +55,7 @@ async function startDeadlineModule(t: TestApp, prefix: string): Promise<TestingM
   const config = configFor(t, prefix);
   const moduleRef = await Test.createTestingModule({
     imports: [ConfigModule.forRoot(config), ClockModule, databaseModule(), queueRootModule(config), BullModule.registerQueue({ name: DEADLINE_QUEUE })],
-    providers: [AuditService, IncidentStore, DeadlineScheduler, DeadlineService],
+    providers: [AuditService, IncidentStore, ...DEADLINE_PROVIDERS],
   })
     .overrideProvider(Clock)
     .useValue(t.clock)

@@ -30,14 +30,10 @@ export async function writeEffects(manager: EntityManager, effects: IncidentEffe
           ctx.now,
         ]);
         const id = randomUUID();
-        await manager.query(`INSERT INTO deadlines (id, incident_id, kind, step, due_at, status, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)`, [
-          id,
-          ctx.incidentId,
-          kind,
-          step ?? null,
-          dueAt,
-          ctx.now,
-        ]);
+        await manager.query(
+          `INSERT INTO deadlines (id, subject_type, subject_id, incident_id, kind, step, due_at, status, created_at) VALUES ($1, 'incident', $2, $2, $3, $4, $5, 'pending', $6)`,
+          [id, ctx.incidentId, kind, step ?? null, dueAt, ctx.now],
+        );
         toArm.push({ id, dueAt: new Date(dueAt) });
         break;
       }

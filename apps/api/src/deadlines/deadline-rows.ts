@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { DeadlineToArm } from '../incidents/deadline-scheduler.js';
+import type { DeadlineSubject } from './deadline-handler.js';
+
+/**
+ * Writing deadline rows of any subject inside the caller's transaction. Starting a kind supersedes
+ * the pending one of the same kind (one pending deadline per subject and kind); the returned
+ * deadline is armed after commit.
+ */
+export async function startDeadline(
+  manager: EntityManager,
+  subject: { type: DeadlineSubject; id: string },
+  kind: string,
+  dueAt: Date,
+  now: Date,
+  step: number | null = null,
+): Promise<DeadlineToArm> {
+  await manager.query(
+    `UPDATE deadlines SET status = 'superseded', resolved_at = $4 WHERE subject_type = $1 AND subject_id = $2 AND kind = $3 AND status = 'pending'`,
+    [subject.type, subject.id, kind, now],
+  );
+  const id = randomUUID();
+  await manager.query(
+    `INSERT INTO deadlines (id, subject_type, subject_id, incident_id, kind, step, due_at, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)`,
+    [id, subject.type, subject.id, subject.type === 'incident' ? subject.id : null, kind, step, dueAt, now],
+  );
+  return { id, dueAt };
+}
+
+/** Ends the pending deadlines of the given kinds: `met` when the work was done in time, else `cancelled`. */
+export async function endDeadlines(
+  manager: EntityManager,
+  subject: { type: DeadlineSubject; id: string },
+  kinds: string[],
+  status: 'met' | 'cancelled',
+  now: Date,
+): Promise<void> {
+  await manager.query(
+    `UPDATE deadlines SET status = $4, resolved_at = $5 WHERE subject_type = $1 AND subject_id = $2 AND kind = ANY($3) AND status = 'pending'`,
+    [subject.type, subject.id, kinds, status, now],
+  );
+}
+
+export interface DeadlineView {
+  kind: string;
+  step?: number;
+  dueAt: string;
+  status: string;
+  lateByMs?: number;
+}
+
+/** A subject's deadlines for its API view (superseded ones are history, not shown). */
+export async function deadlinesOf(manager: EntityManager, subject: { type: DeadlineSubject; id: string }): Promise<DeadlineView[]> {
+  const rows: Array<{ kind: string; step: number | null; due_at: Date; status: string; late_by_ms: string | null }> = await manager.query(
+    `SELECT kind, step, due_at, status, late_by_ms::text FROM deadlines WHERE subject_type = $1 AND subject_id = $2 AND status <> 'superseded' ORDER BY due_at, kind`,
+    [subject.type, subject.id],
+  );
+  return rows.map((d) => ({
+    kind: d.kind,
+    ...(d.step !== null ? { step: d.step } : {}),
+    dueAt: d.due_at.toISOString(),
+    status: d.status,
+    ...(d.late_by_ms !== null ? { lateByMs: Number(d.late_by_ms) } : {}),
+  }));
+}
