@@ -8,7 +8,8 @@ export type AudienceEntry =
   | { kind: 'unitType'; unitType: string }
   | { kind: 'superiorReviewers' }
   | { kind: 'escalationTarget'; target: string }
-  | { kind: 'user'; userId: string };
+  | { kind: 'user'; userId: string }
+  | { kind: 'unit'; unitId: string };
 
 export interface Recipient {
   userId: string | null;
@@ -92,6 +93,22 @@ export async function resolveRecipients(manager: EntityManager, agencyId: string
         } else people = await byRole(agencyId, [entry.target]);
         // An escalation step never pages nobody: without a head on record it goes to the CISO.
         add(people.length ? people : await byRole(agencyId, ['ciso']));
+        break;
+      }
+      case 'unit': {
+        // One unit (e.g. the owner of a corrective action): its mailbox, else its members.
+        const units: Array<{ email: string | null }> = await manager.query('SELECT email FROM units WHERE id = $1 AND agency_id = $2', [
+          entry.unitId,
+          agencyId,
+        ]);
+        if (units[0]?.email) add([{ id: null, email: units[0].email, locale: 'zh-TW' }]);
+        else if (units[0])
+          add(
+            await manager.query(
+              `SELECT u.id, u.email, u.locale FROM unit_memberships m JOIN users u ON u.id = m.user_id WHERE m.unit_id = $1 AND ${ACTIVE} ORDER BY u.email`,
+              [entry.unitId, now],
+            ),
+          );
         break;
       }
       case 'user':

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { AudienceEntry } from './recipients.js';
+
+export type AggregateType = 'incident' | 'drill' | 'plan' | 'corrective_action';
+
+/**
+ * What a notification may carry: a reference, a state, the classification and a due time, never
+ * confidential text (article 27). The worker looks the rest up when it renders.
+ */
+export interface NotificationPayload {
+  reference: string;
+  state: string;
+  tlp: string;
+  dataLevel: string;
+  isDrill: boolean;
+  dueAt?: string;
+  [key: string]: unknown;
+}
+
+/** Records a notification intent in the caller's transaction; the relay delivers it after commit. */
+export async function enqueueNotification(
+  manager: EntityManager,
+  intent: {
+    agencyId: string;
+    aggregateType: AggregateType;
+    aggregateId: string;
+    template: string;
+    audience: AudienceEntry[];
+    payload: NotificationPayload;
+    now: Date;
+  },
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO outbox (id, agency_id, aggregate_type, aggregate_id, template, audience, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      randomUUID(),
+      intent.agencyId,
+      intent.aggregateType,
+      intent.aggregateId,
+      intent.template,
+      JSON.stringify(intent.audience),
+      JSON.stringify(intent.payload),
+      intent.now,
+    ],
+  );
+}
