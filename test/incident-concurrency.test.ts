@@ -143,7 +143,7 @@ describe('concurrent events on one incident', () => {
 
     // Deadlines follow the final level: one pending row per kind, matching the snapshot's clocks.
     const rows = await t.db.query(`SELECT kind, due_at FROM deadlines WHERE incident_id = $1 AND status = 'pending' ORDER BY kind`, [filed.id]);
-    expect(rows.rows.map((r) => r.kind)).toEqual(['acknowledgement', 'recovery', 'report']);
+    expect(rows.rows.map((r) => r.kind)).toEqual(['acknowledgement', 'recovery', 'report', 'report_due_soon']);
     const stored = await t.db.query(`SELECT snapshot, level FROM incidents WHERE id = $1`, [filed.id]);
     const clocks = stored.rows[0].snapshot.context.clocks as Record<string, { dueAt: string; status: string }>;
     for (const row of rows.rows) {
@@ -234,7 +234,7 @@ describe('concurrent filing in one agency', () => {
     const audit = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'incident.file' AND target_id = $1`, [id]);
     expect(audit.rows[0].n).toBe(1);
     const deadlines = await t.db.query(`SELECT count(*)::int AS n FROM deadlines WHERE incident_id = $1`, [id]);
-    expect(deadlines.rows[0].n).toBe(3);
+    expect(deadlines.rows[0].n).toBe(4);
     const counter = await t.db.query(`SELECT last FROM incident_counters WHERE agency_id = $1 AND year = 2026`, [w.sub]);
     expect(counter.rows).toEqual([{ last: 52 }]);
   });

@@ -22,7 +22,7 @@ describe('incident lifecycle through the HTTP API', () => {
   it('runs a level-2 incident from filing to closed, with the superior agency reviewing', async () => {
     const filed = await fileIncident(t, w.tokens.reporter);
     expect(filed).toMatchObject({ reference: expect.stringMatching(/^SUB-2026-\d{4}$/), level: 2, state: 'reported', version: 1 });
-    expect(filed.deadlines.map((d) => d.kind).sort()).toEqual(['acknowledgement', 'recovery', 'report']);
+    expect(filed.deadlines.map((d) => d.kind).sort()).toEqual(['acknowledgement', 'recovery', 'report', 'report_due_soon']);
     const report = filed.deadlines.find((d) => d.kind === 'report')!;
     expect(new Date(report.dueAt).getTime()).toBe(t.clock.now().getTime() - 5 * 60_000 + 3_600_000);
 

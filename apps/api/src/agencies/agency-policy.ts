@@ -27,6 +27,12 @@ export interface AgencyPolicyDocument {
     improvementReport: LevelClock;
   };
   acknowledgementTimeout: string;
+  /**
+   * How long before the report clock runs out the people who must report are reminded ("report
+   * due soon"). Positive and shorter than the shortest report clock. Policies stored before it
+   * existed read as DEFAULT_POLICY's (withPolicyDefaults).
+   */
+  reportReminderLead: string;
   escalation: { steps: EscalationStep[]; repeat: number };
   passwords: { maxAgeDays: number; privilegedMaxAgeDays: number };
   lockout: { threshold: number; duration: string };
@@ -41,6 +47,7 @@ export const DEFAULT_POLICY: AgencyPolicyDocument = {
     improvementReport: { minor: 'P1M', major: 'P1M' },
   },
   acknowledgementTimeout: 'PT15M',
+  reportReminderLead: 'PT15M',
   escalation: {
     steps: [
       { target: 'on_call_manager', timeout: 'PT15M' },
@@ -53,6 +60,14 @@ export const DEFAULT_POLICY: AgencyPolicyDocument = {
   lockout: { threshold: 5, duration: 'PT15M' },
   vendorAccountMaxDays: 90,
 };
+
+/**
+ * A stored policy document as the product reads it: fields added since it was written take their
+ * defaults (a document stored before `reportReminderLead` existed gets the default lead).
+ */
+export function withPolicyDefaults(stored: Partial<AgencyPolicyDocument>): AgencyPolicyDocument {
+  return { ...DEFAULT_POLICY, ...stored };
+}
 
 /** Legal ceilings: a policy may be stricter than these, never looser. */
 export const POLICY_CEILINGS = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_POLICY, type AgencyPolicyDocument } from './agency-policy.js';
+import { DEFAULT_POLICY, withPolicyDefaults, type AgencyPolicyDocument } from './agency-policy.js';
 import { validatePolicy } from './agency-policy.validate.js';
 
 /** A deep copy of the default policy, changed by `edit`. */
@@ -115,6 +115,75 @@ describe('validatePolicy', () => {
     expect(validatePolicy(policy((p) => (p.escalation.steps = []))).errors).toEqual([
       expect.objectContaining({ field: 'escalation.steps', rule: 'arrayLength' }),
     ]);
+  });
+
+  describe('reportReminderLead (the "report due soon" reminder)', () => {
+    it('defaults to 15 minutes and accepts a shorter or longer lead below the report clock', () => {
+      expect(DEFAULT_POLICY.reportReminderLead).toBe('PT15M');
+      for (const lead of ['PT1M', 'PT30M', 'PT59M59S']) {
+        const { errors, policy: accepted } = validatePolicy(policy((p) => (p.reportReminderLead = lead)));
+        expect([lead, errors]).toEqual([lead, []]);
+        expect(accepted?.reportReminderLead).toBe(lead);
+      }
+    });
+
+    it('fills in the default when a client leaves it out (bodies written before it existed)', () => {
+      const { reportReminderLead: _omitted, ...old } = structuredClone(DEFAULT_POLICY);
+      const { errors, policy: accepted } = validatePolicy(old);
+      expect(errors).toEqual([]);
+      expect(accepted).toEqual(DEFAULT_POLICY);
+      // The default must fit too: a report clock of 15 minutes or less needs a shorter lead, named.
+      const { reportReminderLead: _none, ...short } = policy((p) => (p.clocks.report = { minor: 'PT15M', major: 'PT10M' }));
+      const refused = validatePolicy(short).errors;
+      expect(refused).toEqual([expect.objectContaining({ field: 'reportReminderLead', rule: 'shorterThanReportClock' })]);
+      expect(refused[0]!.message).toContain('default PT15M');
+      expect(validatePolicy({ ...short, reportReminderLead: 'PT5M' }).errors).toEqual([]);
+    });
+
+    it.each([
+      ['PT1H', 'shorterThanReportClock'],
+      ['PT2H', 'shorterThanReportClock'],
+      ['P1D', 'shorterThanReportClock'],
+      ['PT0S', 'min'],
+      ['fifteen minutes', 'isISO8601Duration'],
+      [15, 'isISO8601Duration'],
+      [null, 'isISO8601Duration'],
+    ])('refuses %p with rule %s, naming the field', (value, rule) => {
+      const { errors, policy: accepted } = validatePolicy(policy((p) => ((p as Record<string, unknown>).reportReminderLead = value)));
+      expect(accepted).toBeUndefined();
+      expect(errors).toEqual([expect.objectContaining({ field: 'reportReminderLead', rule })]);
+      expect(errors[0]!.message).toContain('reportReminderLead');
+    });
+
+    it('compares with the shortest report clock of the same document', () => {
+      const shortened = (minor: string, major: string, lead: string) =>
+        validatePolicy(
+          policy((p) => {
+            p.clocks.report = { minor, major };
+            p.reportReminderLead = lead;
+          }),
+        );
+      expect(shortened('PT30M', 'PT20M', 'PT15M').errors).toEqual([]);
+      const refused = shortened('PT30M', 'PT15M', 'PT15M').errors;
+      expect(refused).toEqual([expect.objectContaining({ field: 'reportReminderLead', rule: 'shorterThanReportClock' })]);
+      expect(refused[0]!.message).toContain('PT15M');
+      // A report clock that is itself invalid is reported on its own field; the lead is compared with the valid one.
+      expect(shortened('soon', 'PT10M', 'PT15M').errors.map((e) => [e.field, e.rule])).toEqual([
+        ['clocks.report.minor', 'isISO8601Duration'],
+        ['reportReminderLead', 'shorterThanReportClock'],
+      ]);
+    });
+
+    it('a policy stored before the field existed reads with the default lead', () => {
+      const { reportReminderLead: _omitted, ...stored } = structuredClone(DEFAULT_POLICY);
+      stored.clocks.report.minor = 'PT45M';
+      const read = withPolicyDefaults(stored);
+      expect(read.reportReminderLead).toBe('PT15M');
+      expect(read.clocks.report.minor).toBe('PT45M');
+      expect(validatePolicy(read).errors).toEqual([]);
+      // A stored lead is kept.
+      expect(withPolicyDefaults({ ...stored, reportReminderLead: 'PT5M' }).reportReminderLead).toBe('PT5M');
+    });
   });
 
   it('refuses a body that is not an object', () => {

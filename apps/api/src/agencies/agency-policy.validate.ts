@@ -1,6 +1,6 @@
 import { Duration } from 'luxon';
 import type { FieldError } from '../common/problem.js';
-import { POLICY_CEILINGS, durationMs, type AgencyPolicyDocument, type EscalationTarget } from './agency-policy.js';
+import { DEFAULT_POLICY, POLICY_CEILINGS, durationMs, type AgencyPolicyDocument, type EscalationTarget } from './agency-policy.js';
 
 const TARGETS: readonly EscalationTarget[] = ['on_call_manager', 'it_unit_head', 'ciso', 'deputy_head'];
 const REFERENCE = new Date('2026-02-01T00:00:00Z'); // a 28-day February: "P1M" is compared at its shortest
@@ -14,6 +14,7 @@ function isObject(v: unknown): v is Json {
 /**
  * Checks a whole policy document: shape, no unknown fields, ISO durations, and that no clock is
  * looser than the law allows. Returns every error found, each naming the field and the rule.
+ * `reportReminderLead` may be left out (clients written before it existed): the default is filled in.
  */
 export function validatePolicy(input: unknown): { errors: FieldError[]; policy?: AgencyPolicyDocument } {
   const errors: FieldError[] = [];
@@ -51,7 +52,7 @@ export function validatePolicy(input: unknown): { errors: FieldError[]; policy?:
     if (v > max) err(field, 'max', `${field} must not exceed ${max}`);
   };
 
-  const root = obj(input, 'body', ['clocks', 'acknowledgementTimeout', 'escalation', 'passwords', 'lockout', 'vendorAccountMaxDays']);
+  const root = obj(input, 'body', ['clocks', 'acknowledgementTimeout', 'reportReminderLead', 'escalation', 'passwords', 'lockout', 'vendorAccountMaxDays']);
   if (!root) return { errors };
   const clockNames = Object.keys(POLICY_CEILINGS.clocks) as Array<keyof AgencyPolicyDocument['clocks']>;
   const clocks = obj(root.clocks, 'clocks', clockNames);
@@ -64,6 +65,22 @@ export function validatePolicy(input: unknown): { errors: FieldError[]; policy?:
     }
   }
   dur(root.acknowledgementTimeout, 'acknowledgementTimeout', POLICY_CEILINGS.acknowledgementTimeout);
+  // The "report due soon" reminder: positive, and it must go off after the report clock starts
+  // (checked for the default too when the field is left out).
+  const before = errors.length;
+  if (root.reportReminderLead !== undefined) dur(root.reportReminderLead, 'reportReminderLead');
+  const lead = (root.reportReminderLead ?? DEFAULT_POLICY.reportReminderLead) as string;
+  const reportClocks = isObject(clocks?.report) ? [clocks.report.minor, clocks.report.major] : [];
+  const shortest = reportClocks
+    .filter((v): v is string => typeof v === 'string' && Duration.fromISO(v).isValid)
+    .sort((a, b) => durationMs(a, REFERENCE) - durationMs(b, REFERENCE))[0];
+  if (errors.length === before && shortest && durationMs(lead, REFERENCE) >= durationMs(shortest, REFERENCE)) {
+    err(
+      'reportReminderLead',
+      'shorterThanReportClock',
+      `reportReminderLead${root.reportReminderLead === undefined ? ` (default ${lead})` : ''} must be shorter than the shortest report clock (${shortest}), or the reminder would come before the clock starts`,
+    );
+  }
   const escalation = obj(root.escalation, 'escalation', ['steps', 'repeat']);
   if (escalation) {
     if (!Array.isArray(escalation.steps) || escalation.steps.length < 1 || escalation.steps.length > 6) {
@@ -91,5 +108,6 @@ export function validatePolicy(input: unknown): { errors: FieldError[]; policy?:
     dur(lockout.duration, 'lockout.duration', POLICY_CEILINGS.lockout.durationMax, POLICY_CEILINGS.lockout.durationMin);
   }
   int(root.vendorAccountMaxDays, 'vendorAccountMaxDays', 1, POLICY_CEILINGS.vendorAccountMaxDays);
-  return errors.length ? { errors } : { errors, policy: root as unknown as AgencyPolicyDocument };
+  if (errors.length) return { errors };
+  return { errors, policy: { ...root, reportReminderLead: root.reportReminderLead ?? DEFAULT_POLICY.reportReminderLead } as unknown as AgencyPolicyDocument };
 }

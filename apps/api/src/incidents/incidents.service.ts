@@ -218,6 +218,7 @@ export class IncidentsService {
         clocks: document.clocks,
         acknowledgementTimeout: document.acknowledgementTimeout,
         escalation: document.escalation,
+        reportReminderLead: document.reportReminderLead,
         timezone: agency.timezone,
       };
       const filed = fileIncident({

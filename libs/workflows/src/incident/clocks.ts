@@ -1,9 +1,19 @@
 import { DateTime, Duration } from 'luxon';
 import { isMajor, type Level } from './levels.js';
 
-/** The clock kinds of the reporting rules, plus the paging acknowledgement. */
-export const DEADLINE_KINDS = ['report', 'superior_review', 'recovery', 'improvement_report', 'acknowledgement'] as const;
+/**
+ * The clock kinds of the reporting rules, the paging acknowledgement, and the reminder that the
+ * report to the authority is due soon.
+ */
+export const DEADLINE_KINDS = ['report', 'superior_review', 'recovery', 'improvement_report', 'acknowledgement', 'report_due_soon'] as const;
 export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
+/** The statutory clocks (a missed one is a breach): every kind but paging and reminders. */
+export type RuleClockKind = Exclude<DeadlineKind, 'acknowledgement' | 'report_due_soon'>;
+/** Reminders: when they go off nothing is late yet (never recorded as a breach). */
+export const REMINDER_KINDS: readonly DeadlineKind[] = ['report_due_soon'];
+
+/** How long before the report is due the "report due soon" reminder goes off, when the policy does not say. */
+export const DEFAULT_REPORT_REMINDER_LEAD = 'PT15M';
 
 export interface LevelClock {
   minor: string;
@@ -16,9 +26,14 @@ export interface IncidentPolicy {
   acknowledgementTimeout: string;
   escalation: { steps: Array<{ target: string; timeout: string }>; repeat: number };
   timezone: string;
+  /**
+   * How long before the report clock runs out the people who must report are reminded (ISO 8601).
+   * Absent from policies written before the reminder existed: DEFAULT_REPORT_REMINDER_LEAD.
+   */
+  reportReminderLead?: string;
 }
 
-const CLOCK_OF: Record<Exclude<DeadlineKind, 'acknowledgement'>, keyof IncidentPolicy['clocks']> = {
+const CLOCK_OF: Record<RuleClockKind, keyof IncidentPolicy['clocks']> = {
   report: 'report',
   superior_review: 'superiorReview',
   recovery: 'recovery',
@@ -26,9 +41,15 @@ const CLOCK_OF: Record<Exclude<DeadlineKind, 'acknowledgement'>, keyof IncidentP
 };
 
 /** The ISO duration of a clock for a level. */
-export function clockDuration(policy: IncidentPolicy, kind: Exclude<DeadlineKind, 'acknowledgement'>, level: Level): string {
+export function clockDuration(policy: IncidentPolicy, kind: RuleClockKind, level: Level): string {
   const clock = policy.clocks[CLOCK_OF[kind]];
   return isMajor(level) ? clock.major : clock.minor;
+}
+
+function parse(iso: string): Duration {
+  const duration = Duration.fromISO(iso);
+  if (!duration.isValid) throw new Error(`not an ISO 8601 duration: ${iso}`);
+  return duration;
 }
 
 /**
@@ -36,7 +57,16 @@ export function clockDuration(policy: IncidentPolicy, kind: Exclude<DeadlineKind
  * zone, so "one month from recovery" lands on the same local date. Pure: no clock is read.
  */
 export function addDuration(fromIso: string, iso: string, zone: string): string {
-  const duration = Duration.fromISO(iso);
-  if (!duration.isValid) throw new Error(`not an ISO 8601 duration: ${iso}`);
-  return DateTime.fromISO(fromIso, { zone }).plus(duration).toUTC().toISO()!;
+  return DateTime.fromISO(fromIso, { zone }).plus(parse(iso)).toUTC().toISO()!;
+}
+
+/**
+ * When the "report due soon" reminder of a report clock started at `startIso` and due at
+ * `reportDueIso` goes off: the policy's lead before the due time, or null when that instant is not
+ * after the clock's start (a lead as long as the clock itself reminds of nothing).
+ */
+export function reportReminderAt(policy: IncidentPolicy, startIso: string, reportDueIso: string): string | null {
+  const lead = parse(policy.reportReminderLead ?? DEFAULT_REPORT_REMINDER_LEAD);
+  const at = DateTime.fromISO(reportDueIso, { zone: policy.timezone }).minus(lead).toUTC();
+  return at.toMillis() > Date.parse(startIso) ? at.toISO()! : null;
 }

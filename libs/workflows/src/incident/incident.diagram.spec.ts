@@ -48,7 +48,7 @@ describe('the incident workflow as a Mermaid state diagram', () => {
     }
     const edges = lines.filter((l) => / --> /.test(l) && l.includes(' : '));
     expect(edges).toHaveLength(targeted);
-    expect(targetless).toBe(6);
+    expect(targetless).toBe(7);
     expect(lines.filter((l) => l.startsWith('note right of'))).toEqual(['note right of open_review', 'note right of open']);
     expect(lines.filter((l) => /^(ACKNOWLEDGE|RECLASSIFY|DEADLINE_PASSED|AUTHORITY_REVIEWED|REPORT_TO_AUTHORITY) \[/.test(l))).toHaveLength(targetless);
   });

@@ -54,11 +54,13 @@ function run(level: 1 | 2 | 3 | 4, events: Array<Omit<IncidentEvent, 'at'> & { a
 }
 
 describe('incident machine lifecycle', () => {
-  it('files with report, recovery and acknowledgement clocks from awareness and filing', () => {
+  it('files with report (and its reminder, the default 15 minutes before), recovery and acknowledgement clocks from awareness and filing', () => {
     const { snapshot, effects } = file(2);
     expect(flattenState(snapshot).state).toBe('reported');
+    expect(snapshot.context.policy.reportReminderLead).toBe('PT15M');
     expect(effects.filter((e) => e.type === 'startDeadline').map((e) => e.params)).toEqual([
       { kind: 'report', dueAt: '2026-03-02T02:00:00.000Z' },
+      { kind: 'report_due_soon', dueAt: '2026-03-02T01:45:00.000Z' },
       { kind: 'recovery', dueAt: '2026-03-05T01:00:00.000Z' },
       { kind: 'acknowledgement', dueAt: '2026-03-02T01:20:00.000Z', step: 0 },
     ]);

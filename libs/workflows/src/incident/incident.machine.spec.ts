@@ -48,6 +48,7 @@ const policy: IncidentPolicy = {
     repeat: 1,
   },
   timezone: 'Asia/Taipei',
+  reportReminderLead: 'PT20M',
 };
 
 const AWARE = '2026-03-02T01:00:00.000Z';
@@ -56,6 +57,8 @@ const FILED = '2026-03-02T01:05:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(FILED) + minutes * 60_000).toISOString();
 /** An ISO instant plus an ISO duration on the Asia/Taipei calendar (luxon): the expected due dates. */
 const plus = (iso: string, duration: string) => DateTime.fromISO(iso, { zone: 'Asia/Taipei' }).plus(Duration.fromISO(duration)).toUTC().toISO()!;
+/** The "report due soon" reminder of a report clock due at `reportDue`: the policy's lead (20 minutes) before. */
+const reminderOf = (reportDue: string) => new Date(Date.parse(reportDue) - 20 * 60_000).toISOString();
 
 const actor = (id: string, ...roles: RoleName[]): EventActor => ({ id, roles, relation: 'own' });
 const manager = actor('m', 'on_call_manager');
@@ -68,7 +71,7 @@ const admin = actor('adm', 'admin');
 const superior: EventActor = { id: 's', roles: ['ciso', 'on_call_manager'], relation: 'superior' };
 const system: EventActor = { id: 'system', roles: [], relation: 'system' };
 const ALL_ROLES: RoleName[] = ['reporter', 'responder', 'on_call_manager', 'ethics_officer', 'ciso', 'continuity_coordinator', 'auditor', 'admin', 'vendor'];
-const ALL_KINDS: DeadlineKind[] = ['report', 'superior_review', 'recovery', 'improvement_report', 'acknowledgement'];
+const ALL_KINDS: DeadlineKind[] = ['report', 'superior_review', 'recovery', 'improvement_report', 'acknowledgement', 'report_due_soon'];
 
 const impactOf = (level: Level, integrity: Level = 1, availability: Level = 1): Impact => ({ confidentiality: level, integrity, availability });
 
@@ -199,6 +202,7 @@ const startDeadline = (kind: DeadlineKind, dueAt: string, step?: number) => ({
 });
 const meetDeadline = (kind: DeadlineKind) => ({ type: 'meetDeadline', params: { kind } });
 const cancelAll = { type: 'cancelDeadlines', params: { kinds: ALL_KINDS } };
+const cancelReminder = { type: 'cancelDeadlines', params: { kinds: ['report_due_soon'] } };
 const ofType = (effects: IncidentEffect[], type: IncidentEffect['type']) => effects.filter((e) => e.type === type);
 
 /*
@@ -499,16 +503,18 @@ describe('level', () => {
 });
 
 describe('filing', () => {
-  it('starts the report and recovery clocks from awareness and pages the first step from filing (level 2)', () => {
+  it('starts the report clock (with its reminder) and the recovery clock from awareness and pages the first step from filing (level 2)', () => {
     const { snapshot, effects } = file({ level: 2 });
     expect(flattenState(snapshot)).toEqual(flatOf('reported'));
     expect(snapshot.context.clocks).toEqual({
       report: { dueAt: plus(AWARE, 'PT24H'), status: 'pending' },
+      report_due_soon: { dueAt: reminderOf(plus(AWARE, 'PT24H')), status: 'pending' },
       recovery: { dueAt: plus(AWARE, 'PT72H'), status: 'pending' },
       acknowledgement: { dueAt: plus(FILED, 'PT15M'), status: 'pending', step: 0 },
     });
     expect(effects).toEqual([
       startDeadline('report', '2026-03-03T01:00:00.000Z'),
+      startDeadline('report_due_soon', '2026-03-03T00:40:00.000Z'),
       startDeadline('recovery', '2026-03-05T01:00:00.000Z'),
       startDeadline('acknowledgement', '2026-03-02T01:20:00.000Z', 0),
       notify('incident.filed', role('on_call_manager'), { kind: 'unitType', unitType: 'it' }),
@@ -524,6 +530,7 @@ describe('filing', () => {
     expect(snapshot.context.level).toBe(4);
     expect(ofType(effects, 'startDeadline').map((e) => e.params)).toEqual([
       { kind: 'report', dueAt: '2026-03-02T02:00:00.000Z' },
+      { kind: 'report_due_soon', dueAt: '2026-03-02T01:40:00.000Z' },
       { kind: 'recovery', dueAt: '2026-03-03T13:00:00.000Z' },
       { kind: 'acknowledgement', dueAt: '2026-03-02T01:20:00.000Z', step: 0 },
     ]);
@@ -555,6 +562,7 @@ describe('TRIAGE (reported → responding)', () => {
     expect(snapshot.context.subcategory).toBeNull();
     expect(snapshot.context.clocks).toEqual({
       report: { dueAt: plus(AWARE, 'PT1H'), status: 'pending' },
+      report_due_soon: { dueAt: '2026-03-02T01:40:00.000Z', status: 'pending' },
       recovery: { dueAt: plus(AWARE, 'PT36H'), status: 'pending' },
       acknowledgement: s.context.clocks.acknowledgement,
     });
@@ -562,6 +570,7 @@ describe('TRIAGE (reported → responding)', () => {
       timeline('triaged', { level: 3, category: 'intrusion' }),
       notify('incident.triaged', role('responder'), role('ciso')),
       startDeadline('report', '2026-03-02T02:00:00.000Z'),
+      startDeadline('report_due_soon', '2026-03-02T01:40:00.000Z'),
       startDeadline('recovery', '2026-03-03T13:00:00.000Z'),
     ]);
   });
@@ -570,6 +579,7 @@ describe('TRIAGE (reported → responding)', () => {
     const s = file({ level: 4 }).snapshot;
     const { snapshot } = send(s, { type: 'TRIAGE', actor: manager, at: at(10), impact: impactOf(1), category: 'other' });
     expect(snapshot.context.clocks.report).toEqual({ dueAt: plus(AWARE, 'PT24H'), status: 'pending' });
+    expect(snapshot.context.clocks.report_due_soon).toEqual({ dueAt: reminderOf(plus(AWARE, 'PT24H')), status: 'pending' });
     expect(snapshot.context.clocks.recovery).toEqual({ dueAt: plus(AWARE, 'PT72H'), status: 'pending' });
   });
 
@@ -587,7 +597,7 @@ describe('DISMISS (reported → dismissed)', () => {
     const { snapshot, effects } = send(file().snapshot, { type: 'DISMISS', actor: ciso, at: at(10), reason: 'duplicate' });
     expect(flattenState(snapshot)).toEqual(flatOf('dismissed'));
     expect(snapshot.context.dismissal).toEqual({ at: at(10), by: 'c', reason: 'duplicate' });
-    expect(Object.values(snapshot.context.clocks).map((c) => c.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(Object.values(snapshot.context.clocks).map((c) => c.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     expect(effects).toEqual([
       cancelAll,
       timeline('dismissed', { reason: 'duplicate' }),
@@ -639,9 +649,11 @@ describe('REPORT_TO_AUTHORITY (authority pending → reported)', () => {
       review: null,
     });
     expect(snapshot.context.clocks.report).toEqual({ dueAt: s.context.clocks.report!.dueAt, status: 'met' });
+    expect(snapshot.context.clocks.report_due_soon).toEqual({ dueAt: s.context.clocks.report_due_soon!.dueAt, status: 'cancelled' });
     expect(snapshot.context.clocks.superior_review).toEqual({ dueAt: plus(at(40), 'PT8H'), status: 'pending' });
     expect(effects).toEqual([
       meetDeadline('report'),
+      cancelReminder,
       startDeadline('superior_review', plus(at(40), 'PT8H')),
       notify('authority.review_requested', { kind: 'superiorReviewers' }),
       timeline('reported_to_authority', { channel: 'national_platform', level: 2, fallback: null }),
@@ -660,7 +672,11 @@ describe('REPORT_TO_AUTHORITY (authority pending → reported)', () => {
     const s = play(['TRIAGE'], { hasSuperior: false });
     const { snapshot, effects } = send(s, sample('REPORT_TO_AUTHORITY', s, manager, at(40)));
     expect(snapshot.context.clocks.superior_review).toBeUndefined();
-    expect(effects).toEqual([meetDeadline('report'), timeline('reported_to_authority', { channel: 'national_platform', level: 2, fallback: null })]);
+    expect(effects).toEqual([
+      meetDeadline('report'),
+      cancelReminder,
+      timeline('reported_to_authority', { channel: 'national_platform', level: 2, fallback: null }),
+    ]);
   });
 
   it('after the report clock breached, a late report keeps the breach on record', () => {
@@ -914,10 +930,12 @@ describe('RECLASSIFY', () => {
     const { snapshot, effects } = send(s, { type: 'RECLASSIFY', actor: ciso, at: at(20), impact: impactOf(3), reason: 'worse' });
     expect(flattenState(snapshot)).toEqual(flattenState(s));
     expect(snapshot.context.clocks.report).toEqual({ dueAt: plus(AWARE, 'PT1H'), status: 'pending' });
+    expect(snapshot.context.clocks.report_due_soon).toEqual({ dueAt: reminderOf(plus(AWARE, 'PT1H')), status: 'pending' });
     expect(snapshot.context.clocks.recovery).toEqual({ dueAt: plus(AWARE, 'PT36H'), status: 'pending' });
     expect(effects).toEqual([
       timeline('reclassified', { from: 2, to: 3, reason: 'worse' }),
       startDeadline('report', plus(AWARE, 'PT1H')),
+      startDeadline('report_due_soon', reminderOf(plus(AWARE, 'PT1H'))),
       startDeadline('recovery', plus(AWARE, 'PT36H')),
       notify('incident.reclassified', role('on_call_manager'), role('ciso')),
     ]);
@@ -931,12 +949,14 @@ describe('RECLASSIFY', () => {
     expect(flattenState(snapshot)).toEqual(responding('recovering', 'pending', 'requested'));
     expect(snapshot.context.level).toBe(4);
     expect(snapshot.context.clocks.report).toEqual({ dueAt: plus(when, 'PT1H'), status: 'pending' });
+    expect(snapshot.context.clocks.report_due_soon).toEqual({ dueAt: plus(when, 'PT40M'), status: 'pending' });
     expect(snapshot.context.clocks.superior_review!.status).toBe('cancelled');
     expect(snapshot.context.clocks.recovery).toEqual({ dueAt: plus(AWARE, 'PT36H'), status: 'pending' });
     expect(effects).toEqual([
       timeline('reclassified', { from: 2, to: 4, reason: 'data leaked' }),
       { type: 'cancelDeadlines', params: { kinds: ['superior_review'] } },
       startDeadline('report', plus(when, 'PT1H')),
+      startDeadline('report_due_soon', plus(when, 'PT40M')),
       startDeadline('recovery', plus(AWARE, 'PT36H')),
       notify('incident.reclassified', role('on_call_manager'), role('ciso')),
     ]);
@@ -1007,6 +1027,7 @@ describe('REOPEN (closed | dismissed → open.reported)', () => {
     expect(flattenState(snapshot)).toEqual(flatOf('reported'));
     expect(snapshot.context.reopenings).toEqual([{ at: when, by: 'c', reason: 'recurred' }]);
     expect(snapshot.context.clocks.report).toEqual({ dueAt: plus(when, 'PT24H'), status: 'pending' });
+    expect(snapshot.context.clocks.report_due_soon).toEqual({ dueAt: reminderOf(plus(when, 'PT24H')), status: 'pending' });
     expect(snapshot.context.clocks.recovery).toEqual({ dueAt: plus(when, 'PT72H'), status: 'pending' });
     expect(snapshot.context.clocks.acknowledgement).toEqual({ dueAt: plus(when, 'PT15M'), status: 'pending', step: 0 });
     expect(snapshot.context.paging).toEqual({ step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false });
@@ -1016,6 +1037,7 @@ describe('REOPEN (closed | dismissed → open.reported)', () => {
     expect(snapshot.context.closure).toEqual({ approvedBy: null, closedAt: null });
     expect(effects).toEqual([
       startDeadline('report', plus(when, 'PT24H')),
+      startDeadline('report_due_soon', reminderOf(plus(when, 'PT24H'))),
       startDeadline('recovery', plus(when, 'PT72H')),
       startDeadline('acknowledgement', plus(when, 'PT15M'), 0),
       timeline('reopened', { reason: 'recurred' }),
@@ -1146,7 +1168,10 @@ describe('DEADLINE_PASSED: reporting clocks', () => {
       // A late superior review is the superior agency's: its reviewers hear of it too.
       const audience: unknown[] = [role('ciso'), { kind: 'escalationTarget', target: 'deputy_head' }, role('on_call_manager')];
       if (kind === 'superior_review') audience.push({ kind: 'superiorReviewers' });
-      expect(effects).toEqual([notify('deadline.breached', ...audience), timeline('deadline_breached', { kind, dueAt })]);
+      // A report clock that ran out takes its reminder with it (had it not gone off).
+      const reminder = kind === 'report' ? [cancelReminder] : [];
+      expect(effects).toEqual([...reminder, notify('deadline.breached', ...audience), timeline('deadline_breached', { kind, dueAt })]);
+      if (kind === 'report') expect(snapshot.context.clocks.report_due_soon!.status).toBe('cancelled');
       // Fires once.
       expectRefused(snapshot, dp(kind, dueAt, when));
     },
@@ -1215,6 +1240,122 @@ describe('DEADLINE_PASSED: reporting clocks', () => {
       expect(dismissed.context.clocks[kind]!.status).toBe('cancelled');
       expectRefused(dismissed, dp(kind, s.context.clocks[kind]!.dueAt, '2026-06-01T00:00:00.000Z'));
     }
+  });
+});
+
+describe('DEADLINE_PASSED: the "report due soon" reminder', () => {
+  const reportDue = plus(AWARE, 'PT24H');
+  const reminderDue = reminderOf(reportDue);
+  const remindAt = new Date(Date.parse(reminderDue) + 30_000).toISOString();
+  const remindersTo = [{ kind: 'escalationTarget', target: 'on_call_manager' }, role('ciso')];
+
+  it('while the report is owed: tells the on-call manager and the CISO, records it as fired, no breach, no change of state', () => {
+    for (const name of ['reported', 'responding (containing, pending, undecided)', 'responding (containing, pending, not_required)']) {
+      const s = fixture(name);
+      expect(s.context.clocks.report_due_soon).toEqual({ dueAt: reminderDue, status: 'pending' });
+      const { snapshot, effects } = send(s, dp('report_due_soon', reminderDue, remindAt));
+      expect(flattenState(snapshot)).toEqual(flattenState(s));
+      expect(snapshot.context.clocks.report_due_soon).toEqual({ dueAt: reminderDue, status: 'fired' });
+      expect(snapshot.context.clocks.report).toEqual(s.context.clocks.report);
+      expect(snapshot.context.breaches).toEqual([]);
+      expect(effects).toEqual([notify('deadline.report_due_soon', ...remindersTo), timeline('report_due_soon', { dueAt: reportDue })]);
+      // Once only.
+      expectRefused(snapshot, dp('report_due_soon', reminderDue, remindAt));
+      // The report clock can still breach, and (once triaged) the report still be made; the reminder stays fired.
+      const late = send(snapshot, dp('report', reportDue, plus(reportDue, 'PT1M')));
+      expect(late.snapshot.context.breaches.map((b) => b.kind)).toEqual(['report']);
+      expect(ofType(late.effects, 'cancelDeadlines')).toEqual([]);
+      if (name !== 'reported') {
+        const reported = send(snapshot, sample('REPORT_TO_AUTHORITY', snapshot, manager, remindAt));
+        expect(ofType(reported.effects, 'cancelDeadlines')).toEqual([]);
+        expect(reported.snapshot.context.clocks.report_due_soon!.status).toBe('fired');
+      }
+    }
+  });
+
+  it('is refused once the report is made (the reminder was cancelled with it)', () => {
+    const s = fixture('responding (recovering, reported, requested)');
+    expect(s.context.clocks.report_due_soon).toEqual({ dueAt: reminderDue, status: 'cancelled' });
+    expectRefused(s, dp('report_due_soon', reminderDue, remindAt));
+  });
+
+  it('is refused when it comes after the report clock ran out, or after the report clock breached', () => {
+    const s = file().snapshot;
+    expectRefused(s, dp('report_due_soon', reminderDue, reportDue));
+    expectRefused(s, dp('report_due_soon', reminderDue, plus(reportDue, 'PT1H')));
+    const breached = send(s, dp('report', reportDue, plus(reportDue, 'PT1M'))).snapshot;
+    expect(breached.context.clocks.report_due_soon!.status).toBe('cancelled');
+    expectRefused(breached, dp('report_due_soon', reminderDue, remindAt));
+  });
+
+  it('is refused with a stale dueAt, from anyone but the system, and after closing or dismissing', () => {
+    const s = file().snapshot;
+    expectRefused(s, dp('report_due_soon', reportDue, remindAt));
+    for (const who of [manager, ciso, superior, actor('all', ...ALL_ROLES)]) expectRefused(s, dp('report_due_soon', reminderDue, remindAt, who));
+    for (const name of ['closed', 'dismissed']) {
+      const settled = fixture(name);
+      expect(settled.context.clocks.report_due_soon!.status).toBe('cancelled');
+      expectRefused(settled, dp('report_due_soon', reminderDue, remindAt));
+    }
+  });
+
+  it('follows the report clock: replaced when a level change moves the due time, kept when it does not', () => {
+    // 2 → 3 before the report: the report is due an hour after awareness, the reminder 20 minutes before.
+    const raised = send(file().snapshot, { type: 'TRIAGE', actor: manager, at: at(1), impact: impactOf(3), category: 'intrusion' }).snapshot;
+    expect(raised.context.clocks.report_due_soon).toEqual({ dueAt: reminderOf(plus(AWARE, 'PT1H')), status: 'pending' });
+    // 3 → 4: the same (major) report clock, so the same reminder; no new deadline row for it.
+    const { snapshot, effects } = send(raised, { type: 'RECLASSIFY', actor: manager, at: at(2), impact: impactOf(4), reason: 'worse' });
+    expect(effects).toContainEqual(startDeadline('report', plus(AWARE, 'PT1H')));
+    expect(ofType(effects, 'startDeadline').map((e) => (e.params as { kind: string }).kind)).not.toContain('report_due_soon');
+    expect(snapshot.context.clocks.report_due_soon).toEqual(raised.context.clocks.report_due_soon);
+    // Gone off, it is not re-armed by a recomputation that keeps the due time.
+    const reminded = send(snapshot, dp('report_due_soon', reminderOf(plus(AWARE, 'PT1H')), plus(AWARE, 'PT41M'))).snapshot;
+    const again = send(reminded, { type: 'RECLASSIFY', actor: manager, at: plus(AWARE, 'PT42M'), impact: impactOf(3), reason: 'less' });
+    expect(ofType(again.effects, 'startDeadline').map((e) => (e.params as { kind: string }).kind)).not.toContain('report_due_soon');
+    expect(again.snapshot.context.clocks.report_due_soon!.status).toBe('fired');
+  });
+
+  it('a reclassification after the report restarts the reminder with the new report clock; reporting again cancels it', () => {
+    let s = fixture('responding (recovering, reported, requested)');
+    const when = at(200);
+    s = send(s, { type: 'RECLASSIFY', actor: manager, at: when, impact: impactOf(3), reason: 'worse' }).snapshot;
+    expect(s.context.clocks.report_due_soon).toEqual({ dueAt: plus(when, 'PT40M'), status: 'pending' });
+    const reminded = send(s, dp('report_due_soon', plus(when, 'PT40M'), plus(when, 'PT41M')));
+    expect(reminded.effects).toContainEqual(notify('deadline.report_due_soon', ...remindersTo));
+    const reported = send(s, sample('REPORT_TO_AUTHORITY', s, manager, plus(when, 'PT10M')));
+    expect(reported.effects).toContainEqual(cancelReminder);
+    expect(reported.snapshot.context.clocks.report_due_soon!.status).toBe('cancelled');
+  });
+
+  it('is skipped when the lead is not shorter than the report clock, and a pending one is cancelled when a level change leaves no room', () => {
+    const longLead: IncidentPolicy = { ...policy, reportReminderLead: 'PT1H' };
+    // Level 3: a one-hour report clock and a one-hour lead: the reminder would go off at awareness.
+    const major = file({ level: 3, policy: longLead });
+    expect(major.snapshot.context.clocks.report_due_soon).toBeUndefined();
+    expect(ofType(major.effects, 'startDeadline').map((e) => (e.params as { kind: string }).kind)).toEqual(['report', 'recovery', 'acknowledgement']);
+    expectRefused(major.snapshot, dp('report_due_soon', plus(AWARE, 'PT1M'), plus(AWARE, 'PT2M')));
+    // Level 2 (24 hours) has a reminder; triaged to 3 it has none left: cancelled.
+    const minor = file({ level: 2, policy: longLead }).snapshot;
+    expect(minor.context.clocks.report_due_soon).toEqual({ dueAt: plus(AWARE, 'PT23H'), status: 'pending' });
+    const { snapshot, effects } = send(minor, { type: 'TRIAGE', actor: manager, at: at(1), impact: impactOf(3), category: 'intrusion' });
+    expect(effects).toContainEqual(cancelReminder);
+    expect(snapshot.context.clocks.report_due_soon).toEqual({ dueAt: plus(AWARE, 'PT23H'), status: 'cancelled' });
+  });
+
+  it('uses the default lead (15 minutes) when the policy has none, and keeps it in the context', () => {
+    const { reportReminderLead: _omitted, ...withoutLead } = policy;
+    const { snapshot, effects } = file({ level: 3, policy: withoutLead });
+    expect(snapshot.context.policy.reportReminderLead).toBe('PT15M');
+    expect(effects).toContainEqual(startDeadline('report_due_soon', plus(AWARE, 'PT45M')));
+  });
+
+  it('goes off for an incident filed late, but not once the report is overdue', () => {
+    // Filed 50 minutes after awareness at level 3: the reminder (40 minutes after awareness) is already due.
+    const late = file({ level: 3, filedAt: plus(AWARE, 'PT50M') }).snapshot;
+    const due = late.context.clocks.report_due_soon!.dueAt;
+    expect(due).toBe(plus(AWARE, 'PT40M'));
+    expect(send(late, dp('report_due_soon', due, plus(AWARE, 'PT50M'))).effects).toContainEqual(notify('deadline.report_due_soon', ...remindersTo));
+    expectRefused(late, dp('report_due_soon', due, plus(AWARE, 'PT1H')));
   });
 });
 
@@ -1383,6 +1524,39 @@ describe('persistence', () => {
     expect(restored.context.paging.step).toBe(1);
     restored = send(restored, { type: 'ACKNOWLEDGE', actor: manager, at: at(16) }).snapshot;
     expect(restored.context.paging.acknowledgedBy).toBe('m');
+  });
+
+  it.each(FIXTURE_NAMES)('%s restores from a version-2 snapshot (no reminder lead in the policy, no reminder clock)', (name) => {
+    const s = fixture(name);
+    const persisted = JSON.parse(JSON.stringify(incidentMachine.getPersistedSnapshot(s)));
+    delete persisted.context.policy.reportReminderLead;
+    delete persisted.context.clocks.report_due_soon;
+    const restored = restoreIncident({ machineVersion: 2, snapshot: persisted });
+    expect(flattenState(restored)).toEqual(flattenState(s));
+    expect(restored.context.policy.reportReminderLead).toBe('PT15M');
+    expect(restored.context.clocks.report_due_soon).toBeUndefined();
+    expect(eventsInState(restored)).toEqual(eventsInState(s));
+    for (const type of FIXTURES[name]!.accepts) {
+      const result = applyIncidentEvent(restored, sample(type, restored));
+      expect([type, result.changed]).toEqual([type, true]);
+      // Nothing to cancel: an incident filed before the reminder has no reminder row.
+      if (type === 'REPORT_TO_AUTHORITY') expect(ofType(result.effects, 'cancelDeadlines')).toEqual([]);
+    }
+    if (s.context.clocks.report?.status === 'pending') {
+      expectRefused(restored, dp('report_due_soon', reminderOf(s.context.clocks.report.dueAt), at(30)));
+      const fired = send(restored, dp('report', s.context.clocks.report.dueAt, '2026-06-01T00:00:00.000Z'));
+      expect(fired.snapshot.context.breaches).toHaveLength(1);
+      expect(ofType(fired.effects, 'cancelDeadlines')).toEqual([]);
+    }
+  });
+
+  it('a version-2 snapshot gets its reminder with the next report clock (a reopening, on the default lead)', () => {
+    const persisted = JSON.parse(JSON.stringify(incidentMachine.getPersistedSnapshot(fixture('closed'))));
+    delete persisted.context.policy.reportReminderLead;
+    const restored = restoreIncident({ machineVersion: 2, snapshot: persisted });
+    const when = '2026-03-10T00:00:00.000Z';
+    const { effects } = send(restored, { type: 'REOPEN', actor: ciso, at: when, reason: 'recurred' });
+    expect(effects).toContainEqual(startDeadline('report_due_soon', plus(when, 'PT23H45M')));
   });
 
   it('refuses a snapshot from a newer machine', () => {

@@ -1,5 +1,13 @@
 import { and, enqueueActions, not, or, setup, stateIn } from 'xstate';
-import { addDuration, clockDuration, type DeadlineKind, type IncidentPolicy } from './clocks.js';
+import {
+  addDuration,
+  clockDuration,
+  DEFAULT_REPORT_REMINDER_LEAD,
+  reportReminderAt,
+  type DeadlineKind,
+  type IncidentPolicy,
+  type RuleClockKind,
+} from './clocks.js';
 import {
   actorMaySend,
   NORMAL_CHANNELS,
@@ -23,10 +31,13 @@ import { CATEGORIES, isMajor, levelOf, type Category, type Impact, type Level } 
  *   open.reported → dismissed;  closed | dismissed → REOPEN → open.reported
  *
  * Paging (who was paged, who acknowledged) lives in the context and runs while the incident is open.
+ * Every report clock comes with a "report due soon" reminder (`report_due_soon`, the policy's
+ * `reportReminderLead` before it runs out); a reminder that goes off is `fired`, never a breach.
  */
-export const INCIDENT_MACHINE_VERSION = 2;
+export const INCIDENT_MACHINE_VERSION = 3;
 
-export type ClockStatus = 'pending' | 'met' | 'breached' | 'cancelled';
+/** `fired`: a reminder that went off (reminders are never met or breached). */
+export type ClockStatus = 'pending' | 'met' | 'breached' | 'cancelled' | 'fired';
 export interface ClockState {
   dueAt: string;
   status: ClockStatus;
@@ -134,8 +145,35 @@ export type IncidentEffect =
   | { type: 'cancelDeadlines'; params: CancelDeadlinesParams }
   | { type: 'timeline'; params: TimelineParams };
 
-const RULE_CLOCKS: Array<Exclude<DeadlineKind, 'acknowledgement'>> = ['report', 'superior_review', 'recovery', 'improvement_report'];
-const ALL_KINDS: DeadlineKind[] = [...RULE_CLOCKS, 'acknowledgement'];
+const RULE_CLOCKS: RuleClockKind[] = ['report', 'superior_review', 'recovery', 'improvement_report'];
+const ALL_KINDS: DeadlineKind[] = [...RULE_CLOCKS, 'acknowledgement', 'report_due_soon'];
+
+type Clocks = IncidentContext['clocks'];
+type ReminderEffect = { type: 'startDeadline'; params: StartDeadlineParams } | { type: 'cancelDeadlines'; params: CancelDeadlinesParams };
+
+/**
+ * The "report due soon" reminder that goes with a report clock started at `start` and due at
+ * `reportDue`, set in `clocks` (a copy the caller assigns); returns the effects. The reminder goes
+ * off the policy's lead before the due time, and is skipped when that is not after the start. A
+ * reminder already set for the same instant (pending, or already fired) is kept, so recomputing a
+ * clock that keeps its due time never reminds twice; otherwise a pending one is replaced or cancelled.
+ */
+function scheduleReportReminder(clocks: Clocks, policy: IncidentPolicy, start: string, reportDue: string): ReminderEffect[] {
+  const dueAt = reportReminderAt(policy, start, reportDue);
+  const current = clocks.report_due_soon;
+  if (dueAt === null) return cancelReportReminder(clocks);
+  if (current && current.dueAt === dueAt && (current.status === 'pending' || current.status === 'fired')) return [];
+  clocks.report_due_soon = { dueAt, status: 'pending' };
+  return [{ type: 'startDeadline', params: { kind: 'report_due_soon', dueAt } }];
+}
+
+/** The report was made, or its clock ended otherwise: a pending reminder is cancelled (in `clocks`, a copy). */
+function cancelReportReminder(clocks: Clocks): ReminderEffect[] {
+  const current = clocks.report_due_soon;
+  if (current?.status !== 'pending') return [];
+  clocks.report_due_soon = { ...current, status: 'cancelled' };
+  return [{ type: 'cancelDeadlines', params: { kinds: ['report_due_soon'] } }];
+}
 
 function nonBlank(s: unknown, max = 20_000): boolean {
   return typeof s === 'string' && s.trim().length > 0 && s.length <= max;
@@ -177,6 +215,12 @@ export const incidentMachine = setup({
         externalReference: event.externalReference ?? null,
         fallbackReason: event.fallbackReason ?? null,
       };
+      const clocks: Clocks = {
+        ...context.clocks,
+        ...(context.clocks.report?.status === 'pending' ? { report: { ...context.clocks.report, status: 'met' as const } } : {}),
+        ...(context.hasSuperior ? { superior_review: { dueAt, status: 'pending' as const } } : {}),
+      };
+      const reminder = cancelReportReminder(clocks);
       enqueue.assign({
         authority: {
           ...context.authority,
@@ -185,13 +229,10 @@ export const incidentMachine = setup({
           reports: [...context.authority.reports, report],
           review: null,
         },
-        clocks: {
-          ...context.clocks,
-          ...(context.clocks.report?.status === 'pending' ? { report: { ...context.clocks.report, status: 'met' as const } } : {}),
-          ...(context.hasSuperior ? { superior_review: { dueAt, status: 'pending' as const } } : {}),
-        },
+        clocks,
       });
       enqueue({ type: 'meetDeadline', params: { kind: 'report' } });
+      for (const effect of reminder) enqueue(effect);
       if (context.hasSuperior) {
         enqueue({ type: 'startDeadline', params: { kind: 'superior_review', dueAt } });
         enqueue({ type: 'notify', params: { template: 'authority.review_requested', audience: [{ kind: 'superiorReviewers' }] } });
@@ -269,15 +310,17 @@ export const incidentMachine = setup({
       const recovery = addDuration(event.at, clockDuration(context.policy, 'recovery', context.level), zone);
       const firstStep = context.policy.escalation.steps[0]!;
       const ack = addDuration(event.at, firstStep.timeout, zone);
+      const clocks: Clocks = {
+        ...context.clocks,
+        report: { dueAt: report, status: 'pending' },
+        recovery: { dueAt: recovery, status: 'pending' },
+        acknowledgement: { dueAt: ack, status: 'pending', step: 0 },
+      };
+      const reminder = scheduleReportReminder(clocks, context.policy, event.at, report);
       enqueue.assign({
         reopenings: [...context.reopenings, { at: event.at, by: event.actor.id, reason: event.reason }],
         clockBase: event.at,
-        clocks: {
-          ...context.clocks,
-          report: { dueAt: report, status: 'pending' },
-          recovery: { dueAt: recovery, status: 'pending' },
-          acknowledgement: { dueAt: ack, status: 'pending', step: 0 },
-        },
+        clocks,
         paging: { step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false },
         authority: { ...context.authority, status: 'pending', reportedLevel: null },
         response: { containedAt: null, containmentSummary: null, recoveredAt: null, recoverySummary: null },
@@ -285,6 +328,7 @@ export const incidentMachine = setup({
         closure: { approvedBy: null, closedAt: null },
       });
       enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
+      for (const effect of reminder) enqueue(effect);
       enqueue({ type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } });
       enqueue({ type: 'startDeadline', params: { kind: 'acknowledgement', dueAt: ack, step: 0 } });
       enqueue({ type: 'timeline', params: { entry: 'reopened', data: { reason: event.reason } } });
@@ -328,6 +372,10 @@ export const incidentMachine = setup({
     deadlinePending: ({ context, event }) =>
       event.type === 'DEADLINE_PASSED' && context.clocks[event.kind]?.status === 'pending' && context.clocks[event.kind]?.dueAt === event.dueAt,
     isAcknowledgementDeadline: ({ event }) => event.type === 'DEADLINE_PASSED' && event.kind === 'acknowledgement',
+    isReminderDeadline: ({ event }) => event.type === 'DEADLINE_PASSED' && event.kind === 'report_due_soon',
+    /** The report to the authority is still owed and its clock has not run out: a reminder is worth sending. */
+    reportStillDue: ({ context, event }) =>
+      context.authority.status === 'pending' && context.clocks.report?.status === 'pending' && ms(event.at) < ms(context.clocks.report.dueAt),
     /** The authority has the current level: reported at it (or reviewed). */
     authorityCurrent: ({ context }) => context.authority.status !== 'pending' && context.authority.reportedLevel === context.level,
     authorityStale: ({ context }) => context.authority.reportedLevel !== null && context.authority.reportedLevel !== context.level,
@@ -337,7 +385,8 @@ export const incidentMachine = setup({
   context: ({ input }) => ({
     agencyId: input.agencyId,
     hasSuperior: input.hasSuperior,
-    policy: input.policy,
+    // The policy as the incident runs on it, the reminder's lead spelled out.
+    policy: { ...input.policy, reportReminderLead: input.policy.reportReminderLead ?? DEFAULT_REPORT_REMINDER_LEAD },
     impact: input.impact,
     level: levelOf(input.impact),
     category: input.category,
@@ -378,14 +427,15 @@ export const incidentMachine = setup({
     const recovery = addDuration(awareAt, clockDuration(policy, 'recovery', level), policy.timezone);
     const firstStep = policy.escalation.steps[0]!;
     const ack = addDuration(filedAt, firstStep.timeout, policy.timezone);
-    enqueue.assign({
-      clocks: {
-        report: { dueAt: report, status: 'pending' },
-        recovery: { dueAt: recovery, status: 'pending' },
-        acknowledgement: { dueAt: ack, status: 'pending', step: 0 },
-      },
-    });
+    const clocks: Clocks = {
+      report: { dueAt: report, status: 'pending' },
+      recovery: { dueAt: recovery, status: 'pending' },
+      acknowledgement: { dueAt: ack, status: 'pending', step: 0 },
+    };
+    const reminder = scheduleReportReminder(clocks, policy, awareAt, report);
+    enqueue.assign({ clocks });
     enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
+    for (const effect of reminder) enqueue(effect);
     enqueue({ type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } });
     enqueue({ type: 'startDeadline', params: { kind: 'acknowledgement', dueAt: ack, step: 0 } });
     enqueue({
@@ -441,10 +491,12 @@ export const incidentMachine = setup({
               if (clocks.superior_review?.status === 'pending') clocks.superior_review = { ...clocks.superior_review, status: 'cancelled' };
               enqueue({ type: 'cancelDeadlines', params: { kinds: ['superior_review'] } });
               enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
+              for (const effect of scheduleReportReminder(clocks, context.policy, event.at, report)) enqueue(effect);
             } else if (clocks.report?.status === 'pending') {
               const report = addDuration(context.clockBase, clockDuration(context.policy, 'report', level), zone);
               clocks.report = { dueAt: report, status: 'pending' };
               enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
+              for (const effect of scheduleReportReminder(clocks, context.policy, context.clockBase, report)) enqueue(effect);
             }
             // A pending improvement report clock runs from recovery at the new level's length.
             if (clocks.improvement_report?.status === 'pending' && context.response.recoveredAt) {
@@ -506,15 +558,39 @@ export const incidentMachine = setup({
             }),
           },
           {
+            // The report is due soon and not made yet: the people who must report are reminded. Nothing is late: no breach.
+            guard: and(['isSystem', 'deadlinePending', 'isReminderDeadline', 'reportStillDue']),
+            actions: enqueueActions(({ context, enqueue }) => {
+              const report = context.clocks.report!;
+              enqueue.assign({ clocks: { ...context.clocks, report_due_soon: { ...context.clocks.report_due_soon!, status: 'fired' } } });
+              enqueue({
+                type: 'notify',
+                params: {
+                  template: 'deadline.report_due_soon',
+                  // Those who may send REPORT_TO_AUTHORITY: the on-call manager (the person on call now) and the CISO.
+                  audience: [
+                    { kind: 'escalationTarget', target: 'on_call_manager' },
+                    { kind: 'role', role: 'ciso' },
+                  ],
+                },
+              });
+              enqueue({ type: 'timeline', params: { entry: 'report_due_soon', data: { dueAt: report.dueAt } } });
+            }),
+          },
+          {
             // A reporting clock breached: recorded (how late), escalated to the CISO and the deputy head (article 11).
-            guard: and(['isSystem', 'deadlinePending', not('isAcknowledgementDeadline')]),
+            guard: and(['isSystem', 'deadlinePending', not('isAcknowledgementDeadline'), not('isReminderDeadline')]),
             actions: enqueueActions(({ context, event, enqueue }) => {
               if (event.type !== 'DEADLINE_PASSED') return;
               const clock = context.clocks[event.kind]!;
+              const clocks: Clocks = { ...context.clocks, [event.kind]: { ...clock, status: 'breached' } };
+              // The report clock ran out: its reminder (if it never went off) has nothing left to remind of.
+              const reminder = event.kind === 'report' ? cancelReportReminder(clocks) : [];
               enqueue.assign({
-                clocks: { ...context.clocks, [event.kind]: { ...clock, status: 'breached' } },
+                clocks,
                 breaches: [...context.breaches, { kind: event.kind, dueAt: clock.dueAt, at: event.at, lateByMs: ms(event.at) - ms(clock.dueAt) }],
               });
+              for (const effect of reminder) enqueue(effect);
               enqueue({
                 type: 'notify',
                 params: {
@@ -560,6 +636,7 @@ export const incidentMachine = setup({
                     const dueAt = addDuration(context.clockBase, clockDuration(context.policy, kind, level), zone);
                     clocks[kind] = { dueAt, status: 'pending' };
                     enqueue({ type: 'startDeadline', params: { kind, dueAt } });
+                    if (kind === 'report') for (const effect of scheduleReportReminder(clocks, context.policy, context.clockBase, dueAt)) enqueue(effect);
                   }
                   enqueue.assign({ clocks });
                 }

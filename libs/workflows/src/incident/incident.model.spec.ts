@@ -131,6 +131,8 @@ function pagingKey(s: IncidentSnapshot): string {
  * - in review the authority has the current level, or (after a reclassification during review) a
  *   new report is owed with its clock running;
  * - while responding, context.authority.status is the authority region's state;
+ * - the "report due soon" reminder is never a breach, is pending only while the report is owed with
+ *   its clock running, and then goes off before the report is due;
  * - the persisted snapshot, through JSON and restoreIncident, gives the same state and context.
  */
 function violations(s: IncidentSnapshot, persisted: unknown): string[] {
@@ -161,6 +163,15 @@ function violations(s: IncidentSnapshot, persisted: unknown): string[] {
   }
   if (flat.state === 'responding' && flat.authority !== c.authority.status) {
     broken.push(`authority region ${flat.authority} but context.authority.status ${c.authority.status}`);
+  }
+  if (c.breaches.some((b) => b.kind === 'report_due_soon')) broken.push('the report reminder recorded as a breach');
+  const reminder = c.clocks.report_due_soon;
+  if (reminder?.status === 'pending') {
+    if (c.authority.status !== 'pending' || c.clocks.report?.status !== 'pending') {
+      broken.push(`a pending report reminder with the authority ${c.authority.status} and the report clock ${c.clocks.report?.status}`);
+    } else if (Date.parse(reminder.dueAt) >= Date.parse(c.clocks.report.dueAt)) {
+      broken.push(`the report reminder (${reminder.dueAt}) is not before the report is due (${c.clocks.report.dueAt})`);
+    }
   }
   const restored = restoreIncident({ machineVersion: INCIDENT_MACHINE_VERSION, snapshot: JSON.parse(JSON.stringify(persisted)) });
   if (JSON.stringify(flattenState(restored)) !== JSON.stringify(flat)) broken.push('the persisted snapshot restores to another state');
@@ -304,6 +315,11 @@ describe('model: reporting clocks (each deadline passing at every point of the h
   it('breaches every kind of reporting clock somewhere', () => {
     const breached = new Set(paths.flatMap((p) => p.state.context.breaches.map((b) => b.kind)));
     expect([...breached].sort()).toEqual(['improvement_report', 'recovery', 'report', 'superior_review']);
+  });
+
+  it('sends the report reminder somewhere, and cancels it somewhere (report made, clock breached, closed or dismissed)', () => {
+    const statuses = new Set(paths.map((p) => p.state.context.clocks.report_due_soon?.status));
+    expect(statuses).toEqual(new Set(['pending', 'fired', 'cancelled']));
   });
 
   it.each(paths.map((p) => [title(p), p] as const))('%s', (_title, path) => checkPath(path, start, clockKey));

@@ -1,4 +1,5 @@
 import { getNextTransitions, initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { DEFAULT_REPORT_REMINDER_LEAD } from './clocks.js';
 import { actorMaySend, CLIENT_EVENT_TYPES, type ClientEventType, type EventActor, type IncidentEvent } from './incident.events.js';
 import { INCIDENT_MACHINE_VERSION, incidentMachine, type IncidentContext, type IncidentEffect, type IncidentInput } from './incident.machine.js';
 
@@ -43,6 +44,15 @@ const UPGRADES: Record<number, (persisted: Record<string, unknown>) => Record<st
     const context = { ...(p.context as Record<string, unknown>) };
     const reopenings = (context.reopenings as Array<{ at: string }> | undefined) ?? [];
     context.clockBase ??= reopenings.length ? reopenings[reopenings.length - 1]!.at : context.awareAt;
+    return { ...p, context };
+  },
+  // 2 → 3: the policy names the lead of the "report due soon" reminder (and clocks may hold a fired
+  // reminder). An incident filed before has no reminder row; it runs on the default lead from now on.
+  2: (p) => {
+    const context = { ...(p.context as Record<string, unknown>) };
+    const policy = { ...(context.policy as Record<string, unknown>) };
+    policy.reportReminderLead ??= DEFAULT_REPORT_REMINDER_LEAD;
+    context.policy = policy;
     return { ...p, context };
   },
 };
