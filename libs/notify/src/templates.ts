@@ -2,28 +2,37 @@ import { DateTime } from 'luxon';
 import { DATA_LEVELS, isRestricted, TLP_LABELS, type DataLevel, type Tlp } from '@app/workflows';
 
 /**
- * E-mail templates, per event and language (zh-TW default, en), with an HTML and a plain-text part.
- * Article 27: for anything AMBER or stricter, or at a sensitive/confidential data level, an e-mail
- * says only that something happened and where to look (reference, level, state, deadline, link),
- * never the title, description, evidence or names of systems. The TLP label leads the subject and
- * the body; a drill is labelled as one everywhere.
+ * E-mail templates, per event and language (zh-TW default, en), with an HTML and a plain-text part,
+ * for every kind of subject: incidents (article 41) and business continuity (article 40: drills,
+ * plans, corrective actions). Article 27: for anything AMBER or stricter, or at a
+ * sensitive/confidential data level, an e-mail says only that something happened and where to look
+ * (reference, level where there is one, state, deadline, link), never the title, description,
+ * evidence or names of systems. The TLP label leads the subject and the body; a drill (an incident
+ * filed as a drill, and every business-continuity drill) is labelled as one everywhere.
  */
 export type Locale = 'zh-TW' | 'en';
 
+/** What a notification is about (the outbox row's aggregate type); `other` for anything unknown. */
+export type NotificationSubject = 'incident' | 'drill' | 'plan' | 'corrective_action' | 'other';
+export const NOTIFICATION_SUBJECTS: readonly NotificationSubject[] = ['incident', 'drill', 'plan', 'corrective_action', 'other'];
+
 export interface NotificationData {
+  /** What the reference names (default `incident`): labels the facts, and a `drill` is always labelled a drill. */
+  subject?: NotificationSubject;
   reference: string;
-  level: number;
+  /** The incident level (1–4); absent or null for subjects without one (no level row). */
+  level?: number | null;
   state: string;
   tlp: string;
   dataLevel: string;
   isDrill: boolean;
-  /** Absolute link to the incident in the product. */
+  /** Absolute link to the subject in the product. */
   link: string;
-  /** The next deadline, ISO, if any. */
+  /** The next deadline (a plan's review, a corrective action's due date), ISO, if any. */
   deadline?: string | null;
   /** Local time zone for showing times. */
   timezone: string;
-  /** Details: included only when the classification allows them to leave the system. */
+  /** Details: included only when the classification allows them to leave the system. For a drill, its plan's title. */
   title?: string;
   description?: string;
   affectedSystems?: string[];
@@ -117,6 +126,91 @@ export const TEMPLATES: Record<string, Record<Locale, TemplateText>> = {
     'zh-TW': { subject: '資安事件 {ref} 已聯繫檢警調', lead: '已聯繫檢警調單位，請依程序保全證據。' },
     en: { subject: 'Security incident {ref}: law enforcement contacted', lead: 'Law enforcement has been contacted; preserve evidence as required.' },
   },
+  // Business continuity (article 40). A drill's e-mails say "drill" in the subject line of their own.
+  'drill.scheduled': {
+    'zh-TW': { subject: '營運持續演練 {ref} 已排定', lead: '營運持續演練已排定，請預留時間並依計畫準備。' },
+    en: {
+      subject: 'Business continuity drill {ref} scheduled',
+      lead: 'A business continuity drill has been scheduled: set the time aside and prepare as the plan says.',
+    },
+  },
+  'drill.reminder': {
+    'zh-TW': { subject: '營運持續演練 {ref} 即將舉行', lead: '營運持續演練即將舉行，請確認參與人員及準備事項。' },
+    en: {
+      subject: 'Reminder: business continuity drill {ref} is coming up',
+      lead: 'A business continuity drill is coming up: confirm who takes part and what to prepare.',
+    },
+  },
+  'drill.rescheduled': {
+    'zh-TW': { subject: '營運持續演練 {ref} 已改期', lead: '營運持續演練已改期，請留意新的演練日期。' },
+    en: { subject: 'Business continuity drill {ref} rescheduled', lead: 'A business continuity drill has been moved to a new date.' },
+  },
+  'drill.cancelled': {
+    'zh-TW': { subject: '營運持續演練 {ref} 已取消', lead: '營運持續演練已取消，原定時間不再舉行。' },
+    en: { subject: 'Business continuity drill {ref} cancelled', lead: 'A business continuity drill has been cancelled: it will not take place as planned.' },
+  },
+  'drill.overdue': {
+    'zh-TW': { subject: '【逾期】營運持續演練 {ref} 未如期開始', lead: '營運持續演練未於排定日期開始，已升級通知主管，請儘速舉行或改期。' },
+    en: {
+      subject: '[OVERDUE] Business continuity drill {ref} did not start',
+      lead: 'A business continuity drill did not start by its date and has been escalated: run it or reschedule it now.',
+    },
+  },
+  'drill.after_action_due': {
+    'zh-TW': { subject: '營運持續演練 {ref} 待提檢討報告', lead: '演練已結束，請於期限內提出演練檢討報告（改善事項及矯正措施）。' },
+    en: {
+      subject: 'Business continuity drill {ref}: after-action report due',
+      lead: 'The drill is over: submit the after-action report (areas for improvement, corrective actions) within the window.',
+    },
+  },
+  'drill.after_action_overdue': {
+    'zh-TW': { subject: '【逾期】營運持續演練 {ref} 檢討報告逾期', lead: '演練檢討報告未於期限內提出，已升級通知主管，請儘速提出。' },
+    en: {
+      subject: '[OVERDUE] Business continuity drill {ref}: after-action report overdue',
+      lead: 'The after-action report was not submitted in time and has been escalated: submit it now.',
+    },
+  },
+  'drill.after_action_submitted': {
+    'zh-TW': { subject: '營運持續演練 {ref} 檢討報告已提出', lead: '演練檢討報告已提出，請檢視改善事項及矯正措施。' },
+    en: {
+      subject: 'Business continuity drill {ref}: after-action report submitted',
+      lead: 'The after-action report has been submitted: review the areas for improvement and the corrective actions.',
+    },
+  },
+  'drill.closed': {
+    'zh-TW': { subject: '營運持續演練 {ref} 已結案', lead: '演練及其後續改善均已完成，演練已結案。' },
+    en: { subject: 'Business continuity drill {ref} closed', lead: 'The drill and its follow-up are complete: the drill is closed.' },
+  },
+  'plan.review_overdue': {
+    'zh-TW': { subject: '【逾期】營運持續計畫 {ref} 逾一年未審查', lead: '營運持續計畫逾一年未審查，已升級通知主管，請儘速審查並更新。' },
+    en: {
+      subject: '[OVERDUE] Business continuity plan {ref} not reviewed for a year',
+      lead: 'The business continuity plan has not been reviewed within a year and has been escalated: review and update it now.',
+    },
+  },
+  'plan.version_created': {
+    'zh-TW': { subject: '營運持續計畫 {ref} 已發布新版本', lead: '營運持續計畫已發布新版本，請登入系統閱讀變更內容。' },
+    en: {
+      subject: 'Business continuity plan {ref}: new version',
+      lead: 'A new version of the business continuity plan has been published: read what changed.',
+    },
+  },
+  'corrective_action.assigned': {
+    'zh-TW': { subject: '矯正措施 {ref} 已指派給您', lead: '您或您的單位已被指派一項矯正措施，請於期限內完成。' },
+    en: { subject: 'Corrective action {ref} assigned to you', lead: 'A corrective action has been assigned to you or your unit: complete it by its due date.' },
+  },
+  'corrective_action.due_soon': {
+    'zh-TW': { subject: '矯正措施 {ref} 即將到期', lead: '矯正措施即將到期，請儘速完成並於系統回報。' },
+    en: { subject: 'Corrective action {ref} due soon', lead: 'A corrective action is due soon: complete it and record it as done.' },
+  },
+  'corrective_action.overdue': {
+    'zh-TW': { subject: '【逾期】矯正措施 {ref} 已逾期', lead: '矯正措施未於期限內完成，已升級通知主管。' },
+    en: { subject: '[OVERDUE] Corrective action {ref} is overdue', lead: 'A corrective action was not completed by its due date and has been escalated.' },
+  },
+  'corrective_action.done': {
+    'zh-TW': { subject: '矯正措施 {ref} 已完成，待驗證', lead: '矯正措施已回報完成，請驗證其成效。' },
+    en: { subject: 'Corrective action {ref} done: awaits verification', lead: 'A corrective action has been reported done and awaits verification.' },
+  },
   'delivery.dead': {
     'zh-TW': { subject: '【系統】通知無法送達 {ref}', lead: '一則通知多次重試後仍無法送達，請檢查郵件伺服器及收件人設定。' },
     en: {
@@ -128,39 +222,122 @@ export const TEMPLATES: Record<string, Record<Locale, TemplateText>> = {
 
 const LABELS: Record<Locale, Record<string, string>> = {
   'zh-TW': {
-    reference: '事件編號',
     level: '事件等級',
     state: '目前狀態',
-    deadline: '下一期限',
     link: '請登入系統查看',
-    title: '標題',
     description: '說明',
     systems: '受影響系統',
-    restricted: '依資料安全等級（TLP {tlp}／{dataLevel}），本信不含事件內容，請登入系統查看。',
-    drill: '【演練】本事件為演練，非真實事件。',
+    restricted: '依資料安全等級（TLP {tlp}／{dataLevel}），本信不含{noun}內容，請登入系統查看。',
     drillTag: '【演練】',
     footer: '本信由資安事件通報應變系統自動發送，請勿直接回覆。',
   },
   en: {
-    reference: 'Reference',
     level: 'Level',
     state: 'State',
-    deadline: 'Next deadline',
     link: 'Open in the system',
-    title: 'Title',
     description: 'Description',
     systems: 'Affected systems',
-    restricted: 'Classified TLP {tlp} / {dataLevel}: this e-mail carries no incident details. Sign in to read them.',
-    drill: '[DRILL] This incident is a drill, not a real event.',
+    restricted: 'Classified TLP {tlp} / {dataLevel}: this e-mail carries no {noun} details. Sign in to read them.',
     drillTag: '[DRILL] ',
     footer: 'Sent automatically by the incident response system. Do not reply.',
   },
 };
 
+/** What the facts table calls things, per subject. */
+interface SubjectLabels {
+  reference: string;
+  title: string;
+  deadline: string;
+  /** The subject in the withholding note ("no {noun} details"). */
+  noun: string;
+  /** The drill line at the top of the body. */
+  drill: string;
+}
+
+const SUBJECT_LABELS: Record<Locale, Record<NotificationSubject, SubjectLabels>> = {
+  'zh-TW': {
+    incident: { reference: '事件編號', title: '標題', deadline: '下一期限', noun: '事件', drill: '【演練】本事件為演練，非真實事件。' },
+    drill: { reference: '演練編號', title: '營運持續計畫', deadline: '下一期限', noun: '演練', drill: '【演練】本通知為營運持續演練，非真實事件。' },
+    plan: { reference: '計畫編號', title: '計畫名稱', deadline: '審查期限', noun: '計畫', drill: '【演練】本通知與演練有關，非真實事件。' },
+    corrective_action: { reference: '矯正措施', title: '措施內容', deadline: '完成期限', noun: '矯正措施', drill: '【演練】本措施源自演練。' },
+    other: { reference: '編號', title: '標題', deadline: '期限', noun: '機密', drill: '【演練】本通知與演練有關，非真實事件。' },
+  },
+  en: {
+    incident: {
+      reference: 'Reference',
+      title: 'Title',
+      deadline: 'Next deadline',
+      noun: 'incident',
+      drill: '[DRILL] This incident is a drill, not a real event.',
+    },
+    drill: {
+      reference: 'Drill reference',
+      title: 'Continuity plan',
+      deadline: 'Next deadline',
+      noun: 'drill',
+      drill: '[DRILL] This is a business continuity drill, not a real event.',
+    },
+    plan: { reference: 'Plan reference', title: 'Plan', deadline: 'Review due', noun: 'plan', drill: '[DRILL] This concerns a drill, not a real event.' },
+    corrective_action: {
+      reference: 'Corrective action',
+      title: 'Action',
+      deadline: 'Due',
+      noun: 'corrective action',
+      drill: '[DRILL] This action comes from a drill.',
+    },
+    other: { reference: 'Reference', title: 'Title', deadline: 'Deadline', noun: 'confidential', drill: '[DRILL] This concerns a drill, not a real event.' },
+  },
+};
+
+/** State names: the incident's, then per subject where a name means something else. */
 const STATE_NAMES: Record<Locale, Record<string, string>> = {
   'zh-TW': { reported: '已通報', responding: '應變處理中', review: '改善審查中', closed: '已結案', dismissed: '已撤銷' },
   en: { reported: 'reported', responding: 'responding', review: 'under review', closed: 'closed', dismissed: 'dismissed' },
 };
+const SUBJECT_STATE_NAMES: Record<Locale, Partial<Record<NotificationSubject, Record<string, string>>>> = {
+  'zh-TW': {
+    drill: {
+      scheduled: '已排定',
+      overdue: '逾期未開始',
+      in_progress: '演練進行中',
+      debrief: '待提檢討報告',
+      improvement: '改善中',
+      closed: '已結案',
+      cancelled: '已取消',
+    },
+    plan: { review_overdue: '逾期未審查', active: '有效' },
+    corrective_action: { open: '待處理', in_progress: '處理中', done: '已完成（待驗證）', verified: '已驗證', cancelled: '已取消', overdue: '已逾期' },
+  },
+  en: {
+    drill: {
+      scheduled: 'scheduled',
+      overdue: 'overdue (not started)',
+      in_progress: 'in progress',
+      debrief: 'debrief (after-action report due)',
+      improvement: 'improvement',
+      closed: 'closed',
+      cancelled: 'cancelled',
+    },
+    plan: { review_overdue: 'review overdue', active: 'active' },
+    corrective_action: {
+      open: 'open',
+      in_progress: 'in progress',
+      done: 'done (awaits verification)',
+      verified: 'verified',
+      cancelled: 'cancelled',
+      overdue: 'overdue',
+    },
+  },
+};
+
+function stateName(locale: Locale, subject: NotificationSubject, state: string): string {
+  const named = SUBJECT_STATE_NAMES[locale][subject]?.[state] ?? (subject === 'incident' ? STATE_NAMES[locale][state] : undefined);
+  if (named) return named;
+  // A plan's state is its version ("v3").
+  const version = subject === 'plan' ? /^v(\d+)$/.exec(state) : null;
+  if (version) return locale === 'zh-TW' ? `第 ${version[1]} 版` : `version ${version[1]}`;
+  return state;
+}
 
 /**
  * The article-27 rule: the very rule the API's redacted view applies (isRestricted), and an
@@ -184,25 +361,27 @@ export function renderNotification(template: string, locale: Locale, data: Notif
   const t = TEMPLATES[template]?.[locale];
   if (!t) throw new Error(`no template ${template} for ${locale}`);
   const l = LABELS[locale];
+  const subject: NotificationSubject = data.subject && NOTIFICATION_SUBJECTS.includes(data.subject) ? data.subject : data.subject ? 'other' : 'incident';
+  const sl = SUBJECT_LABELS[locale][subject];
+  // A business continuity drill is an exercise by nature: labelled as a drill like an incident drill.
+  const isDrill = data.isDrill || subject === 'drill';
   const withhold = mustWithholdDetails(data.tlp, data.dataLevel);
   const tlpTag = `[TLP:${data.tlp}]`;
-  const subject = `${tlpTag} ${data.isDrill ? l.drillTag : ''}${t.subject.replace('{ref}', data.reference)}`;
-  const facts: Array<[string, string]> = [
-    [l.reference!, data.reference],
-    [l.level!, String(data.level)],
-    [l.state!, STATE_NAMES[locale][data.state] ?? data.state],
-  ];
-  if (data.deadline) facts.push([l.deadline!, localTime(data.deadline, data.timezone)]);
+  const mailSubject = `${tlpTag} ${isDrill ? l.drillTag : ''}${t.subject.replace('{ref}', data.reference)}`;
+  const facts: Array<[string, string]> = [[sl.reference, data.reference]];
+  if (data.level !== undefined && data.level !== null) facts.push([l.level!, String(data.level)]);
+  facts.push([l.state!, stateName(locale, subject, data.state)]);
+  if (data.deadline) facts.push([sl.deadline, localTime(data.deadline, data.timezone)]);
   const details: Array<[string, string]> = [];
   if (!withhold) {
-    if (data.title) details.push([l.title!, data.title]);
+    if (data.title) details.push([sl.title, data.title]);
     if (data.description) details.push([l.description!, data.description]);
     if (data.affectedSystems?.length) details.push([l.systems!, data.affectedSystems.join(', ')]);
   }
-  const restrictedNote = withhold ? l.restricted!.replace('{tlp}', data.tlp).replace('{dataLevel}', data.dataLevel) : null;
+  const restrictedNote = withhold ? l.restricted!.replace('{tlp}', data.tlp).replace('{dataLevel}', data.dataLevel).replace('{noun}', sl.noun) : null;
   const text = [
     tlpTag,
-    ...(data.isDrill ? [l.drill!] : []),
+    ...(isDrill ? [sl.drill] : []),
     '',
     t.lead,
     '',
@@ -219,7 +398,7 @@ export function renderNotification(template: string, locale: Locale, data: Notif
   const html = [
     `<!doctype html><html lang="${locale}"><body>`,
     `<p><strong>${escapeHtml(tlpTag)}</strong></p>`,
-    ...(data.isDrill ? [`<p><strong>${escapeHtml(l.drill!)}</strong></p>`] : []),
+    ...(isDrill ? [`<p><strong>${escapeHtml(sl.drill)}</strong></p>`] : []),
     `<p>${escapeHtml(t.lead)}</p>`,
     `<table>${[...facts, ...details].map(row).join('')}</table>`,
     ...(restrictedNote ? [`<p>${escapeHtml(restrictedNote)}</p>`] : []),
@@ -227,5 +406,5 @@ export function renderNotification(template: string, locale: Locale, data: Notif
     `<p style="color:#666">${escapeHtml(l.footer!)}</p>`,
     '</body></html>',
   ].join('\n');
-  return { subject, text, html };
+  return { subject: mailSubject, text, html };
 }

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { mustWithholdDetails, postWebhook, renderNotification, type MailTransport } from '@app/notify';
+import { mustWithholdDetails, postWebhook, renderNotification, type MailTransport, type NotificationData } from '@app/notify';
+import { DATA_LEVELS, TLP_LABELS } from '@app/workflows';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock.js';
 import { AppConfig } from '../config/app-config.js';
@@ -17,7 +18,34 @@ interface OutboxRow {
   aggregate_id: string;
   template: string;
   audience: AudienceEntry[];
-  payload: { reference?: string; level?: number; state?: string; tlp?: string; dataLevel?: string; isDrill?: boolean };
+  payload: { reference?: string; level?: number; state?: string; tlp?: string; dataLevel?: string; isDrill?: boolean; dueAt?: string };
+}
+
+type Subject = NonNullable<NotificationData['subject']>;
+
+/**
+ * What a notification's e-mail may say about its subject beyond the outbox payload, read when it
+ * is delivered: the subject's title (and, for an incident, description and systems: all of it
+ * withheld by classification when rendered), the next deadline, the agency's time zone and the link.
+ */
+interface SubjectDetails {
+  subject: Subject;
+  link: string;
+  timezone: string;
+  deadline: string | null;
+  title?: string;
+  description?: string;
+  affectedSystems?: string[];
+  /** The subject's classification now, when it can be read (the stricter of it and the payload's applies). */
+  classification?: { tlp: string; dataLevel: string };
+}
+
+/** The stricter of two labels of an ordered scale; an unknown label wins (and withholds: mustWithholdDetails). */
+function stricter(scale: readonly string[], a: string, b: string | undefined): string {
+  if (b === undefined) return a;
+  if (!scale.includes(a)) return a;
+  if (!scale.includes(b)) return b;
+  return scale.indexOf(b) > scale.indexOf(a) ? b : a;
 }
 
 export type DeliveryOutcome =
@@ -52,20 +80,86 @@ export class DeliveryService implements OnApplicationShutdown {
     return `<${outboxId}.${createHash('sha256').update(address.toLowerCase()).digest('hex').slice(0, 16)}@${domain}>`;
   }
 
+  /**
+   * The subject of an intent, per aggregate type: an incident (its title, description, systems and
+   * next pending deadline), a drill (its plan's title, its next pending deadline), a continuity plan
+   * (its title, its review date), a corrective action (its title, its due date). Reminders are not
+   * deadlines and are not shown as one. An unknown aggregate type, or a subject that is gone, is
+   * rendered from the payload alone.
+   */
+  private async subjectOf(outbox: OutboxRow): Promise<SubjectDetails> {
+    type Row = { title: string; timezone: string; next_due: Date | null; description?: string; affected_systems?: string[]; tlp?: string; data_level?: string };
+    const base = this.config.publicUrl;
+    const id = outbox.aggregate_id;
+    let subject: Subject;
+    let link: string;
+    let rows: Row[] = [];
+    switch (outbox.aggregate_type) {
+      case 'incident':
+        subject = 'incident';
+        link = `${base}/incidents/${id}`;
+        rows = await this.dataSource.query(
+          `SELECT i.title, i.description, i.affected_systems, a.timezone,
+                  (SELECT min(d.due_at) FROM deadlines d
+                    WHERE d.subject_type = 'incident' AND d.subject_id = i.id AND d.status = 'pending' AND d.kind <> 'report_due_soon') AS next_due
+             FROM incidents i JOIN agencies a ON a.id = i.agency_id WHERE i.id = $1`,
+          [id],
+        );
+        break;
+      case 'drill':
+        subject = 'drill';
+        link = `${base}/drills/${id}`;
+        rows = await this.dataSource.query(
+          `SELECT p.title, p.tlp, p.data_level, a.timezone,
+                  (SELECT min(d.due_at) FROM deadlines d
+                    WHERE d.subject_type = 'drill' AND d.subject_id = r.id AND d.status = 'pending' AND d.kind <> 'reminder') AS next_due
+             FROM drills r JOIN continuity_plans p ON p.id = r.plan_id JOIN agencies a ON a.id = r.agency_id WHERE r.id = $1`,
+          [id],
+        );
+        break;
+      case 'plan':
+        subject = 'plan';
+        link = `${base}/continuity/plans/${id}`;
+        rows = await this.dataSource.query(
+          `SELECT p.title, p.tlp, p.data_level, p.review_due_at AS next_due, a.timezone FROM continuity_plans p JOIN agencies a ON a.id = p.agency_id WHERE p.id = $1`,
+          [id],
+        );
+        break;
+      case 'corrective_action':
+        subject = 'corrective_action';
+        link = `${base}/corrective-actions/${id}`;
+        rows = await this.dataSource.query(
+          `SELECT c.title, c.due_at AS next_due, a.timezone FROM corrective_actions c JOIN agencies a ON a.id = c.agency_id WHERE c.id = $1`,
+          [id],
+        );
+        break;
+      default:
+        subject = 'other';
+        link = base;
+    }
+    const row = rows[0];
+    if (!row) {
+      // Unknown aggregate type or a subject that is gone: the payload only, in the agency's time zone.
+      const agencies: Array<{ timezone: string }> = await this.dataSource.query('SELECT timezone FROM agencies WHERE id = $1', [outbox.agency_id]);
+      return { subject, link, timezone: agencies[0]?.timezone ?? 'Asia/Taipei', deadline: outbox.payload.dueAt ?? null };
+    }
+    return {
+      subject,
+      link,
+      timezone: row.timezone,
+      deadline: row.next_due?.toISOString() ?? null,
+      title: row.title,
+      ...(subject === 'incident' ? { description: row.description, affectedSystems: row.affected_systems } : {}),
+      ...(row.tlp && row.data_level ? { classification: { tlp: row.tlp, dataLevel: row.data_level } } : {}),
+    };
+  }
+
   async deliver(outboxId: string, finalAttempt: boolean): Promise<DeliveryOutcome> {
     const outboxRows: OutboxRow[] = await this.dataSource.query('SELECT * FROM outbox WHERE id = $1', [outboxId]);
     const outbox = outboxRows[0];
     if (!outbox) return { status: 'missing' };
     const now = this.clock.now();
-    const incident: Array<{ title: string; description: string; affected_systems: string[]; timezone: string; next_due: Date | null }> =
-      outbox.aggregate_type === 'incident'
-        ? await this.dataSource.query(
-            `SELECT i.title, i.description, i.affected_systems, a.timezone,
-                    (SELECT min(d.due_at) FROM deadlines d WHERE d.incident_id = i.id AND d.status = 'pending') AS next_due
-               FROM incidents i JOIN agencies a ON a.id = i.agency_id WHERE i.id = $1`,
-            [outbox.aggregate_id],
-          )
-        : [];
+    const details = await this.subjectOf(outbox);
     const recipients = await resolveRecipients(this.dataSource.manager, outbox.agency_id, outbox.audience, now);
     for (const r of recipients) {
       await this.dataSource.query(
@@ -79,25 +173,29 @@ export class DeliveryService implements OnApplicationShutdown {
       [outboxId],
     );
     const p = outbox.payload;
-    const details = incident[0];
+    // Labels missing from the payload withhold (fail safe); the subject's current classification applies when stricter.
+    const tlp = stricter(TLP_LABELS, p.tlp ?? 'RED', details.classification?.tlp);
+    const dataLevel = stricter(DATA_LEVELS, p.dataLevel ?? 'confidential', details.classification?.dataLevel);
+    const reference = p.reference ?? '';
     let failed = 0;
     let sent = 0;
     for (const d of pending) {
       // Record the intent before the SMTP call.
       await this.dataSource.query(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, [d.id, this.clock.now()]);
       const mail = renderNotification(outbox.template, d.locale, {
-        reference: p.reference ?? '',
-        level: p.level ?? 0,
+        subject: details.subject,
+        reference,
+        level: p.level ?? null,
         state: p.state ?? '',
-        tlp: p.tlp ?? 'RED',
-        dataLevel: p.dataLevel ?? 'confidential',
+        tlp,
+        dataLevel,
         isDrill: p.isDrill ?? false,
-        link: `${this.config.publicUrl}/incidents/${outbox.aggregate_id}`,
-        deadline: details?.next_due?.toISOString() ?? null,
-        timezone: details?.timezone ?? 'Asia/Taipei',
-        title: details?.title,
-        description: details?.description,
-        affectedSystems: details?.affected_systems,
+        link: details.link,
+        deadline: details.deadline,
+        timezone: details.timezone,
+        title: details.title,
+        description: details.description,
+        affectedSystems: details.affectedSystems,
       });
       try {
         const info = await this.mail.transporter.sendMail({
@@ -107,7 +205,12 @@ export class DeliveryService implements OnApplicationShutdown {
           text: mail.text,
           html: mail.html,
           messageId: this.messageId(outboxId, d.address),
-          headers: { 'X-Incident-Reference': p.reference ?? '', 'Auto-Submitted': 'auto-generated' },
+          headers: {
+            'X-Reference': reference,
+            // Kept for incidents: mail filters written against it.
+            ...(details.subject === 'incident' ? { 'X-Incident-Reference': reference } : {}),
+            'Auto-Submitted': 'auto-generated',
+          },
         });
         await this.dataSource.query(
           `UPDATE deliveries SET status = 'sent', message_id = $2, response = $3, sent_at = $4, last_error = NULL, updated_at = $4 WHERE id = $1`,
@@ -140,7 +243,7 @@ export class DeliveryService implements OnApplicationShutdown {
       `SELECT id, address FROM deliveries WHERE outbox_id = $1 AND channel = 'webhook' AND status IN ('queued','sending','failed') ORDER BY address`,
       [outboxId],
     );
-    const withhold = mustWithholdDetails(p.tlp ?? 'RED', p.dataLevel ?? 'confidential');
+    const withhold = mustWithholdDetails(tlp, dataLevel);
     for (const d of pendingHooks) {
       const hook = hooks.find((h) => h.url === d.address);
       if (!hook) {
@@ -155,14 +258,16 @@ export class DeliveryService implements OnApplicationShutdown {
       const result = await postWebhook(hook.url, hook.secret, d.id, {
         id: outboxId,
         template: outbox.template,
+        aggregateType: outbox.aggregate_type,
         reference: p.reference ?? null,
         level: p.level ?? null,
         state: p.state ?? null,
-        tlp: p.tlp ?? null,
-        dataLevel: p.dataLevel ?? null,
-        isDrill: p.isDrill ?? false,
-        link: `${this.config.publicUrl}/incidents/${outbox.aggregate_id}`,
-        ...(withhold || !details ? {} : { title: details.title }),
+        tlp,
+        dataLevel,
+        isDrill: (p.isDrill ?? false) || details.subject === 'drill',
+        deadline: details.deadline,
+        link: details.link,
+        ...(withhold || !details.title ? {} : { title: details.title }),
       });
       if (result.ok) {
         await this.dataSource.query(`UPDATE deliveries SET status = 'sent', response = $2, sent_at = $3, last_error = NULL, updated_at = $3 WHERE id = $1`, [
