@@ -90,6 +90,8 @@ const jest = spawnSync(
       TEST_DATABASE_SERVER_URL: services.databaseUrl,
       TEST_TEMPLATE_DATABASE: TEMPLATE_DB,
       TEST_REDIS_URL: services.redisUrl,
+      // The compiled app, for tests that run a real entry point as a child process (test/worker-shutdown.test.ts).
+      TEST_BUILD_DIR: buildDir,
     },
   },
 );

@@ -4,14 +4,17 @@ import type { Logger } from 'pino';
 import { jsonBody } from './common/json-body.js';
 import type { AppConfig } from './config/app-config.js';
 import { createHttpLogger } from './logging/logger.js';
+import { QUEUE_DASHBOARD_PATH, QueueDashboard } from './operations/queue-dashboard.js';
 
-/** Everything the HTTP app needs besides its module: body parsing, request ids, logs, OpenAPI. */
+/** Everything the HTTP app needs besides its module: body parsing, request ids, logs, the queue dashboard, OpenAPI. */
 export function configureHttpApp(app: INestApplication, config: AppConfig, logger: Logger): void {
   const http = app.getHttpAdapter().getInstance() as { disable?: (s: string) => void; set?: (k: string, v: unknown) => void };
   http.disable?.('x-powered-by');
   http.set?.('trust proxy', 'loopback');
   app.use(createHttpLogger(logger));
   for (const handler of jsonBody(config.bodyLimitBytes)) app.use(handler);
+  // The BullMQ dashboard (admins, by a cookie traded for a ticket; see operations/queue-dashboard.ts).
+  app.use(QUEUE_DASHBOARD_PATH, app.get(QueueDashboard).router());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -30,6 +30,8 @@ export class AppConfig {
   readonly databasePoolSize!: number;
   /** BullMQ key prefix; hash-tagged so a Redis Cluster keeps a queue's keys in one slot. */
   readonly queuePrefix!: string;
+  /** Bound on a worker's graceful shutdown (SIGTERM/SIGINT); past it the worker abandons its jobs and exits non-zero. */
+  readonly shutdownTimeoutMs!: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const relayFlag = env.RELAY_ENABLED?.trim() || 'true';
   if (!['true', 'false'].includes(relayFlag)) throw new ConfigError('RELAY_ENABLED must be true or false');
   const databasePoolSize = integer('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 20, 1, 500);
+  const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 15_000, 100, 600_000);
   return new AppConfig({
     nodeEnv,
     port,
@@ -125,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     notifyBackoffMs,
     notifyAttempts,
     relayEnabled: relayFlag === 'true',
+    shutdownTimeoutMs,
   });
 }
