@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = ['main', 'worker'].map((name) => spawn(process.execPath, [entry(name)], { env, stdio: 'inherit' }));
   await waitForHealth(`http://127.0.0.1:${port}/health`, children[0]!);
   const demoIncident = await fileDemoIncident(`http://127.0.0.1:${port}`);
+  const demoPlan = await createDemoPlan(`http://127.0.0.1:${port}`);
   const base = env.PUBLIC_URL;
   const lines = [
     '',
@@ -45,6 +46,9 @@ async function main(): Promise<void> {
     `  Redis          ${services.redisUrl}`,
     '',
     demoIncident ? `  Demo incident: ${demoIncident} (filed through the API by reporter@moda.demo.gov.tw, acknowledged and triaged)` : '',
+    demoPlan
+      ? `  Demo continuity plan: ${demoPlan.reference} with a yearly tabletop drill programme; next drill ${demoPlan.nextDrill} (continuity-coordinator@moda.demo.gov.tw)`
+      : '',
     `  Migrations: ${applied.length ? applied.map((m) => m.name).join(', ') : 'up to date'}; demo data: ${seeded ? 'seeded' : 'already there'}`,
     `  Demo logins (password ${DEMO_PASSWORD}):`,
     ...demoLogins().map((l) => `    ${l.role.padEnd(24)} ${l.email.padEnd(40)} ${l.agency}`),
@@ -125,6 +129,56 @@ async function fileDemoIncident(base: string): Promise<string | undefined> {
     version = ((await res.json()) as { version: number }).version;
   }
   return incident.reference;
+}
+
+/** Creates one demo continuity plan with a yearly drill programme through the real API (once). */
+async function createDemoPlan(base: string): Promise<{ reference: string; nextDrill: string } | undefined> {
+  const login = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'continuity-coordinator@moda.demo.gov.tw', password: DEMO_PASSWORD }),
+  });
+  const token = ((await login.json()) as { token: string }).token;
+  const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
+  const existing = (await (await fetch(`${base}/api/continuity/plans?limit=1`, { headers })).json()) as { items: unknown[] };
+  if (existing.items.length) return undefined;
+  const created = await fetch(`${base}/api/continuity/plans`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      title: '數位服務營運持續計畫 Digital services continuity plan',
+      classification: { tlp: 'GREEN', dataLevel: 'general' },
+      scope: [
+        { name: 'e-government portal', kind: 'service', core: true },
+        { name: 'identity verification API', kind: 'system', core: true },
+      ],
+      impactAnalysis: [
+        { service: 'e-government portal', hazard: 'earthquake', impact: '主機房無法使用 primary data centre unusable', mtpd: 'P3D', rto: 'PT24H', rpo: 'PT1H' },
+        { service: 'e-government portal', hazard: 'cyber_attack', impact: '勒索軟體 ransomware on the web tier', mtpd: 'P2D', rto: 'PT8H', rpo: 'PT4H' },
+        { service: 'identity verification API', hazard: 'power_loss', impact: '機房斷電 data centre power loss', mtpd: 'PT12H', rto: 'PT4H', rpo: 'PT15M' },
+      ],
+      activationCriteria: ['入口網站中斷逾 2 小時 portal down for more than 2 hours', '主機房毀損 primary data centre lost'],
+      procedures: [
+        {
+          phase: 'emergency',
+          order: 1,
+          action: '啟動營運持續計畫並召集應變小組 declare the continuity event, call the team',
+          responsibleRole: 'continuity_coordinator',
+        },
+        { phase: 'recovery', order: 1, action: '切換至異地備援機房 fail over to the backup site', responsibleRole: 'responder' },
+        { phase: 'resumption', order: 1, action: '回切主機房並確認資料完整 fail back and verify data', responsibleRole: 'responder' },
+      ],
+      contacts: [{ name: '異地備援值班台 Backup site duty desk', function: 'failover', phone: '+886-2-0000-0000' }],
+    }),
+  });
+  const plan = (await created.json()) as { id: string; reference: string };
+  const programme = await fetch(`${base}/api/continuity/plans/${plan.id}/programme`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ rrule: 'FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15;BYHOUR=9;BYMINUTE=0', drillType: 'tabletop', reminders: ['P30D', 'P7D', 'P1D'] }),
+  });
+  const view = (await programme.json()) as { nextDrill: { scheduledFor: string } | null };
+  return { reference: plan.reference, nextDrill: view.nextDrill?.scheduledFor ?? 'none' };
 }
 
 async function waitForHealth(url: string, api: ChildProcess): Promise<void> {

@@ -462,6 +462,57 @@ describe('business continuity through the HTTP API', () => {
     ]);
   });
 
+  it('schedules an extra drill by hand, and a cancelled programme drill makes way for the next occurrence', async () => {
+    await moveClock(t, w, '2027-04-01T01:00:00Z');
+    const plan = await createPlan();
+    const bad = await t
+      .http()
+      .post(`/api/continuity/plans/${plan.id}/drills`)
+      .set(auth(w.tokens.coordinator))
+      .send({ scheduledFor: '2020-01-01T00:00:00Z', drillType: 'chess', reminders: ['soon'] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: any) => `${e.field}:${e.rule}`).sort()).toEqual(['drillType:isIn', 'reminders[0]:isoDuration', 'scheduledFor:future']);
+    expect(
+      (
+        await t
+          .http()
+          .post(`/api/continuity/plans/${plan.id}/drills`)
+          .set(auth(w.tokens.responder))
+          .send({ scheduledFor: '2027-05-01T09:00:00+08:00', drillType: 'functional' })
+      ).status,
+    ).toBe(403);
+    const extra = ok(
+      await t
+        .http()
+        .post(`/api/continuity/plans/${plan.id}/drills`)
+        .set(auth(w.tokens.coordinator))
+        .send({ scheduledFor: '2027-05-01T09:00:00+08:00', drillType: 'functional', reminders: ['P7D'] }),
+      201,
+    );
+    expect(extra).toMatchObject({
+      reference: expect.stringMatching(/^SUB-DRL-2027-\d{4}$/),
+      fromProgramme: false,
+      state: 'scheduled',
+      scheduledFor: '2027-05-01T01:00:00.000Z',
+    });
+    expect(extra.deadlines).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'reminder', dueAt: '2027-04-24T01:00:00.000Z' })]));
+
+    const { nextDrill } = await setProgramme(plan.id, { rrule: 'DTSTART;TZID=Asia/Taipei:20270601T090000\nRRULE:FREQ=YEARLY', drillType: 'tabletop' });
+    const cancelled = ok(await event(nextDrill.id, { type: 'CANCEL', reason: 'merged into the May functional drill' }));
+    expect(cancelled).toMatchObject({ state: 'cancelled', cancellation: expect.objectContaining({ reason: 'merged into the May functional drill' }) });
+    expect(cancelled.deadlines.every((d: any) => d.status !== 'pending')).toBe(true);
+    const after = ok(await t.http().get(`/api/continuity/plans/${plan.id}/programme`).set(auth(w.tokens.coordinator)));
+    expect(after.nextDrill).toMatchObject({ scheduledFor: '2028-06-01T01:00:00.000Z', occurrenceAt: '2028-06-01T01:00:00.000Z' });
+    const listed = ok(await t.http().get(`/api/drills?planId=${plan.id}&from=2027-01-01T00:00:00Z&to=2029-01-01T00:00:00Z`).set(auth(w.tokens.auditor)));
+    expect(listed.items.map((d: any) => [d.scheduledFor, d.state])).toEqual([
+      ['2027-05-01T01:00:00.000Z', 'scheduled'],
+      ['2027-06-01T01:00:00.000Z', 'cancelled'],
+      ['2028-06-01T01:00:00.000Z', 'scheduled'],
+    ]);
+    const tooLong = await t.http().get(`/api/drills?from=2020-01-01T00:00:00Z&to=2029-01-01T00:00:00Z`).set(auth(w.tokens.auditor));
+    expect(tooLong.status).toBe(400);
+  });
+
   it('refuses bad drill events and programmes with a 4xx naming the field, changing nothing', async () => {
     await moveClock(t, w, '2026-12-01T01:00:00Z');
     const plan = await createPlan();

@@ -14,6 +14,10 @@ import { ProblemFilter } from './common/problem.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { CalendarController } from './continuity/calendar.controller.js';
+import { CalendarService } from './continuity/calendar.service.js';
+import { CorrectiveActionsController, DrillsController, PlansController } from './continuity/continuity.controller.js';
+import { CONTINUITY_PROVIDERS } from './continuity/continuity.providers.js';
 import { HealthController } from './health/health.controller.js';
 import { AuthController } from './identity/auth.controller.js';
 import { AuthGuard } from './identity/auth.guard.js';
@@ -22,6 +26,8 @@ import { BootstrapAdmin } from './identity/bootstrap-admin.js';
 import { PasswordHasher } from './identity/password-hasher.js';
 import { ScopeService } from './identity/scope.service.js';
 import { RedisModule } from './redis/redis.module.js';
+import { ComplianceController } from './reports/compliance.controller.js';
+import { ComplianceService } from './reports/compliance.service.js';
 import { DEADLINE_QUEUE, DeadlineScheduler } from './incidents/deadline-scheduler.js';
 import { EvidenceService } from './incidents/evidence.service.js';
 import { IncidentStore } from './incidents/incident-store.js';
@@ -30,12 +36,15 @@ import { IncidentsService } from './incidents/incidents.service.js';
 import { HttpMetricsMiddleware, Metrics, MetricsController } from './metrics/metrics.controller.js';
 import { NOTIFY_QUEUE } from './notifications/notification.jobs.js';
 import { OnCallController } from './oncall/oncall.controller.js';
+import { QueueDashboardController } from './operations/queue-dashboard.controller.js';
+import { QueueDashboard } from './operations/queue-dashboard.js';
 import { OnCallService } from './oncall/oncall.service.js';
 import { WebhooksController, WebhooksService } from './webhooks/webhooks.controller.js';
 import { UnitsController } from './units/units.controller.js';
 import { UnitsService } from './units/units.service.js';
 import { UsersController } from './users/users.controller.js';
 import { UsersService } from './users/users.service.js';
+import { MAINTENANCE_QUEUE } from './worker/maintenance.jobs.js';
 
 /** Database access shared by the API and the worker. */
 export function databaseModule(): DynamicModule {
@@ -64,7 +73,7 @@ export class ApiModule implements NestModule {
         RedisModule,
         TerminusModule.forRoot({ logger: false }),
         queueRootModule(config),
-        BullModule.registerQueue({ name: DEADLINE_QUEUE }, { name: NOTIFY_QUEUE }),
+        BullModule.registerQueue({ name: DEADLINE_QUEUE }, { name: NOTIFY_QUEUE }, { name: MAINTENANCE_QUEUE }),
       ],
       controllers: [
         AuthController,
@@ -75,8 +84,15 @@ export class ApiModule implements NestModule {
         IncidentsController,
         OnCallController,
         WebhooksController,
+        PlansController,
+        // Before DrillsController: GET /api/drills/calendar.ics must not be taken for GET /api/drills/:id.
+        CalendarController,
+        DrillsController,
+        CorrectiveActionsController,
+        ComplianceController,
         HealthController,
         MetricsController,
+        QueueDashboardController,
       ],
       providers: [
         AuditService,
@@ -94,6 +110,10 @@ export class ApiModule implements NestModule {
         Metrics,
         OnCallService,
         WebhooksService,
+        QueueDashboard,
+        ...CONTINUITY_PROVIDERS,
+        CalendarService,
+        ComplianceService,
         { provide: PasswordHasher, useValue: new PasswordHasher() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

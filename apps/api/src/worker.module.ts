@@ -1,9 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { databaseModule, queueRootModule } from './app.module.js';
-import { DEADLINE_QUEUE, DeadlineScheduler } from './incidents/deadline-scheduler.js';
+import { DEADLINE_QUEUE } from './incidents/deadline-scheduler.js';
 import { DeadlineProcessor } from './incidents/deadline.processor.js';
-import { DeadlineService } from './incidents/deadline.service.js';
+import { DEADLINE_PROVIDERS } from './deadlines/deadline.providers.js';
 import { IncidentStore } from './incidents/incident-store.js';
 import { AuditService } from './audit/audit.service.js';
 import { ClockModule } from './clock/clock.module.js';
@@ -36,8 +36,7 @@ export class WorkerModule {
         MaintenanceService,
         MaintenanceProcessor,
         IncidentStore,
-        DeadlineScheduler,
-        DeadlineService,
+        ...DEADLINE_PROVIDERS,
         DeadlineProcessor,
         OutboxRelay,
         DeliveryService,

@@ -67,7 +67,10 @@ class DiffQuery {
 @Controller('api/continuity/plans')
 @Roles(...CONTINUITY_READERS)
 export class PlansController {
-  constructor(private readonly plans: PlansService) {}
+  constructor(
+    private readonly plans: PlansService,
+    private readonly drills: DrillsService,
+  ) {}
 
   @Get()
   list(@CurrentUser() user: AuthenticatedUser, @Query() q: ListPlansQuery) {
@@ -125,6 +128,24 @@ export class PlansController {
   @ApiOperation({ summary: 'What changed between two versions (JSON Patch operations with the old values)' })
   diff(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string, @Query() q: DiffQuery) {
     return this.plans.diff(user, id, versionParam(q.from, 'from'), versionParam(q.to, 'to'));
+  }
+
+  @Post(':id/drills')
+  @Roles(...PLAN_EDITORS)
+  @ApiOperation({ summary: 'Schedule a drill outside the programme {scheduledFor, drillType, reminders?}' })
+  @ApiBody({ schema: { type: 'object', required: ['scheduledFor', 'drillType'] } })
+  async scheduleDrill(
+    @CurrentUser() user: AuthenticatedUser,
+    @RequestActor() actor: Actor,
+    @Param('id', uuidParam('id')) id: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const drill = await this.drills.scheduleOneOff(user, actor, id, body);
+    res.status(201);
+    res.setHeader('ETag', `"${drill.version}"`);
+    res.setHeader('Location', `/api/drills/${drill.id}`);
+    return drill;
   }
 
   @Get(':id/programme')

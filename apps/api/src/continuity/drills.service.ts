@@ -1,6 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { allowedDrillEvents, drillActorMaySend, type AfterActionReport, type DrillEvent, type EventActor, type RoleName } from '@app/workflows';
+import {
+  allowedDrillEvents,
+  DEFAULT_AFTER_ACTION_WINDOW,
+  DEFAULT_DRILL_REMINDERS,
+  DRILL_TYPES,
+  drillActorMaySend,
+  isDrillDuration,
+  type AfterActionReport,
+  type DrillEvent,
+  type DrillType,
+  type EventActor,
+  type RoleName,
+} from '@app/workflows';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
@@ -10,7 +22,10 @@ import { ProblemException, Problems, type FieldError } from '../common/problem.j
 import { deadlinesOf } from '../deadlines/deadline-rows.js';
 import { DeadlineScheduler, type DeadlineToArm } from '../incidents/deadline-scheduler.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
+import { hasAnyRole } from '../identity/roles.js';
 import { ScopeService } from '../identity/scope.service.js';
+import { agencyFacts } from './agency-facts.js';
+import { PLAN_EDITORS } from './continuity-access.js';
 import { CorrectiveActionsService } from './corrective-actions.service.js';
 import { parseDrillEventBody } from './drill-event-body.js';
 import { DrillStore, type DrillRow } from './drill-store.js';
@@ -241,6 +256,66 @@ export class DrillsService {
       if (reasons.length) return `the drill cannot close: ${reasons.join('; ')}`;
     }
     return `${type} is not possible while the drill is ${row.state}`;
+  }
+
+  /** A drill outside the programme (an extra exercise, or a plan without a programme yet). */
+  async scheduleOneOff(user: AuthenticatedUser, actor: Actor, planId: string, body: unknown) {
+    if (!hasAnyRole(user.roles, PLAN_EDITORS)) throw Problems.forbidden('only a continuity coordinator or the CISO schedules drills');
+    const now = this.clock.now();
+    const errors: FieldError[] = [];
+    const b = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+    if (!b) throw Problems.field('body', 'isObject', 'send {scheduledFor, drillType, reminders?}');
+    for (const key of Object.keys(b))
+      if (!['scheduledFor', 'drillType', 'reminders'].includes(key)) errors.push({ field: key, rule: 'whitelist', message: `${key} is not a field here` });
+    if (!isInstant(b.scheduledFor)) errors.push({ field: 'scheduledFor', rule: 'isInstant', message: 'scheduledFor is an ISO 8601 instant with offset' });
+    else if (Date.parse(b.scheduledFor) <= now.getTime()) errors.push({ field: 'scheduledFor', rule: 'future', message: 'a drill is scheduled in the future' });
+    if (!DRILL_TYPES.includes(b.drillType as DrillType))
+      errors.push({ field: 'drillType', rule: 'isIn', message: `drillType is one of ${DRILL_TYPES.join(', ')}` });
+    const reminders = b.reminders ?? DEFAULT_DRILL_REMINDERS;
+    if (!Array.isArray(reminders) || reminders.length > 10)
+      errors.push({ field: 'reminders', rule: 'arraySize', message: 'reminders is a list of at most 10 ISO durations' });
+    else
+      reminders.forEach((r, i) => {
+        if (!isDrillDuration(r))
+          errors.push({ field: `reminders[${i}]`, rule: 'isoDuration', message: 'a reminder is a positive ISO 8601 duration, e.g. P7D' });
+      });
+    if (errors.length) throw Problems.validation(errors);
+    const result = await this.dataSource.transaction(async (manager) => {
+      const plan = await lockPlan(manager, planId);
+      if (!plan) throw Problems.notFound(`plan ${planId}`);
+      await this.scope.assertVisible(user, plan.agency_id, `plan ${planId}`, manager);
+      if (plan.agency_id !== user.agencyId) throw Problems.forbidden('a drill is scheduled by the plan’s own agency');
+      const agency = await agencyFacts(manager, plan.agency_id);
+      const created = await this.store.create(
+        manager,
+        {
+          planId,
+          agencyId: plan.agency_id,
+          agencyCode: agency.code,
+          timezone: agency.timezone,
+          drillType: b.drillType as DrillType,
+          scheduledFor: new Date(b.scheduledFor as string).toISOString(),
+          reminders: reminders as string[],
+          afterActionWindow: plan.programme?.afterActionWindow ?? DEFAULT_AFTER_ACTION_WINDOW,
+          now: now.toISOString(),
+          scheduledBy: { id: user.id, roles: user.roles as RoleName[], relation: 'own' },
+          occurrenceAt: null,
+          programmeVersion: null,
+        },
+        user.id,
+        now,
+      );
+      await this.audit.append(manager, actor, {
+        action: 'drill.schedule',
+        agencyId: plan.agency_id,
+        targetType: 'drill',
+        targetId: created.row.id,
+        details: { reference: created.row.reference, planId, drillType: b.drillType, scheduledFor: created.row.scheduled_for.toISOString() },
+      });
+      return created;
+    });
+    await this.scheduler.armQuietly(result.toArm);
+    return this.view(result.row);
   }
 
   // ---- deadlines ----

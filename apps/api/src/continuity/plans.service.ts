@@ -404,18 +404,30 @@ export class PlansService {
     return this.programmeView(plan);
   }
 
-  /** The programme with the occurrences of the coming two years (what the calendar feed expands to). */
+  /** The programme with the occurrences of the coming two years (what the calendar feed expands to) and its waiting drill. */
   private async programmeView(plan: PlanRow) {
     const now = this.clock.now();
     const horizon = new Date(now.getTime());
     horizon.setUTCFullYear(horizon.getUTCFullYear() + 2);
-    const view = await this.view(plan);
+    const next: Array<{ id: string; reference: string; scheduled_for: Date; state: string; occurrence_at: Date }> = await this.dataSource.query(
+      `SELECT id, reference, scheduled_for, state, occurrence_at FROM drills
+        WHERE plan_id = $1 AND programme_version = $2 AND state IN ('scheduled','overdue') ORDER BY scheduled_for LIMIT 1`,
+      [plan.id, plan.programme_version],
+    );
     return {
       planId: plan.id,
       programme: plan.programme,
       programmeVersion: plan.programme_version,
       upcoming: plan.programme ? occurrencesBetween(plan.programme, now.toISOString(), horizon.toISOString()) : [],
-      nextDrill: view.nextDrill,
+      nextDrill: next[0]
+        ? {
+            id: next[0].id,
+            reference: next[0].reference,
+            scheduledFor: next[0].scheduled_for.toISOString(),
+            occurrenceAt: next[0].occurrence_at.toISOString(),
+            state: next[0].state,
+          }
+        : null,
     };
   }
 }
