@@ -1,13 +1,14 @@
 /**
- * Writes docs/incident-workflow.md: the incident statechart as a Mermaid diagram, generated from
- * the machine definition (libs/workflows), so the picture cannot drift from the code.
+ * Writes docs/incident-workflow.md and docs/drill-workflow.md: the incident and drill statecharts as
+ * Mermaid diagrams, generated from the machine definitions (libs/workflows), so the pictures cannot
+ * drift from the code.
  *
- *   npx nest build && node dist/apps/api/scripts/export-incident-diagram.js [output.md]
+ *   npx nest build && node dist/apps/api/scripts/export-incident-diagram.js [incident.md [drill.md]]
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INCIDENT_MACHINE_VERSION, incidentMachine, toMermaidStateDiagram } from '../libs/workflows/src/index.js';
+import { drillWorkflowMarkdown, INCIDENT_MACHINE_VERSION, incidentMachine, toMermaidStateDiagram } from '../libs/workflows/src/index.js';
 
 /** The folder holding package.json, above this file (in the sources or in dist/). */
 function projectRoot(): string {
@@ -41,7 +42,11 @@ ${toMermaidStateDiagram(incidentMachine).trimEnd()}
 `;
 }
 
-const output = process.argv[2] ?? join(projectRoot(), 'docs', 'incident-workflow.md');
-mkdirSync(dirname(output), { recursive: true });
-writeFileSync(output, incidentWorkflowMarkdown());
-console.log(`wrote ${relative(process.cwd(), output) || output}`);
+function write(output: string, markdown: string) {
+  mkdirSync(dirname(output), { recursive: true });
+  writeFileSync(output, markdown);
+  console.log(`wrote ${relative(process.cwd(), output) || output}`);
+}
+
+write(process.argv[2] ?? join(projectRoot(), 'docs', 'incident-workflow.md'), incidentWorkflowMarkdown());
+write(process.argv[3] ?? join(projectRoot(), 'docs', 'drill-workflow.md'), drillWorkflowMarkdown());
