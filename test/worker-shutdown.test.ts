@@ -24,6 +24,7 @@ import { createTestDatabase, seedAgency, seedUser } from './support/test-app.js'
 
 const buildDir = process.env.TEST_BUILD_DIR;
 const workerEntry = buildDir ? join(buildDir, 'apps', 'api', 'src', 'worker.js') : '';
+const apiEntry = buildDir ? join(buildDir, 'apps', 'api', 'src', 'main.js') : '';
 
 /**
  * The test build is plain tsc output, which keeps the `@app/…` path aliases of tsconfig.json as
@@ -79,8 +80,8 @@ async function within<T>(what: string, promise: Promise<T>, timeoutMs: number): 
   }
 }
 
-function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', aliasHookImport(), workerEntry], {
+function spawnWorker(env: Record<string, string>, entry = workerEntry): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', aliasHookImport(), entry], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_POOL_SIZE: '3', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -317,7 +318,8 @@ describe('worker process: graceful shutdown on SIGTERM', () => {
     }
   }, 90_000);
 
-  it('with its Redis gone, still exits within SHUTDOWN_TIMEOUT_MS (plus a margin) and says what it abandoned', async () => {
+  /** A redis-server of the test's own, ready for connections. */
+  async function privateRedis(): Promise<{ port: number; redis: ChildProcess; redisExit: Promise<unknown> }> {
     const port = await freePort();
     const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -336,6 +338,12 @@ describe('worker process: graceful shutdown on SIGTERM', () => {
       }),
       20_000,
     );
+
+    return { port, redis, redisExit };
+  }
+
+  it('with its Redis gone, still exits within SHUTDOWN_TIMEOUT_MS (plus a margin) and says what it abandoned', async () => {
+    const { port, redis, redisExit } = await privateRedis();
 
     const shutdownTimeoutMs = 2000;
     const marginMs = 5000;
@@ -362,5 +370,30 @@ describe('worker process: graceful shutdown on SIGTERM', () => {
     const abandoned = worker.logs.find((l) => l.msg.startsWith('shutdown did not finish'));
     expect(abandoned).toMatchObject({ level: 'error', abandonedJobs: expect.any(Array), waitingFor: expect.stringContaining('in-flight jobs') });
     expect(abandoned?.elapsedMs).toBeGreaterThanOrEqual(shutdownTimeoutMs - 50);
+  }, 90_000);
+  it('the API process, with its Redis gone, also exits within SHUTDOWN_TIMEOUT_MS', async () => {
+    const { port, redis, redisExit } = await privateRedis();
+    const shutdownTimeoutMs = 2000;
+    const marginMs = 5000;
+    const api = spawnWorker(
+      {
+        DATABASE_URL: database.url,
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        SMTP_URL: sink.url,
+        PORT: String(await freePort()),
+        QUEUE_PREFIX: `{shutdown-api-noredis-${process.pid}}`,
+        SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+      },
+      apiEntry,
+    );
+    await api.waitForLog('the API to listen', (l) => l.msg.startsWith('API listening'));
+    redis.kill('SIGKILL');
+    await within('redis-server to die', redisExit, 10_000);
+    await api.waitForStderr('the API to see Redis gone', /ECONNREFUSED/, 30_000);
+    const signalledAt = Date.now();
+    api.child.kill('SIGTERM');
+    const exit = await within('the API to exit', api.exit, shutdownTimeoutMs + marginMs);
+    expect(exit.at - signalledAt).toBeLessThan(shutdownTimeoutMs + marginMs);
+    expect(exit.signal).toBeNull();
   }, 90_000);
 });

@@ -4,14 +4,19 @@ import { ApiModule } from './app.module.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { configureHttpApp } from './http-app.js';
 import { PinoNestLogger, createLogger } from './logging/logger.js';
+import { installGracefulShutdown } from './worker/graceful-shutdown.js';
 
-/** The HTTP API: `npm run start:api`, configured only by the environment. */
+/**
+ * The HTTP API: `npm run start:api`, configured only by the environment. SIGTERM/SIGINT close it
+ * within SHUTDOWN_TIMEOUT_MS (see worker/graceful-shutdown.ts).
+ */
 export async function startApi(env: NodeJS.ProcessEnv = process.env, options: { shutdownHooks?: boolean } = {}) {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, 'api');
   const app = await NestFactory.create(ApiModule.forRoot(config), { logger: new PinoNestLogger(logger), bodyParser: false });
   configureHttpApp(app, config, logger);
-  if (options.shutdownHooks !== false) app.enableShutdownHooks();
+  // The same bounded stop as the worker's: with Redis gone, closing the queues would otherwise wait forever.
+  if (options.shutdownHooks !== false) installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, logger, name: 'api' });
   await app.listen(config.port, '0.0.0.0');
   logger.info({ port: config.port }, `API listening on ${config.publicUrl}`);
   return app;

@@ -16,6 +16,8 @@ export interface GracefulShutdownOptions {
   /** How the process ends when the bound is reached (tests replace it). */
   exit?: (code: number) => void;
   signals?: NodeJS.Signals[];
+  /** What is stopping, for the log ('worker' or 'api'). */
+  name?: string;
 }
 
 export interface GracefulShutdown {
@@ -117,7 +119,7 @@ export function installGracefulShutdown(app: INestApplicationContext, options: G
         closed = true;
         waitingFor = 'nothing';
         for (const signal of signals) process.removeListener(signal, onSignal);
-        logger.info({ elapsedMs: Date.now() - started! }, 'worker stopped');
+        logger.info({ elapsedMs: Date.now() - started! }, `${options.name ?? 'worker'} stopped`);
         process.exitCode = 0;
       } catch (error) {
         logger.error({ err: error }, 'shutdown failed');
