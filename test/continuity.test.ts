@@ -513,6 +513,82 @@ describe('business continuity through the HTTP API', () => {
     expect(tooLong.status).toBe(400);
   });
 
+  it('withholds a restricted plan’s content from readers without clearance, and lets plain staff see only the actions they own', async () => {
+    await moveClock(t, w, '2027-06-01T01:00:00Z');
+    const plan = await createPlan({ title: 'Secret failover site plan', classification: { tlp: 'AMBER', dataLevel: 'sensitive' } });
+    const asAdmin = ok(await t.http().get(`/api/continuity/plans/${plan.id}`).set(auth(w.tokens.admin)));
+    expect(asAdmin).toMatchObject({ reference: plan.reference, redacted: true, title: null, document: null });
+    expect(JSON.stringify(asAdmin)).not.toContain('Secret failover');
+    expect((await t.http().get(`/api/continuity/plans/${plan.id}/versions/1`).set(auth(w.tokens.admin))).status).toBe(403);
+    expect((await t.http().get(`/api/continuity/plans/${plan.id}/diff?from=1&to=1`).set(auth(w.tokens.admin))).status).toBe(403);
+    expect(ok(await t.http().get(`/api/continuity/plans/${plan.id}`).set(auth(w.tokens.responder)))).toMatchObject({
+      redacted: false,
+      title: 'Secret failover site plan',
+    });
+
+    const extra = ok(
+      await t
+        .http()
+        .post(`/api/continuity/plans/${plan.id}/drills`)
+        .set(auth(w.tokens.coordinator))
+        .send({ scheduledFor: '2027-06-10T09:00:00+08:00', drillType: 'tabletop', reminders: [] }),
+      201,
+    );
+    // Actions are added while the drill is in debrief or improvement, not before it ran.
+    const early = await t
+      .http()
+      .post('/api/corrective-actions')
+      .set(auth(w.tokens.coordinator))
+      .send({ sourceType: 'drill', sourceId: extra.id, title: 'x', ownerUserId: w.users.staff, dueAt: '2027-09-01T00:00:00Z' });
+    expect(early.status).toBe(422);
+    await moveClock(t, w, '2027-06-10T01:00:00Z');
+    ok(await event(extra.id, { type: 'START' }));
+    ok(await event(extra.id, { type: 'RECORD_OBSERVATION', text: 'the secret site key was missing' }));
+    ok(await event(extra.id, { type: 'COMPLETE' }));
+    const improvement = ok(
+      await event(extra.id, {
+        type: 'SUBMIT_AFTER_ACTION',
+        report: afterActionBody({
+          correctiveActions: [
+            { title: 'store the secret site key in the safe', ownerUserId: w.users.staff, dueAt: '2027-09-01T00:00:00Z' },
+            { title: 'second key holder', ownerUserId: w.users.owner, dueAt: '2027-09-01T00:00:00Z' },
+          ],
+        }),
+      }),
+    );
+    const drillAsAdmin = ok(await t.http().get(`/api/drills/${extra.id}`).set(auth(w.tokens.admin)));
+    expect(drillAsAdmin).toMatchObject({ redacted: true, afterAction: null, observations: null, plan: { title: null } });
+    const timelineAsAdmin = ok(await t.http().get(`/api/drills/${extra.id}/timeline`).set(auth(w.tokens.admin)));
+    expect(JSON.stringify(timelineAsAdmin)).not.toContain('secret site key');
+
+    const actions = await Promise.all(
+      improvement.correctiveActions.map(async (a: any) => ok(await t.http().get(`/api/corrective-actions/${a.id}`).set(auth(w.tokens.coordinator)))),
+    );
+    const mine = actions.find((a) => a.ownerUserId === w.users.staff).id;
+    const theirs = actions.find((a) => a.ownerUserId === w.users.owner).id;
+    const staffList = ok(await t.http().get('/api/corrective-actions').set(auth(w.tokens.staff)));
+    expect(staffList.items.map((a: any) => a.id)).toEqual([mine]);
+    expect(staffList.items[0].title).toBe('store the secret site key in the safe');
+    expect((await t.http().get(`/api/corrective-actions/${theirs}`).set(auth(w.tokens.staff))).status).toBe(404);
+    expect(
+      (await t.http().patch(`/api/corrective-actions/${theirs}`).set(auth(w.tokens.staff)).set('If-Match', '1').send({ note: 'overwritten' })).status,
+    ).toBe(404);
+    ok(
+      await t
+        .http()
+        .patch(`/api/corrective-actions/${mine}`)
+        .set(auth(w.tokens.staff))
+        .set('If-Match', '1')
+        .send({ status: 'in_progress', note: 'safe ordered' }),
+    );
+    const adminView = ok(await t.http().get(`/api/corrective-actions?sourceId=${extra.id}`).set(auth(w.tokens.admin)));
+    expect(adminView.items.map((a: any) => a.title)).toEqual([null, null]);
+    const audited = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'corrective_action.create' AND target_id = ANY($1)`, [
+      [mine, theirs],
+    ]);
+    expect(audited.rows[0].n).toBe(2);
+  });
+
   it('refuses bad drill events and programmes with a 4xx naming the field, changing nothing', async () => {
     await moveClock(t, w, '2026-12-01T01:00:00Z');
     const plan = await createPlan();

@@ -5,7 +5,7 @@ import ICAL from 'ical.js';
 import { DataSource } from 'typeorm';
 import { DrillStore } from '../apps/api/src/continuity/drill-store.js';
 import { afterActionBody, planBody, seedContinuityWorld, type ContinuityWorld } from './support/continuity-fixture.js';
-import { createTestApp, login, seedUser, type TestApp } from './support/test-app.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
 
 type Component = InstanceType<typeof ICAL.Component>;
 type IcalEvent = InstanceType<typeof ICAL.Event>;
@@ -99,8 +99,7 @@ describe('drill calendar feed (iCalendar)', () => {
     t = await createTestApp({ SESSION_TTL: 'P120D', PUBLIC_URL: 'https://ir.example.gov.tw' });
     t.clock.set('2026-11-01T00:00:00Z');
     w = await seedContinuityWorld(t);
-    await seedUser(t, { agencyId: w.sub, email: 'admin@sub.gov.tw', roles: ['admin', 'reporter'] });
-    adminToken = await login(t, 'admin@sub.gov.tw');
+    adminToken = w.tokens.admin;
 
     // Drills every 15 June and 15 December at 09:00 Taipei time: a window over year ends.
     plan = await createPlan(w.tokens.coordinator);

@@ -4,8 +4,19 @@ import { login, seedAgency, seedUser, type TestApp } from './test-app.js';
 export interface ContinuityWorld {
   sup: string;
   sub: string;
-  users: { coordinator: string; ciso: string; responder: string; owner: string };
-  tokens: { coordinator: string; ciso: string; responder: string; owner: string; reporter: string; supCiso: string; supCoordinator: string; auditor: string };
+  users: { coordinator: string; ciso: string; responder: string; owner: string; staff: string };
+  tokens: {
+    coordinator: string;
+    ciso: string;
+    responder: string;
+    owner: string;
+    reporter: string;
+    staff: string;
+    admin: string;
+    supCiso: string;
+    supCoordinator: string;
+    auditor: string;
+  };
 }
 
 export async function seedContinuityWorld(t: TestApp): Promise<ContinuityWorld> {
@@ -16,19 +27,23 @@ export async function seedContinuityWorld(t: TestApp): Promise<ContinuityWorld> 
   const responder = await seedUser(t, { agencyId: sub, email: 'responder@sub.gov.tw', roles: ['responder', 'reporter'] });
   const owner = await seedUser(t, { agencyId: sub, email: 'owner@sub.gov.tw', roles: ['responder', 'reporter'] });
   await seedUser(t, { agencyId: sub, email: 'reporter@sub.gov.tw', roles: ['reporter'] });
+  const staff = await seedUser(t, { agencyId: sub, email: 'staff@sub.gov.tw', roles: ['reporter'] });
+  await seedUser(t, { agencyId: sub, email: 'admin@sub.gov.tw', roles: ['admin'] });
   await seedUser(t, { agencyId: sup, email: 'ciso@sup.gov.tw', roles: ['ciso', 'reporter'] });
   await seedUser(t, { agencyId: sup, email: 'bcp@sup.gov.tw', roles: ['continuity_coordinator', 'reporter'] });
   await seedUser(t, { agencyId: sup, email: 'auditor@sup.gov.tw', roles: ['auditor'] });
   return {
     sup,
     sub,
-    users: { coordinator, ciso, responder, owner },
+    users: { coordinator, ciso, responder, owner, staff },
     tokens: {
       coordinator: await login(t, 'bcp@sub.gov.tw'),
       ciso: await login(t, 'ciso@sub.gov.tw'),
       responder: await login(t, 'responder@sub.gov.tw'),
       owner: await login(t, 'owner@sub.gov.tw'),
       reporter: await login(t, 'reporter@sub.gov.tw'),
+      staff: await login(t, 'staff@sub.gov.tw'),
+      admin: await login(t, 'admin@sub.gov.tw'),
       supCiso: await login(t, 'ciso@sup.gov.tw'),
       supCoordinator: await login(t, 'bcp@sup.gov.tw'),
       auditor: await login(t, 'auditor@sup.gov.tw'),
@@ -90,6 +105,8 @@ export async function moveClock(t: TestApp, w: ContinuityWorld, to: string | Dat
     responder: 'responder@sub.gov.tw',
     owner: 'owner@sub.gov.tw',
     reporter: 'reporter@sub.gov.tw',
+    staff: 'staff@sub.gov.tw',
+    admin: 'admin@sub.gov.tw',
     supCiso: 'ciso@sup.gov.tw',
     supCoordinator: 'bcp@sup.gov.tw',
     auditor: 'auditor@sup.gov.tw',

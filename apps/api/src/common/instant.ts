@@ -8,9 +8,12 @@ import { registerDecorator, type ValidationOptions } from 'class-validator';
  */
 export const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
 
+/** The first instant past year 9999 in UTC: `9999-12-31T23:00:00-14:00` would otherwise become year 10000. */
+const END_OF_9999 = Date.UTC(10000, 0, 1);
+
 export function isInstant(value: unknown): value is string {
   // Luxon checks the calendar (no 30 February), which Date.parse quietly rolls over.
-  return typeof value === 'string' && RFC3339.test(value) && DateTime.fromISO(value, { setZone: true }).isValid;
+  return typeof value === 'string' && RFC3339.test(value) && DateTime.fromISO(value, { setZone: true }).isValid && Date.parse(value) < END_OF_9999;
 }
 
 export function IsInstant(options: ValidationOptions = {}): PropertyDecorator {

@@ -219,7 +219,8 @@ export class CorrectiveActionsController {
   constructor(private readonly actions: CorrectiveActionsService) {}
 
   @Get()
-  @Roles(...CONTINUITY_READERS)
+  @Roles(...CONTINUITY_READERS, 'reporter')
+  @ApiOperation({ summary: 'Corrective actions in scope (plain staff: the ones they or their units own)' })
   list(@CurrentUser() user: AuthenticatedUser, @Query() q: ListCorrectiveActionsQuery) {
     return this.actions.list(user, q);
   }
@@ -236,7 +237,7 @@ export class CorrectiveActionsController {
   }
 
   @Get(':id')
-  @Roles(...CONTINUITY_READERS)
+  @Roles(...CONTINUITY_READERS, 'reporter')
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string, @Res({ passthrough: true }) res: Response) {
     const action = await this.actions.get(user, id);
     res.setHeader('ETag', `"${action.version}"`);

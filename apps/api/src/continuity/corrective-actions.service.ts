@@ -23,7 +23,7 @@ import { hasAnyRole } from '../identity/roles.js';
 import { ScopeService } from '../identity/scope.service.js';
 import { enqueueNotification, type NotificationPayload } from '../notifications/outbox.js';
 import type { AudienceEntry } from '../notifications/recipients.js';
-import { CORRECTIVE_ACTION_FILERS } from './continuity-access.js';
+import { CONTINUITY_READERS, CORRECTIVE_ACTION_FILERS, withheldFrom } from './continuity-access.js';
 
 /** The owner hears a week before the due date; at the due date an unfinished action escalates once. */
 const DUE_SOON_MS = 7 * 86_400_000;
@@ -158,8 +158,9 @@ export class CorrectiveActionsService {
     actions: CorrectiveActionInput[],
     actorId: string | null,
     now: Date,
-  ): Promise<DeadlineToArm[]> {
+  ): Promise<{ rows: CorrectiveActionRow[]; toArm: DeadlineToArm[] }> {
     const toArm: DeadlineToArm[] = [];
+    const created: CorrectiveActionRow[] = [];
     for (const a of actions) {
       const rows: CorrectiveActionRow[] = await manager.query(
         `INSERT INTO corrective_actions (id, agency_id, source_type, source_id, title, owner_user_id, owner_unit_id, due_at, status, version, created_by, created_at, updated_at)
@@ -178,6 +179,7 @@ export class CorrectiveActionsService {
         ],
       );
       const row = rows[0]!;
+      created.push(row);
       toArm.push(...(await this.armDue(manager, row, now)));
       await enqueueNotification(manager, {
         agencyId: row.agency_id,
@@ -189,23 +191,24 @@ export class CorrectiveActionsService {
         now,
       });
     }
-    return toArm;
+    return { rows: created, toArm };
   }
 
   // ---- API ----
 
-  private view(row: CorrectiveActionRow, deadlines: Awaited<ReturnType<typeof deadlinesOf>> = []) {
+  private view(row: CorrectiveActionRow, withheld: boolean, deadlines: Awaited<ReturnType<typeof deadlinesOf>> = []) {
     return {
       id: row.id,
       agencyId: row.agency_id,
       source: { type: row.source_type, id: row.source_id },
-      title: row.title,
+      title: withheld ? null : row.title,
+      redacted: withheld,
       ownerUserId: row.owner_user_id,
       ownerUnitId: row.owner_unit_id,
       dueAt: row.due_at.toISOString(),
       status: row.status,
       overdue: row.overdue,
-      note: row.note,
+      note: withheld ? null : row.note,
       doneAt: row.done_at?.toISOString() ?? null,
       doneBy: row.done_by,
       verifiedAt: row.verified_at?.toISOString() ?? null,
@@ -217,11 +220,34 @@ export class CorrectiveActionsService {
     };
   }
 
+  /** Whether the user reads every action in scope, or (plain staff) only those they or their units own. */
+  private readsAll(user: AuthenticatedUser): boolean {
+    return hasAnyRole(user.roles, CONTINUITY_READERS);
+  }
+
+  private async owns(manager: EntityManager, user: AuthenticatedUser, row: Pick<CorrectiveActionRow, 'owner_user_id' | 'owner_unit_id'>): Promise<boolean> {
+    if (row.owner_user_id === user.id) return true;
+    if (!row.owner_unit_id) return false;
+    const m: Array<{ n: number }> = await manager.query('SELECT count(*)::int AS n FROM unit_memberships WHERE unit_id = $1 AND user_id = $2', [
+      row.owner_unit_id,
+      user.id,
+    ]);
+    return m[0]!.n > 0;
+  }
+
+  /** The response for one action, its content withheld from users without clearance for its source's classification. */
+  async viewFor(user: AuthenticatedUser, row: CorrectiveActionRow, manager: EntityManager = this.dataSource.manager) {
+    // The owner always reads what they must do.
+    const withheld = withheldFrom(user, await this.classificationOf(manager, row)) && !(await this.owns(manager, user, row));
+    return this.view(row, withheld, await deadlinesOf(manager, { type: 'corrective_action', id: row.id }));
+  }
+
   async get(user: AuthenticatedUser, id: string) {
     const rows: CorrectiveActionRow[] = await this.dataSource.query('SELECT * FROM corrective_actions WHERE id = $1', [id]);
     if (!rows[0]) throw Problems.notFound(`corrective action ${id}`);
     await this.scope.assertVisible(user, rows[0].agency_id, `corrective action ${id}`);
-    return this.view(rows[0], await deadlinesOf(this.dataSource.manager, { type: 'corrective_action', id }));
+    if (!this.readsAll(user) && !(await this.owns(this.dataSource.manager, user, rows[0]))) throw Problems.outOfScope(`corrective action ${id}`);
+    return this.viewFor(user, rows[0]);
   }
 
   async list(
@@ -234,12 +260,17 @@ export class CorrectiveActionsService {
       throw Problems.field('cursor', 'isCursor', 'cursor must come from a previous page');
     const visible = await this.scope.visibleAgencyIds(user);
     if (q.agencyId && !visible.includes(q.agencyId)) throw Problems.outOfScope(`agency ${q.agencyId}`);
-    const rows: CorrectiveActionRow[] = await this.dataSource.query(
-      `SELECT * FROM corrective_actions WHERE agency_id = ANY($1) AND ($2::uuid IS NULL OR agency_id = $2) AND ($3::text IS NULL OR status = $3)
-          AND ($4::boolean IS NULL OR overdue = $4) AND ($5::text IS NULL OR source_type = $5) AND ($6::uuid IS NULL OR source_id = $6)
-          AND (NOT $7 OR owner_user_id = $8 OR owner_unit_id IN (SELECT unit_id FROM unit_memberships WHERE user_id = $8))
-          AND ($9::timestamptz IS NULL OR (due_at, id) > ($9, $10::uuid))
-        ORDER BY due_at, id LIMIT $11`,
+    const rows: Array<CorrectiveActionRow & { source_tlp: string; source_data_level: string }> = await this.dataSource.query(
+      `SELECT ca.*, coalesce(p.tlp, i.tlp, 'RED') AS source_tlp, coalesce(p.data_level, i.data_level, 'confidential') AS source_data_level
+         FROM corrective_actions ca
+         LEFT JOIN drills d ON ca.source_type = 'drill' AND d.id = ca.source_id
+         LEFT JOIN continuity_plans p ON p.id = d.plan_id
+         LEFT JOIN incidents i ON ca.source_type = 'incident' AND i.id = ca.source_id
+        WHERE ca.agency_id = ANY($1) AND ($2::uuid IS NULL OR ca.agency_id = $2) AND ($3::text IS NULL OR ca.status = $3)
+          AND ($4::boolean IS NULL OR ca.overdue = $4) AND ($5::text IS NULL OR ca.source_type = $5) AND ($6::uuid IS NULL OR ca.source_id = $6)
+          AND (NOT $7 OR ca.owner_user_id = $8 OR ca.owner_unit_id IN (SELECT unit_id FROM unit_memberships WHERE user_id = $8))
+          AND ($9::timestamptz IS NULL OR (ca.due_at, ca.id) > ($9, $10::uuid))
+        ORDER BY ca.due_at, ca.id LIMIT $11`,
       [
         visible,
         q.agencyId ?? null,
@@ -247,7 +278,7 @@ export class CorrectiveActionsService {
         q.overdue === undefined ? null : q.overdue === 'true',
         q.sourceType ?? null,
         q.sourceId ?? null,
-        q.mine === 'true',
+        q.mine === 'true' || !this.readsAll(user),
         user.id,
         after?.[0] ?? null,
         after?.[1] ?? null,
@@ -255,7 +286,30 @@ export class CorrectiveActionsService {
       ],
     );
     const page = toPage(rows, limit, (r) => [r.due_at.toISOString(), r.id]);
-    return { items: page.items.map((r) => this.view(r)), nextCursor: page.nextCursor };
+    const units: Array<{ unit_id: string }> = await this.dataSource.query('SELECT unit_id FROM unit_memberships WHERE user_id = $1', [user.id]);
+    const owned = (r: CorrectiveActionRow) => r.owner_user_id === user.id || units.some((u) => u.unit_id === r.owner_unit_id);
+    return {
+      items: page.items.map((r) => this.view(r, withheldFrom(user, { tlp: r.source_tlp, dataLevel: r.source_data_level }) && !owned(r))),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** One audit record per created action (ids, dates and owners; the title stays in the table). */
+  async auditCreated(manager: EntityManager, actor: Actor, rows: CorrectiveActionRow[]): Promise<void> {
+    for (const row of rows) {
+      await this.audit.append(manager, actor, {
+        action: 'corrective_action.create',
+        agencyId: row.agency_id,
+        targetType: 'corrective_action',
+        targetId: row.id,
+        details: {
+          source: { type: row.source_type, id: row.source_id },
+          dueAt: row.due_at.toISOString(),
+          ownerUserId: row.owner_user_id,
+          ownerUnitId: row.owner_unit_id,
+        },
+      });
+    }
   }
 
   /** Files actions for an incident's improvement measures (or, by hand, for a drill). */
@@ -293,42 +347,46 @@ export class CorrectiveActionsService {
       ...(body.ownerUnitId ? { ownerUnitId: body.ownerUnitId as string } : {}),
     };
     const result = await this.dataSource.transaction(async (manager) => {
-      const sources: Array<{ agency_id: string; tlp: string; data_level: string }> =
-        sourceType === 'incident'
-          ? await manager.query('SELECT agency_id, tlp, data_level FROM incidents WHERE id = $1', [sourceId])
-          : await manager.query('SELECT d.agency_id, p.tlp, p.data_level FROM drills d JOIN continuity_plans p ON p.id = d.plan_id WHERE d.id = $1', [
-              sourceId,
-            ]);
-      const source = sources[0];
+      let source: { agency_id: string; tlp: string; data_level: string } | undefined;
+      if (sourceType === 'incident') {
+        const rows: Array<{ agency_id: string; tlp: string; data_level: string; state: string }> = await manager.query(
+          'SELECT agency_id, tlp, data_level, state FROM incidents WHERE id = $1 FOR UPDATE',
+          [sourceId],
+        );
+        source = rows[0];
+        if (source && source.agency_id === user.agencyId && rows[0]!.state === 'dismissed') {
+          throw Problems.unprocessable('a dismissed report was not an incident: it has no corrective actions', { field: 'sourceId', rule: 'notDismissed' });
+        }
+      } else {
+        // The plan, then the drill: the lock order of drill events, so CLOSE and a new action never cross.
+        const peek: Array<{ plan_id: string }> = await manager.query('SELECT plan_id FROM drills WHERE id = $1', [sourceId]);
+        if (peek[0]) await manager.query('SELECT id FROM continuity_plans WHERE id = $1 FOR UPDATE', [peek[0].plan_id]);
+        const rows: Array<{ agency_id: string; tlp: string; data_level: string; state: string }> = await manager.query(
+          'SELECT d.agency_id, p.tlp, p.data_level, d.state FROM drills d JOIN continuity_plans p ON p.id = d.plan_id WHERE d.id = $1 FOR UPDATE OF d',
+          [sourceId],
+        );
+        source = rows[0];
+        if (source && source.agency_id === user.agencyId && !['debrief', 'improvement'].includes(rows[0]!.state)) {
+          throw Problems.unprocessable(`the drill is ${rows[0]!.state}: corrective actions are added in debrief or improvement`, {
+            field: 'sourceId',
+            rule: 'drillInImprovement',
+          });
+        }
+      }
       if (!source || source.agency_id !== user.agencyId) throw Problems.outOfScope(`${sourceType} ${sourceId}`);
       await this.checkOwners(manager, source.agency_id, [input], 'body');
-      const toArm = await this.createFromSource(
+      const { rows, toArm } = await this.createFromSource(
         manager,
         { type: sourceType, id: sourceId, agencyId: source.agency_id, tlp: source.tlp, dataLevel: source.data_level },
         [input],
         user.id,
         now,
       );
-      const rows: CorrectiveActionRow[] = await manager.query(
-        `SELECT * FROM corrective_actions WHERE source_type = $1 AND source_id = $2 ORDER BY created_at DESC, id LIMIT 1`,
-        [sourceType, sourceId],
-      );
-      await this.audit.append(manager, actor, {
-        action: 'corrective_action.create',
-        agencyId: source.agency_id,
-        targetType: 'corrective_action',
-        targetId: rows[0]!.id,
-        details: {
-          source: { type: sourceType, id: sourceId },
-          dueAt: input.dueAt,
-          ownerUserId: input.ownerUserId ?? null,
-          ownerUnitId: input.ownerUnitId ?? null,
-        },
-      });
+      await this.auditCreated(manager, actor, rows);
       return { row: rows[0]!, toArm };
     });
     await this.scheduler.armQuietly(result.toArm);
-    return this.view(result.row, await deadlinesOf(this.dataSource.manager, { type: 'corrective_action', id: result.row.id }));
+    return this.viewFor(user, result.row);
   }
 
   /** Status, note, due date or owner; every change is audited. */
@@ -368,6 +426,11 @@ export class CorrectiveActionsService {
       const unitIds: Array<{ unit_id: string }> = await manager.query('SELECT unit_id FROM unit_memberships WHERE user_id = $1', [user.id]);
       const changer = { id: user.id, roles: user.roles as RoleName[], unitIds: unitIds.map((u) => u.unit_id) };
       const managerRole = hasAnyRole(user.roles, ['continuity_coordinator', 'ciso']);
+      const owner = await this.owns(manager, user, row);
+      if (!managerRole && !owner) {
+        if (!this.readsAll(user)) throw Problems.outOfScope(`corrective action ${id}`);
+        throw Problems.forbidden('only the owner or a continuity coordinator works on this action');
+      }
       if ((body.dueAt !== undefined || body.ownerUserId !== undefined || body.ownerUnitId !== undefined) && !managerRole) {
         throw Problems.forbidden('only a continuity coordinator or the CISO changes the due date or the owner');
       }
@@ -442,6 +505,7 @@ export class CorrectiveActionsService {
         ],
       );
       const updated = saved[0]!;
+      if (body.note !== undefined) events.push('note');
       const classification = await this.classificationOf(manager, updated);
       if (next.status === 'done' && row.status !== 'done') {
         await enqueueNotification(manager, {
@@ -475,7 +539,7 @@ export class CorrectiveActionsService {
       return { row: updated, toArm };
     });
     await this.scheduler.armQuietly(result.toArm);
-    return this.view(result.row, await deadlinesOf(this.dataSource.manager, { type: 'corrective_action', id }));
+    return this.viewFor(user, result.row);
   }
 
   // ---- deadlines ----

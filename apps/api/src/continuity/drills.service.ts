@@ -25,7 +25,7 @@ import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { hasAnyRole } from '../identity/roles.js';
 import { ScopeService } from '../identity/scope.service.js';
 import { agencyFacts } from './agency-facts.js';
-import { PLAN_EDITORS } from './continuity-access.js';
+import { PLAN_EDITORS, withheldFrom } from './continuity-access.js';
 import { CorrectiveActionsService } from './corrective-actions.service.js';
 import { parseDrillEventBody } from './drill-event-body.js';
 import { DrillStore, type DrillRow } from './drill-store.js';
@@ -64,7 +64,7 @@ export class DrillsService {
     private readonly clock: Clock,
   ) {}
 
-  private async view(row: DrillRow, manager: EntityManager = this.dataSource.manager) {
+  private async view(row: DrillRow, user: AuthenticatedUser, manager: EntityManager = this.dataSource.manager) {
     const context = this.store.restore(row).context;
     const plan: Array<{ reference: string; title: string; tlp: string; data_level: string }> = await manager.query(
       'SELECT reference, title, tlp, data_level FROM continuity_plans WHERE id = $1',
@@ -74,11 +74,18 @@ export class DrillsService {
       `SELECT id, status FROM corrective_actions WHERE source_type = 'drill' AND source_id = $1 ORDER BY created_at, id`,
       [row.id],
     );
+    const withheld = withheldFrom(user, { tlp: plan[0]!.tlp, dataLevel: plan[0]!.data_level });
     return {
       id: row.id,
       reference: row.reference,
       agencyId: row.agency_id,
-      plan: { id: row.plan_id, reference: plan[0]!.reference, title: plan[0]!.title, classification: { tlp: plan[0]!.tlp, dataLevel: plan[0]!.data_level } },
+      redacted: withheld,
+      plan: {
+        id: row.plan_id,
+        reference: plan[0]!.reference,
+        title: withheld ? null : plan[0]!.title,
+        classification: { tlp: plan[0]!.tlp, dataLevel: plan[0]!.data_level },
+      },
       drillType: row.drill_type,
       state: row.state,
       version: row.version,
@@ -89,11 +96,11 @@ export class DrillsService {
       completedAt: context.completedAt,
       afterActionDueAt: context.afterActionDueAt,
       afterActionOverdue: context.afterActionOverdue,
-      afterAction: row.after_action,
+      afterAction: withheld ? null : row.after_action,
       planChangeRequired: context.planChangeRequired,
       planUpdate: context.planUpdate,
-      participants: context.participants,
-      observations: context.observations,
+      participants: withheld ? null : context.participants,
+      observations: withheld ? null : context.observations,
       reschedules: context.reschedules,
       cancellation: context.cancellation,
       breaches: context.breaches,
@@ -112,7 +119,7 @@ export class DrillsService {
   }
 
   async get(user: AuthenticatedUser, id: string) {
-    return this.view(await this.load(user, id));
+    return this.view(await this.load(user, id), user);
   }
 
   async list(user: AuthenticatedUser, q: ListDrillsQuery) {
@@ -141,17 +148,18 @@ export class DrillsService {
     );
     const page = toPage(rows, limit, (r) => [r.scheduled_for.toISOString(), r.id]);
     const items = [];
-    for (const row of page.items) items.push(await this.view(row));
+    for (const row of page.items) items.push(await this.view(row, user));
     return { items, nextCursor: page.nextCursor };
   }
 
   async timeline(user: AuthenticatedUser, id: string) {
-    await this.load(user, id);
+    const row = await this.load(user, id);
+    const withheld = withheldFrom(user, await this.store.planClassification(this.dataSource.manager, row.plan_id));
     const rows: Array<{ seq: string; at: Date; actor_id: string | null; entry: string; data: unknown }> = await this.dataSource.query(
       'SELECT seq::text, at, actor_id, entry, data FROM drill_timeline WHERE drill_id = $1 ORDER BY seq',
       [id],
     );
-    return { items: rows.map((r) => ({ seq: Number(r.seq), at: r.at.toISOString(), actorId: r.actor_id, entry: r.entry, data: r.data })) };
+    return { items: rows.map((r) => ({ seq: Number(r.seq), at: r.at.toISOString(), actorId: r.actor_id, entry: r.entry, data: withheld ? null : r.data })) };
   }
 
   private actorOf(user: AuthenticatedUser, row: DrillRow): EventActor {
@@ -199,18 +207,28 @@ export class DrillsService {
         const plans: Array<{ tlp: string; data_level: string }> = await manager.query('SELECT tlp, data_level FROM continuity_plans WHERE id = $1', [
           row.plan_id,
         ]);
-        toArm.push(
-          ...(await this.correctiveActions.createFromSource(
-            manager,
-            { type: 'drill', id: row.id, agencyId: row.agency_id, tlp: plans[0]!.tlp, dataLevel: plans[0]!.data_level },
-            report.correctiveActions,
-            user.id,
-            now,
-          )),
+        const created = await this.correctiveActions.createFromSource(
+          manager,
+          { type: 'drill', id: row.id, agencyId: row.agency_id, tlp: plans[0]!.tlp, dataLevel: plans[0]!.data_level },
+          report.correctiveActions,
+          user.id,
+          now,
         );
+        toArm.push(...created.toArm);
+        await this.correctiveActions.auditCreated(manager, actor, created.rows);
       }
       if (['START', 'CANCEL'].includes(parsed.type) && plan && row.occurrence_at !== null) {
-        toArm.push(...(await this.programmes.ensureNextDrill(manager, plan, now)).toArm);
+        const next = await this.programmes.ensureNextDrill(manager, plan, now);
+        toArm.push(...next.toArm);
+        if (next.drill && next.toArm.length) {
+          await this.audit.append(manager, actor, {
+            action: 'drill.schedule',
+            agencyId: next.drill.agency_id,
+            targetType: 'drill',
+            targetId: next.drill.id,
+            details: { reference: next.drill.reference, planId: next.drill.plan_id, occurrenceAt: next.drill.occurrence_at?.toISOString(), byProgramme: true },
+          });
+        }
       }
       await this.audit.append(manager, actor, {
         action: `drill.${parsed.type.toLowerCase()}`,
@@ -222,7 +240,7 @@ export class DrillsService {
       return { row: applied.row, toArm };
     });
     await this.scheduler.armQuietly(result.toArm);
-    return this.view(result.row);
+    return this.view(result.row, user);
   }
 
   private auditFields(type: string, fields: Record<string, unknown>): Record<string, unknown> {
@@ -235,11 +253,18 @@ export class DrillsService {
   }
 
   private async checkPlanVersion(manager: EntityManager, row: DrillRow, planVersion: number): Promise<void> {
-    const versions: Array<{ created_at: Date }> = await manager.query('SELECT created_at FROM continuity_plan_versions WHERE plan_id = $1 AND version = $2', [
-      row.plan_id,
-      planVersion,
-    ]);
+    const versions: Array<{ created_at: Date; addresses_drill_ids: string[] }> = await manager.query(
+      'SELECT created_at, addresses_drill_ids FROM continuity_plan_versions WHERE plan_id = $1 AND version = $2',
+      [row.plan_id, planVersion],
+    );
     if (!versions[0]) throw Problems.field('planVersion', 'exists', `the plan has no version ${planVersion}`);
+    if (!versions[0].addresses_drill_ids.includes(row.id)) {
+      throw Problems.field(
+        'planVersion',
+        'addressesDrill',
+        `version ${planVersion} does not name this drill in addressesDrillIds: write a plan version that does`,
+      );
+    }
     if (row.after_action_submitted_at && versions[0].created_at.getTime() < row.after_action_submitted_at.getTime()) {
       throw Problems.field('planVersion', 'afterReport', `version ${planVersion} is older than the after-action report: name a version written since`);
     }
@@ -315,7 +340,7 @@ export class DrillsService {
       return created;
     });
     await this.scheduler.armQuietly(result.toArm);
-    return this.view(result.row);
+    return this.view(result.row, user);
   }
 
   // ---- deadlines ----

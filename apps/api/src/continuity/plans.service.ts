@@ -6,7 +6,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { decodeCursor, toPage } from '../common/paging.js';
-import { Problems, type FieldError } from '../common/problem.js';
+import { ProblemException, Problems, type FieldError } from '../common/problem.js';
 import { execute } from '../database/sql.js';
 import { deadlinesOf, startDeadline } from '../deadlines/deadline-rows.js';
 import { DeadlineScheduler, type DeadlineToArm } from '../incidents/deadline-scheduler.js';
@@ -15,7 +15,7 @@ import { hasAnyRole } from '../identity/roles.js';
 import { ScopeService } from '../identity/scope.service.js';
 import { enqueueNotification } from '../notifications/outbox.js';
 import { agencyFacts } from './agency-facts.js';
-import { PLAN_EDITORS } from './continuity-access.js';
+import { PLAN_EDITORS, withheldFrom } from './continuity-access.js';
 import { DrillStore, type DrillRow } from './drill-store.js';
 import { findPlan, lockPlan, type PlanRow, type StoredProgramme } from './plan-store.js';
 import { ProgrammeScheduler } from './programme-scheduler.js';
@@ -45,7 +45,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function parseIfMatch(ifMatch: number | undefined): number {
-  if (ifMatch === undefined) throw Problems.field('If-Match', 'required', 'send If-Match with the plan version you edited (from GET or the ETag header)');
+  if (ifMatch === undefined)
+    throw new ProblemException('precondition-required', 'send If-Match with the plan version you edited (from GET or the ETag header)');
   return ifMatch;
 }
 
@@ -75,7 +76,8 @@ export class PlansService {
     return plan;
   }
 
-  private async view(plan: PlanRow, manager: EntityManager = this.dataSource.manager) {
+  private async view(plan: PlanRow, user: AuthenticatedUser, manager: EntityManager = this.dataSource.manager) {
+    const withheld = withheldFrom(user, { tlp: plan.tlp, dataLevel: plan.data_level });
     const current: VersionRow[] = await manager.query('SELECT * FROM continuity_plan_versions WHERE plan_id = $1 AND version = $2', [
       plan.id,
       plan.current_version,
@@ -88,11 +90,12 @@ export class PlansService {
       id: plan.id,
       reference: plan.reference,
       agencyId: plan.agency_id,
-      title: plan.title,
+      title: withheld ? null : plan.title,
       classification: { tlp: plan.tlp, dataLevel: plan.data_level },
+      redacted: withheld,
       version: plan.current_version,
-      document: current[0]!.document,
-      changeReason: current[0]!.change_reason,
+      document: withheld ? null : current[0]!.document,
+      changeReason: withheld ? null : current[0]!.change_reason,
       reviewDueAt: plan.review_due_at.toISOString(),
       reviewOverdue: plan.review_overdue,
       programme: plan.programme,
@@ -105,7 +108,7 @@ export class PlansService {
   }
 
   async get(user: AuthenticatedUser, id: string) {
-    return this.view(await this.visible(user, id));
+    return this.view(await this.visible(user, id), user);
   }
 
   async list(user: AuthenticatedUser, q: { agencyId?: string; limit?: number; cursor?: string }) {
@@ -123,18 +126,19 @@ export class PlansService {
     );
     const page = toPage(rows, limit, (r) => [r.created_at.toISOString(), r.id]);
     const items = [];
-    for (const row of page.items) items.push(await this.view(row));
+    for (const row of page.items) items.push(await this.view(row, user));
     return { items, nextCursor: page.nextCursor };
   }
 
   async versions(user: AuthenticatedUser, id: string) {
-    await this.visible(user, id);
+    const plan = await this.visible(user, id);
+    const withheld = withheldFrom(user, { tlp: plan.tlp, dataLevel: plan.data_level });
     const rows: VersionRow[] = await this.dataSource.query('SELECT * FROM continuity_plan_versions WHERE plan_id = $1 ORDER BY version DESC', [id]);
     return {
       items: rows.map((v) => ({
         version: v.version,
-        title: v.document.title,
-        changeReason: v.change_reason,
+        title: withheld ? null : v.document.title,
+        changeReason: withheld ? null : v.change_reason,
         addressesDrillIds: v.addresses_drill_ids,
         authorId: v.author_id,
         createdAt: v.created_at.toISOString(),
@@ -142,8 +146,17 @@ export class PlansService {
     };
   }
 
+  /** Reading a restricted plan's content needs clearance (article 42). */
+  private async visibleContent(user: AuthenticatedUser, id: string): Promise<PlanRow> {
+    const plan = await this.visible(user, id);
+    if (withheldFrom(user, { tlp: plan.tlp, dataLevel: plan.data_level })) {
+      throw Problems.forbidden(`plan ${plan.reference} is classified ${plan.tlp}/${plan.data_level}: its content is for the people who carry it out`);
+    }
+    return plan;
+  }
+
   async version(user: AuthenticatedUser, id: string, version: number) {
-    await this.visible(user, id);
+    await this.visibleContent(user, id);
     const rows: VersionRow[] = await this.dataSource.query('SELECT * FROM continuity_plan_versions WHERE plan_id = $1 AND version = $2', [id, version]);
     if (!rows[0]) throw Problems.notFound(`version ${version} of plan ${id}`);
     const v = rows[0];
@@ -159,7 +172,7 @@ export class PlansService {
   }
 
   async diff(user: AuthenticatedUser, id: string, from: number, to: number) {
-    await this.visible(user, id);
+    await this.visibleContent(user, id);
     const rows: VersionRow[] = await this.dataSource.query('SELECT * FROM continuity_plan_versions WHERE plan_id = $1 AND version = ANY($2)', [id, [from, to]]);
     const a = rows.find((r) => r.version === from);
     const b = rows.find((r) => r.version === to);
@@ -240,7 +253,7 @@ export class PlansService {
       return { plan: rows[0]!, toArm };
     });
     await this.scheduler.armQuietly(result.toArm);
-    return this.view(result.plan);
+    return this.view(result.plan, user);
   }
 
   /**
@@ -312,7 +325,7 @@ export class PlansService {
       return { plan: rows[0]!, toArm };
     });
     await this.scheduler.armQuietly(result.toArm);
-    return this.view(result.plan);
+    return this.view(result.plan, user);
   }
 
   private async addressedDrills(manager: EntityManager, plan: PlanRow, ids: string[]): Promise<DrillRow[]> {

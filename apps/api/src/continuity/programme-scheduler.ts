@@ -27,7 +27,8 @@ export class ProgrammeScheduler {
     );
     if (waiting[0]) return { drill: waiting[0], toArm: [] };
     const last: Array<{ last: Date | null }> = await manager.query(
-      `SELECT max(occurrence_at) AS last FROM drills WHERE plan_id = $1 AND programme_version = $2`,
+      // Any programme's drills: an occurrence an earlier programme already holds is not planned twice.
+      `SELECT max(occurrence_at) AS last FROM drills WHERE plan_id = $1 AND (programme_version = $2 OR state <> 'cancelled')`,
       [plan.id, plan.programme_version],
     );
     const after = new Date(Math.max(last[0]?.last?.getTime() ?? 0, now.getTime()));
