@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { occurrencesBetween, type Programme } from '@app/workflows';
 import ICAL from 'ical.js';
-import { DataSource } from 'typeorm';
-import { DrillStore } from '../apps/api/src/continuity/drill-store.js';
 import { afterActionBody, planBody, seedContinuityWorld, type ContinuityWorld } from './support/continuity-fixture.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -296,28 +294,13 @@ describe('drill calendar feed (iCalendar)', () => {
   });
 
   it('shows a drill scheduled outside the programme as a single event', async () => {
-    // No endpoint schedules a one-off drill yet: the store's own path does, as the API will.
-    const oneOff = await t.app.get(DataSource).transaction((manager) =>
-      t.app.get(DrillStore).create(
-        manager,
-        {
-          planId: plan.id,
-          agencyId: w.sub,
-          agencyCode: 'SUB',
-          timezone: 'Asia/Taipei',
-          drillType: 'functional',
-          scheduledFor: '2027-09-01T02:00:00.000Z',
-          reminders: ['P7D'],
-          afterActionWindow: 'P30D',
-          now: t.clock.now().toISOString(),
-          scheduledBy: { id: w.users.coordinator, roles: ['continuity_coordinator'], relation: 'own' },
-          occurrenceAt: null,
-          programmeVersion: null,
-        },
-        w.users.coordinator,
-        t.clock.now(),
-      ),
-    );
+    const scheduled = await t
+      .http()
+      .post(`/api/continuity/plans/${plan.id}/drills`)
+      .set('Authorization', `Bearer ${w.tokens.coordinator}`)
+      .send({ scheduledFor: '2027-09-01T10:00:00+08:00', drillType: 'functional', reminders: ['P7D'] });
+    expect(scheduled.status).toBe(201);
+    const oneOff = { row: scheduled.body as { id: string; reference: string } };
     const feed = await getFeed(feedUrl);
     const single = feed.events.get(`drill-${oneOff.row.id}@ir.example.gov.tw`)!;
     expect(single.isRecurring()).toBe(false);
@@ -325,6 +308,8 @@ describe('drill calendar feed (iCalendar)', () => {
     expect(single.startDate.toJSDate().toISOString()).toBe('2027-09-01T02:00:00.000Z');
     expect(single.endDate.toJSDate().toISOString()).toBe('2027-09-01T06:00:00.000Z'); // functional: 4 h
     expect(single.summary).toContain(oneOff.row.reference);
+    // Its own reminders, not the programme's.
+    expect(single.component.getAllSubcomponents('valarm').map((a) => String(a.getFirstPropertyValue('trigger')))).toEqual(['-P7D']);
     expect(single.component.getFirstPropertyValue('url')).toBe(`https://ir.example.gov.tw/drills/${oneOff.row.id}`);
     // The programme's series is unchanged by it.
     expect(expand(seriesOf(feed, plan.id), '2027-08-01T00:00:00Z', '2027-10-01T00:00:00Z')).toEqual([]);

@@ -65,6 +65,8 @@ interface DrillRow {
   programme_version: number | null;
   scheduled_for: Date;
   state: string;
+  /** The drill's own reminders (from its snapshot): a drill scheduled by hand has its own. */
+  reminders: string[] | null;
 }
 
 /** The programme's first occurrence (the feed's DTSTART, in the programme's zone) and its RRULE line. */
@@ -214,7 +216,7 @@ export class CalendarService {
       [agencyIds],
     );
     const drills: DrillRow[] = await this.dataSource.query(
-      `SELECT id, plan_id, reference, drill_type, occurrence_at, programme_version, scheduled_for, state
+      `SELECT id, plan_id, reference, drill_type, occurrence_at, programme_version, scheduled_for, state, snapshot->'context'->'reminders' AS reminders
          FROM drills WHERE agency_id = ANY($1) ORDER BY scheduled_for, id`,
       [agencyIds],
     );
@@ -323,7 +325,7 @@ export class CalendarService {
         status: ICalEventStatus.CONFIRMED,
         class: this.restricted(plan) ? ICalEventClass.PRIVATE : ICalEventClass.PUBLIC,
       });
-      this.addAlarms(single, programme?.reminders ?? []);
+      this.addAlarms(single, drill.reminders ?? programme?.reminders ?? []);
     }
   }
 
