@@ -589,6 +589,22 @@ describe('business continuity through the HTTP API', () => {
     expect(audited.rows[0].n).toBe(2);
   });
 
+  it('keeps an overdue drill when the programme changes, and schedules the new programme’s next drill beside it', async () => {
+    await moveClock(t, w, '2027-07-01T01:00:00Z');
+    const plan = await createPlan();
+    const first = await setProgramme(plan.id, { rrule: 'DTSTART;TZID=Asia/Taipei:20270710T090000\nRRULE:FREQ=YEARLY', drillType: 'tabletop', reminders: [] });
+    await moveClock(t, w, '2027-07-11T01:00:00Z');
+    await firing.fireDue();
+    expect((await drill(first.nextDrill.id)).state).toBe('overdue');
+    const second = await setProgramme(plan.id, {
+      rrule: 'DTSTART;TZID=Asia/Taipei:20271001T090000\nRRULE:FREQ=YEARLY',
+      drillType: 'functional',
+      reminders: [],
+    });
+    expect(second.nextDrill).toMatchObject({ scheduledFor: '2027-10-01T01:00:00.000Z', state: 'scheduled' });
+    expect((await drill(first.nextDrill.id)).state).toBe('overdue');
+  });
+
   it('refuses bad drill events and programmes with a 4xx naming the field, changing nothing', async () => {
     await moveClock(t, w, '2026-12-01T01:00:00Z');
     const plan = await createPlan();

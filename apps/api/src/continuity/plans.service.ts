@@ -376,9 +376,10 @@ export class PlansService {
       );
       const updated = rows[0]!;
       const toArm: DeadlineToArm[] = [];
-      // Drills the old programme scheduled and nobody started yet give way to the new programme.
+      // Drills the old programme scheduled that are not due yet give way to the new programme; an
+      // overdue one stays (a missed drill is not hidden by changing the programme) until run or cancelled.
       const waiting: DrillRow[] = await manager.query(
-        `SELECT * FROM drills WHERE plan_id = $1 AND occurrence_at IS NOT NULL AND programme_version < $2 AND state IN ('scheduled','overdue') FOR UPDATE`,
+        `SELECT * FROM drills WHERE plan_id = $1 AND occurrence_at IS NOT NULL AND programme_version < $2 AND state = 'scheduled' FOR UPDATE`,
         [id, updated.programme_version],
       );
       for (const drill of waiting) {
