@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { BullModule, getQueueToken } from '@nestjs/bullmq';
-import { Test, type TestingModule } from '@nestjs/testing';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { TestingModule } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
-import { databaseModule, queueRootModule } from '../apps/api/src/app.module.js';
-import { AuditService } from '../apps/api/src/audit/audit.service.js';
-import { Clock } from '../apps/api/src/clock/clock.js';
-import { ClockModule } from '../apps/api/src/clock/clock.module.js';
-import { loadConfig } from '../apps/api/src/config/app-config.js';
-import { ConfigModule } from '../apps/api/src/config/config.module.js';
 import { DEADLINE_QUEUE } from '../apps/api/src/incidents/deadline-scheduler.js';
 import { DeadlineService } from '../apps/api/src/incidents/deadline.service.js';
-import { DEADLINE_PROVIDERS } from '../apps/api/src/deadlines/deadline.providers.js';
-import { IncidentStore } from '../apps/api/src/incidents/incident-store.js';
 import { fileIncident, seedIncidentWorld, send, type IncidentWorld } from './support/incident-fixture.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
+import { startDeadlineModule } from './support/deadline-firing.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -33,35 +26,9 @@ function uniquePrefix(name: string): string {
   return `{test-${name}-${process.pid}-${randomUUID().slice(0, 8)}}`;
 }
 
-function configFor(t: TestApp, prefix: string) {
-  return loadConfig({
-    DATABASE_URL: t.config.databaseUrl,
-    REDIS_URL: t.config.redisUrl,
-    SMTP_URL: t.config.smtpUrl,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    QUEUE_PREFIX: prefix,
-    DATABASE_POOL_SIZE: '3',
-  });
-}
-
 /** The real worker on the test's clock, with this file's prefix. */
 function startWorker(t: TestApp, prefix: string): Promise<TestingModule> {
   return startTestWorker(t, { QUEUE_PREFIX: prefix });
-}
-
-/** DeadlineService without any queue consumer: fire() is called only by the test. */
-async function startDeadlineModule(t: TestApp, prefix: string): Promise<TestingModule> {
-  const config = configFor(t, prefix);
-  const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(config), ClockModule, databaseModule(), queueRootModule(config), BullModule.registerQueue({ name: DEADLINE_QUEUE })],
-    providers: [AuditService, IncidentStore, ...DEADLINE_PROVIDERS],
-  })
-    .overrideProvider(Clock)
-    .useValue(t.clock)
-    .compile();
-  await moduleRef.init();
-  return moduleRef;
 }
 
 /**

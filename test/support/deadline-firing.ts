@@ -24,14 +24,15 @@ export interface DeadlineFiring {
  * The worker's DeadlineService without queue consumers, on the test's clock and a queue prefix of
  * its own: the test moves the clock and fires what is due, as the worker would on wake-up.
  */
-export async function startDeadlineFiring(t: TestApp): Promise<DeadlineFiring> {
+/** DeadlineService (and every subject's handler) without any queue consumer, on the test's clock and the given queue prefix. */
+export async function startDeadlineModule(t: TestApp, prefix = `{test-firing-${process.pid}-${randomUUID().slice(0, 8)}}`): Promise<TestingModule> {
   const config = loadConfig({
     DATABASE_URL: t.config.databaseUrl,
     REDIS_URL: t.config.redisUrl,
     SMTP_URL: t.config.smtpUrl,
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
-    QUEUE_PREFIX: `{test-firing-${process.pid}-${randomUUID().slice(0, 8)}}`,
+    QUEUE_PREFIX: prefix,
     DATABASE_POOL_SIZE: '3',
   });
   const moduleRef: TestingModule = await Test.createTestingModule({
@@ -42,6 +43,11 @@ export async function startDeadlineFiring(t: TestApp): Promise<DeadlineFiring> {
     .useValue(t.clock)
     .compile();
   await moduleRef.init();
+  return moduleRef;
+}
+
+export async function startDeadlineFiring(t: TestApp): Promise<DeadlineFiring> {
+  const moduleRef = await startDeadlineModule(t);
   const service = moduleRef.get(DeadlineService);
   return {
     service,

@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import type { Actor } from '../audit/audit.service.js';
 import { IsInstant } from '../common/instant.js';
 import { PageQuery } from '../common/paging.js';
+import { parseIfMatch } from '../common/if-match.js';
 import { Problems } from '../common/problem.js';
 import { LowerCaseUuid } from '../common/uuid-field.js';
 import { uuidParam } from '../common/uuid-param.js';
@@ -15,14 +16,6 @@ import { CONTINUITY_READERS, CORRECTIVE_ACTION_FILERS, DRILL_PARTICIPANTS, PLAN_
 import { CorrectiveActionsService } from './corrective-actions.service.js';
 import { DrillsService } from './drills.service.js';
 import { PlansService } from './plans.service.js';
-
-/** If-Match: `3` or `"3"` (the ETag of the last read). */
-export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^\s*(?:(?:W\/)?"(\d{1,9})"|(\d{1,9}))\s*$/.exec(header);
-  if (!match) throw Problems.field('If-Match', 'isVersion', 'If-Match must be a version number, e.g. If-Match: 3 or If-Match: "3"');
-  return Number(match[1] ?? match[2]);
-}
 
 function versionParam(value: string | undefined, name: string): number {
   if (value === undefined || !/^\d{1,9}$/.test(value) || Number(value) < 1)

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Actor } from '../audit/audit.service.js';
+import { parseIfMatch } from '../common/if-match.js';
 import { Problems } from '../common/problem.js';
 import { uuidParam } from '../common/uuid-param.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
@@ -12,13 +13,6 @@ import { CreateEvidenceDto, CreateIncidentDto, CreateTransferDto, ListIncidentsQ
 import { IncidentsService } from './incidents.service.js';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,200}$/;
-
-function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^\s*(?:(?:W\/)?"(\d{1,9})"|(\d{1,9}))\s*$/.exec(header);
-  if (!match) throw Problems.field('If-Match', 'isVersion', 'If-Match must be the incident’s version number, e.g. If-Match: 3 or If-Match: "3"');
-  return Number(match[1] ?? match[2]);
-}
 
 /** Who may file: every staff member (reporter role, article 41: everyone reports what they see). */
 const FILERS = ['reporter'] as const;
