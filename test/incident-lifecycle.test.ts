@@ -89,6 +89,40 @@ describe('incident lifecycle through the HTTP API', () => {
     expect(audit.rows[0].n).toBe(8);
   });
 
+  it('turns the improvement report’s measures into corrective actions with owners and due dates', async () => {
+    const filed = await fileIncident(t, w.tokens.reporter);
+    const responderId = (await t.db.query(`SELECT id FROM users WHERE email = 'responder@sub.gov.tw'`)).rows[0].id;
+    await ok(await send(t, w.tokens.manager, filed.id, { type: 'ACKNOWLEDGE' }));
+    await ok(
+      await send(t, w.tokens.manager, filed.id, { type: 'TRIAGE', impact: { confidentiality: 1, integrity: 2, availability: 2 }, category: 'web_attack' }),
+    );
+    await ok(await send(t, w.tokens.manager, filed.id, { type: 'REPORT_TO_AUTHORITY', channel: 'national_platform' }));
+    await ok(await send(t, w.tokens.ethics, filed.id, { type: 'LE_NOT_REQUIRED', reason: 'no criminal act' }));
+    await ok(await send(t, w.tokens.responder, filed.id, { type: 'CONTAINED', summary: 'blocked' }));
+    await ok(await send(t, w.tokens.responder, filed.id, { type: 'RECOVERED', summary: 'restored' }));
+    const report = {
+      type: 'SUBMIT_IMPROVEMENT_REPORT',
+      rootCause: 'outdated CMS plugin',
+      measures: { technical: 'patch monthly' },
+      schedule: 'by the end of the quarter',
+    };
+    const bad = await send(t, w.tokens.manager, filed.id, { ...report, correctiveActions: [{ title: 'x', dueAt: '2020-01-01T00:00:00Z' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: any) => `${e.field}:${e.rule}`)).toEqual(
+      expect.arrayContaining(['correctiveActions.0.ownerUserId:ownerRequired', 'correctiveActions.0.dueAt:future']),
+    );
+    const dueAt = new Date(t.clock.now().getTime() + 30 * 86_400_000).toISOString();
+    await ok(
+      await send(t, w.tokens.manager, filed.id, { ...report, correctiveActions: [{ title: 'patch the CMS monthly', ownerUserId: responderId, dueAt }] }),
+    );
+    const actions = await ok(await t.http().get(`/api/corrective-actions?sourceType=incident&sourceId=${filed.id}`).set(auth(w.tokens.ciso)));
+    expect(actions.items).toEqual([
+      expect.objectContaining({ title: 'patch the CMS monthly', ownerUserId: responderId, status: 'open', dueAt, source: { type: 'incident', id: filed.id } }),
+    ]);
+    const timeline = await ok(await t.http().get(`/api/incidents/${filed.id}/timeline`).set(auth(w.tokens.manager)));
+    expect(JSON.stringify(timeline)).not.toContain('patch the CMS monthly');
+  });
+
   it('runs a level-4 incident with law enforcement and evidence, closed only after CISO approval', async () => {
     const filed = await fileIncident(t, w.tokens.reporter, {
       category: 'intrusion',

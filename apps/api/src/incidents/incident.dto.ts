@@ -119,10 +119,19 @@ export class MeasuresDto {
   @IsOptional() @IsString() @Length(1, 10000) staffing?: string;
   @IsOptional() @IsString() @Length(1, 10000) resources?: string;
 }
+/** A measure of the improvement report to track as a corrective action (owner, due date) until verified. */
+export class ImprovementActionDto {
+  @IsString() @NotBlank() @Length(1, 500) title: string;
+  @IsOptional() @LowerCaseUuid() ownerUserId?: string;
+  @IsOptional() @LowerCaseUuid() ownerUnitId?: string;
+  @IsInstant() dueAt: string;
+}
 export class ImprovementReportEventDto extends EventBase {
   @IsString() @NotBlank() @Length(1, 20000) rootCause: string;
   @IsDefined() @IsObject() @ValidateNested() @Type(() => MeasuresDto) measures: MeasuresDto;
   @IsString() @NotBlank() @Length(1, 5000) schedule: string;
+  /** Tracked as corrective actions from the moment the report is accepted (they are not part of the machine's event). */
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => ImprovementActionDto) correctiveActions?: ImprovementActionDto[];
 }
 
 export const EVENT_DTOS = {

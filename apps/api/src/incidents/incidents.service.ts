@@ -19,6 +19,7 @@ import {
   type IncidentPolicy,
   type Tlp,
   type DataLevel,
+  type CorrectiveActionInput,
 } from '@app/workflows';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
@@ -26,6 +27,7 @@ import { DateTime } from 'luxon';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PolicyService } from '../agencies/policy.service.js';
 import { canonicalJson } from '../audit/audit-chain.js';
+import { CorrectiveActionsService } from '../continuity/corrective-actions.service.js';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { decodeCursor, toPage } from '../common/paging.js';
@@ -80,6 +82,7 @@ export class IncidentsService {
     private readonly audit: AuditService,
     private readonly policies: PolicyService,
     private readonly scheduler: DeadlineScheduler,
+    private readonly correctiveActions: CorrectiveActionsService,
     private readonly clock: Clock,
   ) {}
 
@@ -434,6 +437,18 @@ export class IncidentsService {
       if (!Object.values(measures).some((m) => typeof m === 'string' && /\S/.test(m))) {
         errors.push({ field: 'measures', rule: 'atLeastOne', message: 'measures must name at least one of management, technical, staffing, resources' });
       }
+      const actions = (event.correctiveActions ?? []) as Array<{ ownerUserId?: string; ownerUnitId?: string; dueAt: string }>;
+      actions.forEach((a, i) => {
+        if (!a.ownerUserId && !a.ownerUnitId) {
+          errors.push({
+            field: `correctiveActions.${i}.ownerUserId`,
+            rule: 'ownerRequired',
+            message: 'every corrective action has an owner: ownerUserId or ownerUnitId',
+          });
+        }
+        if (Date.parse(a.dueAt) <= this.clock.now().getTime())
+          errors.push({ field: `correctiveActions.${i}.dueAt`, rule: 'future', message: 'dueAt must be in the future' });
+      });
     }
     if (errors.length) throw Problems.validation(errors);
     return { type: type as ClientEventType, data: dto as Record<string, unknown> };
@@ -465,13 +480,27 @@ export class IncidentsService {
         if (missing.length)
           throw Problems.field('evidenceIds', 'evidenceOfIncident', `evidenceIds must be evidence of this incident; not: ${missing.join(', ')}`);
       }
-      const event = { ...data, type, actor: eventActor, at: now.toISOString() } as IncidentEvent;
+      const { correctiveActions, ...eventData } = data as { correctiveActions?: CorrectiveActionInput[] };
+      if (correctiveActions?.length) await this.correctiveActions.checkOwners(manager, row.agency_id, correctiveActions, 'correctiveActions');
+      const event = { ...eventData, type, actor: eventActor, at: now.toISOString() } as IncidentEvent;
       const applied = applyIncidentEvent(snapshot, event);
       if (!applied.changed) {
         return { refused: { state: flattenState(snapshot), allowed: allowedEvents(snapshot, eventActor) } } as const;
       }
       const before = flattenState(snapshot);
       const saved = await this.store.save(manager, row, applied, user.id, now, type === 'REPORT_TO_AUTHORITY');
+      if (correctiveActions?.length) {
+        // The report's measures become corrective actions, tracked to done and verified (article 41's follow-up).
+        const created = await this.correctiveActions.createFromSource(
+          manager,
+          { type: 'incident', id, agencyId: row.agency_id, tlp: row.tlp, dataLevel: row.data_level },
+          correctiveActions,
+          user.id,
+          now,
+        );
+        saved.toArm.push(...created.toArm);
+        await this.correctiveActions.auditCreated(manager, actor, created.rows);
+      }
       await this.audit.append(manager, actor, {
         action: 'incident.event',
         agencyId: row.agency_id,
