@@ -422,6 +422,10 @@ describe('business continuity through the HTTP API', () => {
         { kind: 'role', role: 'ciso' },
       ]),
     );
+    const metrics = await t.http().get('/metrics');
+    expect(metrics.text).toMatch(/^corrective_actions_overdue 1$/m);
+    expect(metrics.text).toMatch(/^deadlines\{subject="corrective_action",status="breached"\} 1$/m);
+    expect(metrics.text).toMatch(/^drills\{state="closed"\} [1-9]\d*$/m);
     const listed = ok(await t.http().get('/api/corrective-actions?overdue=true&sourceType=incident').set(auth(w.tokens.ciso)));
     expect(listed.items.map((a: any) => a.id)).toEqual([action.id]);
 

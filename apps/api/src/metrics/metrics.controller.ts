@@ -39,7 +39,18 @@ export class Metrics {
     help: 'p99 of intent-to-sent latency over the last hour',
     registers: [this.registry],
   });
-  readonly deadlines = new Gauge({ name: 'deadlines', help: 'Incident deadlines by status', labelNames: ['status'], registers: [this.registry] });
+  readonly deadlines = new Gauge({ name: 'deadlines', help: 'Deadlines by subject and status', labelNames: ['subject', 'status'], registers: [this.registry] });
+  readonly drills = new Gauge({ name: 'drills', help: 'Continuity drills by state', labelNames: ['state'], registers: [this.registry] });
+  readonly correctiveActionsOverdue = new Gauge({
+    name: 'corrective_actions_overdue',
+    help: 'Corrective actions past their due date and not done',
+    registers: [this.registry],
+  });
+  readonly plansReviewOverdue = new Gauge({
+    name: 'continuity_plans_review_overdue',
+    help: 'Continuity plans past their yearly review',
+    registers: [this.registry],
+  });
   readonly deadlinesOverdue = new Gauge({ name: 'deadlines_pending_overdue', help: 'Pending deadlines past their due time', registers: [this.registry] });
   readonly queueJobs = new Gauge({ name: 'queue_jobs', help: 'BullMQ jobs by queue and state', labelNames: ['queue', 'state'], registers: [this.registry] });
 
@@ -93,7 +104,17 @@ export class MetricsController {
     );
     m.deliveryLatency.set(latency.p99);
     m.deadlines.reset();
-    for (const r of await this.dataSource.query(`SELECT status, count(*)::int AS n FROM deadlines GROUP BY status`)) m.deadlines.set({ status: r.status }, r.n);
+    for (const r of await this.dataSource.query(`SELECT subject_type, status, count(*)::int AS n FROM deadlines GROUP BY subject_type, status`)) {
+      m.deadlines.set({ subject: r.subject_type, status: r.status }, r.n);
+    }
+    m.drills.reset();
+    for (const r of await this.dataSource.query(`SELECT state, count(*)::int AS n FROM drills GROUP BY state`)) m.drills.set({ state: r.state }, r.n);
+    const [actions] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM corrective_actions WHERE overdue AND status IN ('open','in_progress','done')`,
+    );
+    m.correctiveActionsOverdue.set(actions.n);
+    const [plans] = await this.dataSource.query(`SELECT count(*)::int AS n FROM continuity_plans WHERE review_overdue`);
+    m.plansReviewOverdue.set(plans.n);
     const [overdue] = await this.dataSource.query(`SELECT count(*)::int AS n FROM deadlines WHERE status = 'pending' AND due_at < now()`);
     m.deadlinesOverdue.set(overdue.n);
     for (const [name, queue] of [
