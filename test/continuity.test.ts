@@ -142,6 +142,9 @@ describe('business continuity through the HTTP API', () => {
       reminderTimes.push(new Date(at).toISOString());
     }
     const reminders = await outbox(id, 'drill.reminder');
+    const history = ok(await t.http().get(`/api/drills/${id}/notifications`).set(auth(w.tokens.coordinator)));
+    expect(history.items.filter((n: any) => n.template === 'drill.reminder')).toHaveLength(3);
+    expect(history.items[0]).toMatchObject({ status: 'pending', deliveries: [] });
     expect(reminders.map((r) => r.created_at.toISOString())).toEqual(reminderTimes);
     expect(reminders[0].payload).toMatchObject({ isDrill: true, tlp: 'GREEN', dueAt: '2026-04-15T01:00:00.000Z' });
 

@@ -185,6 +185,12 @@ export class DrillsController {
     return this.drills.timeline(user, id);
   }
 
+  @Get(':id/notifications')
+  @ApiOperation({ summary: 'Notification intents of the drill and their deliveries' })
+  notifications(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
+    return this.drills.notifications(user, id);
+  }
+
   @Post(':id/events')
   @HttpCode(200)
   @Roles(...DRILL_PARTICIPANTS)

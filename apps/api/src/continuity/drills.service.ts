@@ -24,6 +24,7 @@ import { DeadlineScheduler, type DeadlineToArm } from '../incidents/deadline-sch
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { hasAnyRole } from '../identity/roles.js';
 import { ScopeService } from '../identity/scope.service.js';
+import { notificationHistory } from '../notifications/notification-history.js';
 import { agencyFacts } from './agency-facts.js';
 import { PLAN_EDITORS, withheldFrom } from './continuity-access.js';
 import { CorrectiveActionsService } from './corrective-actions.service.js';
@@ -160,6 +161,12 @@ export class DrillsService {
       [id],
     );
     return { items: rows.map((r) => ({ seq: Number(r.seq), at: r.at.toISOString(), actorId: r.actor_id, entry: r.entry, data: withheld ? null : r.data })) };
+  }
+
+  /** The drill's notification intents and their deliveries (a dead one shows here, as on an incident). */
+  async notifications(user: AuthenticatedUser, id: string) {
+    await this.load(user, id);
+    return notificationHistory(this.dataSource.manager, 'drill', id);
   }
 
   private actorOf(user: AuthenticatedUser, row: DrillRow): EventActor {

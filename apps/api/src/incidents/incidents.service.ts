@@ -40,6 +40,7 @@ import { EVENT_DTOS, type CreateIncidentDto, type ListIncidentsQuery } from './i
 import { IncidentStore, type IncidentRow } from './incident-store.js';
 import { writeEffects } from './incident-effects.js';
 import { notificationPayload } from './incident-store.js';
+import { notificationHistory } from '../notifications/notification-history.js';
 
 /** How far in the future an awareness time may lie (clock skew between a client and the server). */
 const AWARE_SKEW_MS = 5 * 60_000;
@@ -366,50 +367,7 @@ export class IncidentsService {
 
   async notifications(user: AuthenticatedUser, id: string) {
     await this.load(user, id);
-    const rows: Array<{ id: string; template: string; audience: unknown; created_at: Date; enqueued_at: Date | null }> = await this.dataSource.query(
-      `SELECT id, template, audience, created_at, enqueued_at FROM outbox WHERE aggregate_type = 'incident' AND aggregate_id = $1 ORDER BY created_at, id`,
-      [id],
-    );
-    const deliveries: Array<{
-      outbox_id: string;
-      channel: string;
-      address: string;
-      status: string;
-      attempts: number;
-      message_id: string | null;
-      last_error: string | null;
-      sent_at: Date | null;
-    }> = await this.dataSource.query(
-      `SELECT outbox_id, channel, address, status, attempts, message_id, last_error, sent_at FROM deliveries WHERE outbox_id = ANY($1) ORDER BY address`,
-      [rows.map((r) => r.id)],
-    );
-    return {
-      items: rows.map((r) => {
-        const mine = deliveries.filter((d) => d.outbox_id === r.id);
-        return {
-          id: r.id,
-          template: r.template,
-          audience: r.audience,
-          createdAt: r.created_at.toISOString(),
-          status: mine.some((d) => d.status === 'dead')
-            ? 'dead'
-            : mine.length && mine.every((d) => d.status === 'sent')
-              ? 'sent'
-              : r.enqueued_at
-                ? 'queued'
-                : 'pending',
-          deliveries: mine.map((d) => ({
-            channel: d.channel,
-            address: d.address,
-            status: d.status,
-            attempts: d.attempts,
-            messageId: d.message_id,
-            error: d.last_error,
-            sentAt: d.sent_at?.toISOString() ?? null,
-          })),
-        };
-      }),
-    };
+    return notificationHistory(this.dataSource.manager, 'incident', id);
   }
 
   // ---- events ----
