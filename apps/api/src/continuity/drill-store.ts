@@ -84,7 +84,7 @@ export class DrillStore {
   /** Creates a drill in `scheduled`, with its reminders and start deadline. */
   async create(
     manager: EntityManager,
-    input: Omit<DrillInput, 'drillId'> & { agencyCode: string; timezone: string; occurrenceAt: string | null; programmeVersion: number | null },
+    input: Omit<DrillInput, 'drillId' | 'timezone'> & { agencyCode: string; timezone: string; occurrenceAt: string | null; programmeVersion: number | null },
     actorId: string | null,
     now: Date,
   ): Promise<{ row: DrillRow; toArm: DeadlineToArm[] }> {
@@ -96,7 +96,8 @@ export class DrillStore {
       [input.agencyId, year],
     );
     const reference = `${input.agencyCode}-DRL-${year}-${String(counter[0]!.last).padStart(4, '0')}`;
-    const { agencyCode: _code, timezone: _tz, occurrenceAt, programmeVersion, ...machineInput } = input;
+    // The agency's zone goes to the machine: reminders and the report window count on its calendar.
+    const { agencyCode: _code, occurrenceAt, programmeVersion, ...machineInput } = input;
     const scheduled = scheduleDrill({ ...machineInput, drillId: id });
     const rows: DrillRow[] = await manager.query(
       `INSERT INTO drills (id, agency_id, plan_id, reference, drill_type, occurrence_at, programme_version, scheduled_for, state, snapshot, machine_version,

@@ -232,7 +232,7 @@ export class PlansService {
       );
       const id = randomUUID();
       const reference = `${agency.code}-BCP-${String(counter[0]!.last).padStart(3, '0')}`;
-      const reviewDue = new Date(nextReviewDue(now.toISOString(), document.reviewInterval));
+      const reviewDue = new Date(nextReviewDue(now.toISOString(), document.reviewInterval, agency.timezone));
       const rows: PlanRow[] = await manager.query(
         `INSERT INTO continuity_plans (id, agency_id, reference, title, tlp, data_level, current_version, review_due_at, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $9) RETURNING *`,
@@ -281,8 +281,8 @@ export class PlansService {
         `INSERT INTO continuity_plan_versions (plan_id, version, document, change_reason, addresses_drill_ids, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [id, version, JSON.stringify(document), changeReason, addressesDrillIds, user.id, now],
       );
-      // A new version is a review: the yearly review clock starts again.
-      const reviewDue = new Date(nextReviewDue(now.toISOString(), document.reviewInterval));
+      // A new version is a review: the yearly review clock starts again (on the agency's calendar).
+      const reviewDue = new Date(nextReviewDue(now.toISOString(), document.reviewInterval, (await agencyFacts(manager, plan.agency_id)).timezone));
       const { rows } = await execute<PlanRow>(
         manager,
         `UPDATE continuity_plans SET title = $2, tlp = $3, data_level = $4, current_version = $5, review_due_at = $6, review_overdue = false, updated_at = $7

@@ -1016,3 +1016,31 @@ describe('persistence', () => {
     expect(() => restoreDrill({ machineVersion: DRILL_MACHINE_VERSION, snapshot: null })).toThrow(/not an object/);
   });
 });
+
+describe("calendar arithmetic in the agency's zone", () => {
+  // Berlin moves to summer time on 2026-03-29: "7 days before 09:00" must still be 09:00 local.
+  const berlin = input({ timezone: 'Europe/Berlin', scheduledFor: '2026-04-01T07:00:00.000Z', reminders: ['P7D'], now: '2026-03-01T00:00:00.000Z' });
+
+  it('arms a reminder at the same local time, across a daylight-saving change', () => {
+    const zoned = scheduleDrill(berlin);
+    const inUtc = scheduleDrill({ ...berlin, timezone: undefined });
+    const reminderOf = (effects: DrillEffect[]) => effects.find((e) => e.type === 'startDeadline' && e.params.kind === 'reminder');
+    expect(reminderOf(zoned.effects)).toMatchObject({ params: { dueAt: '2026-03-25T08:00:00.000Z' } }); // 09:00 CET
+    expect(reminderOf(inUtc.effects)).toMatchObject({ params: { dueAt: '2026-03-25T07:00:00.000Z' } }); // drills stored before the zone was kept
+    expect(nextDrillReminder('2026-04-01T07:00:00.000Z', ['P7D'], '2026-03-01T00:00:00.000Z', 'Europe/Berlin')).toEqual({
+      step: 0,
+      dueAt: '2026-03-25T08:00:00.000Z',
+    });
+  });
+
+  it('counts the after-action window on the local calendar', () => {
+    let snapshot = scheduleDrill({ ...berlin, scheduledFor: '2026-03-20T09:00:00.000Z', reminders: [] }).snapshot;
+    snapshot = applyDrillEvent(snapshot, { type: 'START', actor: coordinator, at: '2026-03-20T09:00:00.000Z' }).snapshot;
+    const completed = applyDrillEvent(snapshot, { type: 'COMPLETE', actor: coordinator, at: '2026-03-20T09:00:00.000Z' }); // 10:00 CET
+    expect(completed.snapshot.context.afterActionDueAt).toBe('2026-04-19T08:00:00.000Z'); // 10:00 CEST, 30 days later
+  });
+
+  it('refuses a zone that does not exist', () => {
+    expect(drillInputProblems({ ...berlin, timezone: 'Mars/Olympus' })).toContain('timezone is not an IANA time zone');
+  });
+});

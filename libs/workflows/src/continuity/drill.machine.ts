@@ -45,6 +45,8 @@ export interface DrillInput {
   reminders: string[];
   /** ISO duration after completion, default 'P30D'. */
   afterActionWindow: string;
+  /** The agency's IANA zone: reminders and the report window count on its calendar (UTC when absent). */
+  timezone?: string;
   /** A drill is not an incident: there is no `isDrill` flag here. */
   isDrill?: never;
   /** ISO instant of creation. */
@@ -95,6 +97,8 @@ export interface DrillContext {
   originalScheduledFor: string;
   reminders: string[];
   afterActionWindow: string;
+  /** The agency's zone for calendar arithmetic; null on drills stored before it was kept (counted in UTC). */
+  timezone?: string | null;
   scheduledAt: string;
   scheduledBy: { id: string; relation: 'own' | 'system' };
   /** One clock per kind; a reminder clock carries its step (index in `reminders`). A fired reminder is `met`. */
@@ -180,27 +184,31 @@ function utc(iso: string): string {
   return DateTime.fromISO(iso).toUTC().toISO()!;
 }
 
-/** An instant minus an ISO duration, counted on the UTC calendar (luxon). */
-function before(iso: string, duration: string): string {
-  return DateTime.fromISO(iso, { zone: 'UTC' }).minus(Duration.fromISO(duration)).toUTC().toISO()!;
+/**
+ * An instant minus an ISO duration, counted on the calendar of the agency's zone (luxon): "7 days
+ * before 09:00" is 09:00 local seven days earlier, across a daylight-saving change too. Drills
+ * stored before the zone was kept count on the UTC calendar.
+ */
+function before(iso: string, duration: string, zone = 'UTC'): string {
+  return DateTime.fromISO(iso, { zone }).minus(Duration.fromISO(duration)).toUTC().toISO()!;
 }
 
-/** An instant plus an ISO duration, counted on the UTC calendar (luxon). */
-function after(iso: string, duration: string): string {
-  return DateTime.fromISO(iso, { zone: 'UTC' }).plus(Duration.fromISO(duration)).toUTC().toISO()!;
+/** An instant plus an ISO duration, counted on the calendar of the agency's zone (luxon). */
+function after(iso: string, duration: string, zone = 'UTC'): string {
+  return DateTime.fromISO(iso, { zone }).plus(Duration.fromISO(duration)).toUTC().toISO()!;
 }
 
 /** Every reminder of a date: its step (index in `reminders`) and when it is due, earliest first; only those before the date. */
-export function drillReminderTimes(scheduledFor: string, reminders: readonly string[]): Array<{ step: number; dueAt: string }> {
+export function drillReminderTimes(scheduledFor: string, reminders: readonly string[], zone = 'UTC'): Array<{ step: number; dueAt: string }> {
   return reminders
-    .map((d, step) => ({ step, dueAt: before(scheduledFor, d) }))
+    .map((d, step) => ({ step, dueAt: before(scheduledFor, d, zone) }))
     .filter((r) => ms(r.dueAt) < ms(scheduledFor))
     .sort((a, b) => ms(a.dueAt) - ms(b.dueAt) || a.step - b.step);
 }
 
 /** The reminder to arm: the earliest one due strictly after `afterIso` (reminders already past are skipped), or null. */
-export function nextDrillReminder(scheduledFor: string, reminders: readonly string[], afterIso: string): { step: number; dueAt: string } | null {
-  return drillReminderTimes(scheduledFor, reminders).find((r) => ms(r.dueAt) > ms(afterIso)) ?? null;
+export function nextDrillReminder(scheduledFor: string, reminders: readonly string[], afterIso: string, zone = 'UTC'): { step: number; dueAt: string } | null {
+  return drillReminderTimes(scheduledFor, reminders, zone).find((r) => ms(r.dueAt) > ms(afterIso)) ?? null;
 }
 
 function validParticipant(p: unknown): boolean {
@@ -303,7 +311,7 @@ export const drillMachine = setup({
     reschedule: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'RESCHEDULE') return;
       const to = utc(event.date);
-      const reminder = nextDrillReminder(to, context.reminders, event.at);
+      const reminder = nextDrillReminder(to, context.reminders, event.at, context.timezone ?? 'UTC');
       const clocks: DrillContext['clocks'] = { ...context.clocks, start: { dueAt: to, status: 'pending' } };
       const reminderWasPending = context.clocks.reminder?.status === 'pending';
       if (reminder) clocks.reminder = { dueAt: reminder.dueAt, status: 'pending', step: reminder.step };
@@ -360,6 +368,7 @@ export const drillMachine = setup({
     originalScheduledFor: utc(input.scheduledFor),
     reminders: [...input.reminders],
     afterActionWindow: input.afterActionWindow,
+    timezone: input.timezone ?? null,
     scheduledAt: input.now,
     scheduledBy: { id: input.scheduledBy.id, relation: input.scheduledBy.relation },
     clocks: {},
@@ -385,7 +394,7 @@ export const drillMachine = setup({
   }),
   // Scheduling: the start deadline is the date; the earliest reminder still ahead is armed.
   entry: enqueueActions(({ context, enqueue }) => {
-    const reminder = nextDrillReminder(context.scheduledFor, context.reminders, context.scheduledAt);
+    const reminder = nextDrillReminder(context.scheduledFor, context.reminders, context.scheduledAt, context.timezone ?? 'UTC');
     enqueue.assign({
       clocks: {
         start: { dueAt: context.scheduledFor, status: 'pending' },
@@ -435,7 +444,7 @@ export const drillMachine = setup({
                 actions: enqueueActions(({ context, event, enqueue }) => {
                   const fired = context.clocks.reminder!;
                   const latest = ms(event.at) > ms(fired.dueAt) ? event.at : fired.dueAt;
-                  const next = nextDrillReminder(context.scheduledFor, context.reminders, latest);
+                  const next = nextDrillReminder(context.scheduledFor, context.reminders, latest, context.timezone ?? 'UTC');
                   enqueue.assign({
                     remindersSent: [...context.remindersSent, { step: fired.step ?? 0, dueAt: fired.dueAt, at: event.at }],
                     clocks: {
@@ -482,7 +491,7 @@ export const drillMachine = setup({
           guard: and(['actorAllowed', 'validCompletion']),
           actions: enqueueActions(({ context, event, enqueue }) => {
             if (event.type !== 'COMPLETE') return;
-            const dueAt = after(event.at, context.afterActionWindow);
+            const dueAt = after(event.at, context.afterActionWindow, context.timezone ?? 'UTC');
             enqueue.assign({
               completedAt: event.at,
               completedBy: event.actor.id,

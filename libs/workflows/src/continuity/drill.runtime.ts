@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { getNextTransitions, initialTransition, transition, type SnapshotFrom } from 'xstate';
 import type { EventActor } from '../incident/incident.events.js';
 import { DRILL_CLIENT_EVENT_TYPES, DRILL_TYPES, drillActorMaySend, type DrillClientEventType, type DrillEvent } from './drill.events.js';
@@ -31,6 +32,9 @@ export function drillInputProblems(input: DrillInput): string[] {
   if (!DRILL_TYPES.includes(input.drillType)) problems.push(`drillType ${String(input.drillType)} is not one of ${DRILL_TYPES.join(', ')}`);
   if (!isDrillInstant(input.scheduledFor)) problems.push('scheduledFor is not an ISO instant');
   if (!isDrillInstant(input.now)) problems.push('now is not an ISO instant');
+  if (input.timezone !== undefined && (typeof input.timezone !== 'string' || !DateTime.local().setZone(input.timezone).isValid)) {
+    problems.push('timezone is not an IANA time zone');
+  }
   if (!Array.isArray(input.reminders) || input.reminders.length > 20 || !input.reminders.every(isDrillDuration)) {
     problems.push('reminders are not a list of at most 20 positive ISO durations');
   }
