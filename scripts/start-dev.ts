@@ -29,7 +29,12 @@ async function main(): Promise<void> {
   await dataSource.destroy();
   // The API and the worker run as the two processes production runs (start:api, start:worker).
   const entry = (name: string) => fileURLToPath(new URL(`../apps/api/src/${name}.js`, import.meta.url));
-  const children: ChildProcess[] = ['main', 'worker'].map((name) => spawn(process.execPath, [entry(name)], { env, stdio: 'inherit' }));
+  // Their own process groups: Ctrl-C reaches only this script, which stops them with one SIGTERM each
+  // (a second signal would make them abandon their in-flight jobs).
+  const children: ChildProcess[] = ['main', 'worker'].map((name) => spawn(process.execPath, [entry(name)], { env, stdio: 'inherit', detached: true }));
+  process.on('exit', () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  });
   await waitForHealth(`http://127.0.0.1:${port}/health`, children[0]!);
   const demoIncident = await fileDemoIncident(`http://127.0.0.1:${port}`);
   const demoPlan = await createDemoPlan(`http://127.0.0.1:${port}`);

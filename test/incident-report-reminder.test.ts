@@ -153,6 +153,20 @@ describe('the "report due soon" reminder, end to end', () => {
     }
   });
 
+  it('names the report’s deadline even when an unanswered page falls due sooner', async () => {
+    const filed = await fileIncident(t, w.tokens.reporter); // not acknowledged: its paging timeout comes before the report is due
+    const [reminder] = await deadlinesOf(filed.id, 'report_due_soon');
+    const [report] = await deadlinesOf(filed.id, 'report');
+    const [page] = await deadlinesOf(filed.id, 'acknowledgement');
+    expect(page!.due_at.getTime()).toBeLessThan(report!.due_at.getTime());
+    t.clock.set(new Date(reminder!.due_at.getTime() + 1000));
+    expect(['fired', 'not-pending']).toContain(await deadlines().fire(reminder!.id));
+    await allDelivered(filed.id);
+    await waitFor('the reminders parsed by the sink', async () => reminderMails(filed.reference).length >= 2);
+    const reportLocal = new Date(report!.due_at.getTime() + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ');
+    for (const mail of reminderMails(filed.reference)) expect(mail.text).toMatch(new RegExp(`(Next deadline|下一期限): ${reportLocal}`));
+  });
+
   it('going off, sends exactly one "report due soon" e-mail per person who must report, fired, no breach, not overdue', async () => {
     const filed = await fileIncident(t, w.tokens.reporter);
     // Acknowledged, so no page escalates while the clock moves.

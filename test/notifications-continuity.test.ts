@@ -199,6 +199,20 @@ describe('business continuity notifications: drills, plans and corrective action
     expect(all(mail!)).not.toContain('[DRILL]');
   });
 
+  it('withholds a corrective action’s title by its source’s classification now, even when the payload says GREEN', async () => {
+    const reference = `CA-${actionId.slice(0, 8)}`;
+    const { mails } = await deliver({
+      aggregateType: 'corrective_action',
+      aggregateId: actionId,
+      template: 'corrective_action.due_soon',
+      audience: [{ kind: 'user', userId: ownerId }],
+      payload: { correctiveActionId: actionId, reference, state: 'open', tlp: 'GREEN', dataLevel: 'public', isDrill: false, dueAt: ACTION_DUE.toISOString() },
+    });
+    const [mail] = mails;
+    expect(mail!.subject!.startsWith('[TLP:AMBER]')).toBe(true);
+    expect(all(mail!)).not.toContain(CA_TITLE);
+  });
+
   it('shows the title of a GREEN plan, and withholds an AMBER plan’s even when the payload was written before it became AMBER', async () => {
     const green = await deliver({
       aggregateType: 'plan',

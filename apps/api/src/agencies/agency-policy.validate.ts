@@ -65,20 +65,21 @@ export function validatePolicy(input: unknown): { errors: FieldError[]; policy?:
     }
   }
   dur(root.acknowledgementTimeout, 'acknowledgementTimeout', POLICY_CEILINGS.acknowledgementTimeout);
-  // The "report due soon" reminder: positive, and it must go off after the report clock starts
-  // (checked for the default too when the field is left out).
+  // The "report due soon" reminder: positive, and when given it must go off after the report clock
+  // starts. Left out, the default applies, and a report clock too short for it simply has no
+  // reminder (policies written before the field existed, and clocks of seconds in drills, stay valid).
   const before = errors.length;
   if (root.reportReminderLead !== undefined) dur(root.reportReminderLead, 'reportReminderLead');
-  const lead = (root.reportReminderLead ?? DEFAULT_POLICY.reportReminderLead) as string;
+  const lead = root.reportReminderLead as string;
   const reportClocks = isObject(clocks?.report) ? [clocks.report.minor, clocks.report.major] : [];
   const shortest = reportClocks
     .filter((v): v is string => typeof v === 'string' && Duration.fromISO(v).isValid)
     .sort((a, b) => durationMs(a, REFERENCE) - durationMs(b, REFERENCE))[0];
-  if (errors.length === before && shortest && durationMs(lead, REFERENCE) >= durationMs(shortest, REFERENCE)) {
+  if (lead !== undefined && errors.length === before && shortest && durationMs(lead, REFERENCE) >= durationMs(shortest, REFERENCE)) {
     err(
       'reportReminderLead',
       'shorterThanReportClock',
-      `reportReminderLead${root.reportReminderLead === undefined ? ` (default ${lead})` : ''} must be shorter than the shortest report clock (${shortest}), or the reminder would come before the clock starts`,
+      `reportReminderLead must be shorter than the shortest report clock (${shortest}), or the reminder would come before the clock starts`,
     );
   }
   const escalation = obj(root.escalation, 'escalation', ['steps', 'repeat']);

@@ -101,9 +101,11 @@ export class DeliveryService implements OnApplicationShutdown {
         rows = await this.dataSource.query(
           `SELECT i.title, i.description, i.affected_systems, a.timezone,
                   (SELECT min(d.due_at) FROM deadlines d
-                    WHERE d.subject_type = 'incident' AND d.subject_id = i.id AND d.status = 'pending' AND d.kind <> 'report_due_soon') AS next_due
+                    WHERE d.subject_type = 'incident' AND d.subject_id = i.id AND d.status = 'pending'
+                      AND d.kind <> 'report_due_soon' AND ($2::text IS NULL OR d.kind = $2)) AS next_due
              FROM incidents i JOIN agencies a ON a.id = i.agency_id WHERE i.id = $1`,
-          [id],
+          // The report reminder names the report's own deadline, not a paging timeout that may come sooner.
+          [id, outbox.template === 'deadline.report_due_soon' ? 'report' : null],
         );
         break;
       case 'drill':
@@ -129,7 +131,13 @@ export class DeliveryService implements OnApplicationShutdown {
         subject = 'corrective_action';
         link = `${base}/corrective-actions/${id}`;
         rows = await this.dataSource.query(
-          `SELECT c.title, c.due_at AS next_due, a.timezone FROM corrective_actions c JOIN agencies a ON a.id = c.agency_id WHERE c.id = $1`,
+          // The source's classification now (a plan may have become AMBER since the intent was written).
+          `SELECT c.title, c.due_at AS next_due, a.timezone, coalesce(p.tlp, i.tlp) AS tlp, coalesce(p.data_level, i.data_level) AS data_level
+             FROM corrective_actions c JOIN agencies a ON a.id = c.agency_id
+             LEFT JOIN drills r ON c.source_type = 'drill' AND r.id = c.source_id
+             LEFT JOIN continuity_plans p ON p.id = r.plan_id
+             LEFT JOIN incidents i ON c.source_type = 'incident' AND i.id = c.source_id
+            WHERE c.id = $1`,
           [id],
         );
         break;
