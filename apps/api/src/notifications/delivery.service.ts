@@ -293,7 +293,10 @@ export class DeliveryService implements OnApplicationShutdown {
         ]);
       }
     }
-    if (!failed) return { status: 'delivered', sent };
+    if (!failed) {
+      await this.dataSource.query('UPDATE outbox SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL', [outboxId, this.clock.now()]);
+      return { status: 'delivered', sent };
+    }
     if (!finalAttempt) return { status: 'retry', failed };
     return this.bury(outbox);
   }
@@ -307,6 +310,7 @@ export class DeliveryService implements OnApplicationShutdown {
         `UPDATE deliveries SET status = 'dead', updated_at = $2 WHERE outbox_id = $1 AND status IN ('failed','sending','queued')`,
         [outbox.id, now],
       );
+      await manager.query('UPDATE outbox SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL', [outbox.id, now]);
       if (outbox.template !== 'delivery.dead') {
         await manager.query(
           `INSERT INTO outbox (id, agency_id, aggregate_type, aggregate_id, template, audience, payload, created_at) VALUES ($1, $2, $3, $4, 'delivery.dead', $5, $6, $7)`,

@@ -8,6 +8,9 @@ import { Clock } from '../clock/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { DELIVER_JOB, deliveryJobOptions, NOTIFY_QUEUE } from './notification.jobs.js';
 
+/** An intent queued this long ago and not finished is checked by the reconciler (retries back off for about 3 minutes at most). */
+const RECONCILE_AFTER_MS = 10 * 60_000;
+const RECONCILE_BATCH = 1000;
 const BATCH = 500;
 const POLL_MS = 2000;
 
@@ -70,6 +73,41 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * The outbox row is the truth, the BullMQ job only the wake-up (as for deadlines): an intent
+   * queued more than `RECONCILE_AFTER_MS` ago and still not finished whose job is gone (Redis
+   * flushed) or ended without finishing it (a job that stalled past BullMQ's limit, or a completed
+   * job whose last update was lost) is queued again. Deliveries are idempotent per recipient, so a
+   * second run sends only what is still unsent. Waiting, active and delayed (backing off) jobs are
+   * left alone. Runs every minute on the maintenance queue; returns how many it queued again.
+   */
+  async reconcile(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - RECONCILE_AFTER_MS);
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM outbox WHERE enqueued_at IS NOT NULL AND finished_at IS NULL AND enqueued_at < $1 ORDER BY enqueued_at, id LIMIT $2`,
+      [cutoff, RECONCILE_BATCH],
+    );
+    const requeue: string[] = [];
+    for (const { id } of rows) {
+      const job = await this.queue.getJob(id);
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'waiting' || state === 'active' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') continue;
+      if (job) await job.remove().catch(() => undefined);
+      requeue.push(id);
+    }
+    if (!requeue.length) return 0;
+    await this.queue.addBulk(
+      requeue.map((id) => ({
+        name: DELIVER_JOB,
+        data: { outboxId: id },
+        opts: deliveryJobOptions(id, this.config.notifyBackoffMs, this.config.notifyAttempts),
+      })),
+    );
+    await this.dataSource.query('UPDATE outbox SET enqueued_at = $2 WHERE id = ANY($1)', [requeue, this.clock.now()]);
+    this.logger.warn(`queued ${requeue.length} unfinished notification intent(s) again (their jobs were lost or ended unfinished)`);
+    return requeue.length;
   }
 
   async onApplicationBootstrap(): Promise<void> {

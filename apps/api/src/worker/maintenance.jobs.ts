@@ -10,6 +10,8 @@ export const MAINTENANCE_JOBS = {
   'identity.expire-accounts': { every: 60_000 },
   /** Re-arms every pending deadline, so a lost wake-up (Redis flushed, job lost) is found within a minute. */
   'deadlines.reconcile': { every: 60_000 },
+  /** Queues again every notification intent whose job was lost or ended without finishing it. */
+  'notifications.reconcile': { every: 60_000 },
   /** Deletes sessions that ended more than 30 days ago (they are not audit records). */
   'identity.purge-sessions': { every: 3_600_000 },
 } as const;

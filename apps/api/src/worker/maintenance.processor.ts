@@ -4,6 +4,7 @@ import type { Job, Queue } from 'bullmq';
 import { MAINTENANCE_JOBS, MAINTENANCE_QUEUE, schedulerId, type MaintenanceJobName } from './maintenance.jobs.js';
 import { DeadlineService } from '../incidents/deadline.service.js';
 import { MaintenanceService } from './maintenance.service.js';
+import { OutboxRelay } from '../notifications/outbox-relay.service.js';
 
 /** Runs the maintenance jobs. Failures throw, so BullMQ's retries and failed-job records work. */
 @Processor(MAINTENANCE_QUEUE)
@@ -14,6 +15,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   constructor(
     private readonly maintenance: MaintenanceService,
     private readonly deadlines: DeadlineService,
+    private readonly outbox: OutboxRelay,
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
   ) {
     super();
@@ -21,6 +23,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
       'identity.expire-accounts': () => this.maintenance.expireAccounts(),
       'identity.purge-sessions': () => this.maintenance.purgeSessions(),
       'deadlines.reconcile': () => this.deadlines.reconcile(),
+      'notifications.reconcile': () => this.outbox.reconcile(),
     };
     const missing = Object.keys(MAINTENANCE_JOBS).filter((name) => !(name in this.handlers));
     if (missing.length) throw new Error(`maintenance jobs without a handler: ${missing.join(', ')}`);
