@@ -233,6 +233,16 @@ describe('queue dashboard (/admin/queues): admins only, by a single-use ticket t
     expect(res.body.reason).toBe('session-expired');
   });
 
+  it('stops working once the admin’s password is past the privileged maximum age, as the API does', async () => {
+    const id = await seedUser(t, { agencyId, email: 'admin4@ops.gov.tw', roles: ['admin'] });
+    const cookie = await cookieFor(await login(t, 'admin4@ops.gov.tw'));
+    expect((await queuesWith(cookie)).status).toBe(200);
+    await t.db.query(`UPDATE users SET password_changed_at = $2 WHERE id = $1`, [id, new Date(t.clock.now().getTime() - 90 * 86_400_000)]);
+    const res = await queuesWith(cookie);
+    expect(res.status).toBe(401);
+    expect(res.body.reason).toBe('password-change-required');
+  });
+
   it("stops working for an admin who is disabled or loses the admin role, and refuses a disabled admin's pending ticket", async () => {
     const secondId = await seedUser(t, { agencyId, email: 'admin2@ops.gov.tw', roles: ['admin', 'reporter'] });
     const secondToken = await login(t, 'admin2@ops.gov.tw');

@@ -74,7 +74,6 @@ export class AuthService {
   }
 
   /** Whether the password is past its maximum age (shorter for privileged roles), or flagged. */
-  /** Whether the password is past its maximum age (shorter for privileged roles), or flagged. */
   private mustChange(user: Pick<UserRow, 'password_changed_at' | 'must_change_password' | 'roles' | 'password_policy'>): boolean {
     if (user.must_change_password) return true;
     const passwords = user.password_policy ?? DEFAULT_POLICY.passwords;

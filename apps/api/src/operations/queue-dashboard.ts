@@ -3,6 +3,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { BeforeHookResult, HookContext, IServerAdapter, QueueAdapterOptions } from '@bull-board/api/typings/app';
 import { ExpressAdapter } from '@bull-board/express';
+import { DEFAULT_POLICY } from '../agencies/agency-policy.js';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -145,9 +146,13 @@ export class QueueDashboard {
       disabled_at: Date | null;
       user_expires_at: Date | null;
       must_change_password: boolean;
+      password_changed_at: Date;
+      max_age_days: number | null;
       is_admin: boolean;
     }> = await this.dataSource.query(
+      // An admin is privileged: the password ages out after the agency's privileged maximum (article 31), as for the API.
       `SELECT s.revoked_at, s.expires_at, u.id AS user_id, u.email, u.agency_id, u.disabled_at, u.expires_at AS user_expires_at, u.must_change_password,
+              u.password_changed_at, (SELECT (p.document->'passwords'->>'privilegedMaxAgeDays')::int FROM agency_policies p WHERE p.agency_id = u.agency_id) AS max_age_days,
               EXISTS (SELECT 1 FROM role_memberships r WHERE r.user_id = u.id AND r.role = 'admin') AS is_admin
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
       [sessionId],
@@ -160,7 +165,8 @@ export class QueueDashboard {
     if (row.expires_at.getTime() <= now) return { refusal: 'session-expired', actor };
     if (row.disabled_at) return { refusal: 'account-disabled', actor };
     if (row.user_expires_at && row.user_expires_at.getTime() <= now) return { refusal: 'account-expired', actor };
-    if (row.must_change_password) return { refusal: 'password-change-required', actor };
+    const maxAgeDays = row.max_age_days ?? DEFAULT_POLICY.passwords.privilegedMaxAgeDays;
+    if (row.must_change_password || now - row.password_changed_at.getTime() >= maxAgeDays * 86_400_000) return { refusal: 'password-change-required', actor };
     if (!row.is_admin) return { refusal: 'not-admin', actor };
     return { admin: { sessionId, userId: row.user_id, email: row.email, agencyId: row.agency_id, sessionExpiresAt: row.expires_at } };
   }
