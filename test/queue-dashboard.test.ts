@@ -94,6 +94,17 @@ describe('queue dashboard (/admin/queues): admins only, by a single-use ticket t
     expect((await t.http().post('/api/admin/queues/ticket')).status).toBe(401);
   });
 
+  it('gives no ticket to the admin of a subordinate agency: the queues serve every agency', async () => {
+    const sub = await seedAgency(t.db, { code: 'OPSSUB', parentId: agencyId });
+    await seedUser(t, { agencyId: sub, email: 'admin@opssub.gov.tw', roles: ['admin'] });
+    const res = await t
+      .http()
+      .post('/api/admin/queues/ticket')
+      .set(auth(await login(t, 'admin@opssub.gov.tw')));
+    expect(res.status).toBe(403);
+    expect(res.body.detail).toMatch(/top-level agency/);
+  });
+
   it("trades an admin's ticket for a cookie that opens the dashboard and lists the queues; both steps audited", async () => {
     const issued = await t.http().post('/api/admin/queues/ticket').set(auth(adminToken));
     expect(issued.status).toBe(201);

@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AuditService, type Actor, type AuditEntry } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
-import { prefersEnglish, problemBody } from '../common/problem.js';
+import { prefersEnglish, problemBody, Problems } from '../common/problem.js';
 import { AppConfig } from '../config/app-config.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { DEADLINE_QUEUE } from '../incidents/deadline-scheduler.js';
@@ -122,6 +122,11 @@ export class QueueDashboard {
 
   /** Issues a single-use ticket for the dashboard, bound to the caller's API session. */
   async issueTicket(user: AuthenticatedUser, actor: Actor): Promise<{ url: string; expiresAt: string }> {
+    // The queues serve every agency: they are operated by the admins of a top-level agency only.
+    const top: Array<{ n: number }> = await this.dataSource.query('SELECT count(*)::int AS n FROM agencies WHERE id = $1 AND parent_id IS NULL', [
+      user.agencyId,
+    ]);
+    if (!top[0]!.n) throw Problems.forbidden('the queue dashboard is for the admins of a top-level agency (the queues serve every agency)');
     const ticket = randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.clock.now().getTime() + TICKET_TTL_MS);
     const record: TicketRecord = { sessionId: user.sessionId, userId: user.id, email: user.email, agencyId: user.agencyId, expiresAt: expiresAt.toISOString() };
@@ -153,7 +158,8 @@ export class QueueDashboard {
       // An admin is privileged: the password ages out after the agency's privileged maximum (article 31), as for the API.
       `SELECT s.revoked_at, s.expires_at, u.id AS user_id, u.email, u.agency_id, u.disabled_at, u.expires_at AS user_expires_at, u.must_change_password,
               u.password_changed_at, (SELECT (p.document->'passwords'->>'privilegedMaxAgeDays')::int FROM agency_policies p WHERE p.agency_id = u.agency_id) AS max_age_days,
-              EXISTS (SELECT 1 FROM role_memberships r WHERE r.user_id = u.id AND r.role = 'admin') AS is_admin
+              EXISTS (SELECT 1 FROM role_memberships r WHERE r.user_id = u.id AND r.role = 'admin')
+                AND EXISTS (SELECT 1 FROM agencies a WHERE a.id = u.agency_id AND a.parent_id IS NULL) AS is_admin
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1`,
       [sessionId],
     );
@@ -297,7 +303,7 @@ export class QueueDashboard {
       action: 'queues.dashboard.action',
       outcome: 'refused',
       targetType: 'queue',
-      targetId: params.queueName ?? null,
+      targetId: params.queueName ? String(params.queueName).slice(0, 200) : null,
       details: { method: context.method, route: context.route, params, reason: refusal },
     });
     return {
@@ -315,7 +321,7 @@ export class QueueDashboard {
     await this.record(this.actorOf(context.request.headers), {
       action: 'queues.dashboard.retry',
       targetType: 'queue',
-      targetId: params.queueName ?? null,
+      targetId: params.queueName ? String(params.queueName).slice(0, 200) : null,
       details: { route: context.route, params, status: result.status ?? 200 },
     });
   }
