@@ -7,6 +7,7 @@ import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.
 import { moveClock, planBody, seedContinuityWorld, type ContinuityWorld } from './support/continuity-fixture.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
+import { waitFor } from './support/wait.js';
 
 /*
  * Drill reminders and the overdue escalation as people receive them: the clock is moved to the
@@ -16,17 +17,6 @@ import { createTestApp, startTestWorker, type TestApp } from './support/test-app
  */
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-
-/** Waits for a condition the worker brings about on its own: short polls, bounded; no product timer is slept on. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('drill reminders by e-mail', () => {
   let t: TestApp;

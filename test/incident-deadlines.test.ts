@@ -10,6 +10,7 @@ import { DeadlineService } from '../apps/api/src/incidents/deadline.service.js';
 import { fileIncident, seedIncidentWorld, send, type IncidentWorld } from './support/incident-fixture.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 import { startDeadlineModule } from './support/deadline-firing.js';
+import { waitFor } from './support/wait.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -49,20 +50,6 @@ async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<number
     return deleted;
   } finally {
     await redis.quit();
-  }
-}
-
-/**
- * Waits for a condition of the database (the worker runs in the background): short polls, bounded,
- * and a timeout error that says what did not happen. No timer of the product is slept on.
- */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

@@ -8,6 +8,7 @@ import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.
 import { fileIncident, seedIncidentWorld, send, type IncidentWorld } from './support/incident-fixture.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
+import { waitFor } from './support/wait.js';
 
 /*
  * The "report due soon" reminder (issue 4): every report clock comes with a reminder the policy's
@@ -26,17 +27,6 @@ const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 function expectOk(res: { status: number; body: any }, status = 200) {
   if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
-}
-
-/** Waits for a condition (the worker runs on its own): short polls, bounded; no product timer is slept on. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Deletes this file's BullMQ keys (the test Redis is shared by the files running in parallel). */

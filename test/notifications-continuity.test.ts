@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, seedAgency, seedUser, startTestWorker, type TestApp } from './support/test-app.js';
+import { waitFor as until } from './support/wait.js';
 
 /*
  * Business continuity notifications (issue 5) through the real worker and a real SMTP server:
@@ -19,16 +20,6 @@ const PUBLIC_URL = 'https://ir.bcp.gov.tw';
 const AMBER_TITLE = '核心系統異地備援計畫 Core systems failover plan';
 const GREEN_TITLE = '公開網站持續運作計畫 Public website continuity plan';
 const CA_TITLE = 'Replace the failover switch at site B';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false | null>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });

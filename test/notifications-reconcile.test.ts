@@ -6,22 +6,13 @@ import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.
 import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
+import { waitFor as until } from './support/wait.js';
 
 /*
  * The outbox row is the truth and the BullMQ job only its wake-up: intents whose jobs were lost
  * (Redis flushed after the relay queued them) are queued again by the reconciler once they are
  * old enough, and delivered once per recipient; finished intents are never touched again.
  */
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('notifications: intents whose jobs were lost are queued again', () => {
   let t: TestApp;

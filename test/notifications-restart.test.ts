@@ -8,17 +8,7 @@ import { NotificationProcessor } from '../apps/api/src/notifications/notificatio
 import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.js';
 import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
-
-/** Waits for a condition by polling (bounded): the worker runs on its own; nothing here sleeps for a timer. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor as until } from './support/wait.js';
 
 interface SlowSmtpSink {
   url: string;

@@ -8,17 +8,7 @@ import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/i
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, startTestWorker, login, seedUser, type TestApp } from './support/test-app.js';
 import { signWebhook } from '../libs/notify/src/index.js';
-
-/** Waits for a condition by polling (bounded): the worker runs on its own; nothing here sleeps for a timer. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor as until } from './support/wait.js';
 
 describe('notifications: outbox → BullMQ → SMTP, never lost, never leaking', () => {
   let t: TestApp;
