@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, isUUID, Matches, Max, Min } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { Problems } from './problem.js';
 
@@ -41,6 +41,17 @@ export function decodeCursor(cursor: string | undefined, parts: number): string[
     /* falls through */
   }
   throw Problems.field('cursor', 'isCursor', 'cursor must be a cursor returned by a previous page');
+}
+
+/**
+ * The usual keyset cursor: an instant and a row id (`(created_at, id)`, `(due_at, id)`, …). Anything
+ * else is a 400 naming `cursor`, never a database cast error.
+ */
+export function decodeTimeIdCursor(cursor: string | undefined): [string, string] | undefined {
+  const key = decodeCursor(cursor, 2);
+  if (!key) return undefined;
+  if (Number.isNaN(Date.parse(key[0]!)) || !isUUID(key[1]!)) throw Problems.field('cursor', 'isCursor', 'cursor must be a cursor returned by a previous page');
+  return [key[0]!, key[1]!];
 }
 
 /** Cuts a fetched list of limit+1 rows into a page and its next cursor. */

@@ -15,6 +15,7 @@ import { AuthService } from '../identity/auth.service.js';
 import { hasAnyRole, seesSubordinates, type Role } from '../identity/roles.js';
 import { ScopeService } from '../identity/scope.service.js';
 import { CONTINUITY_READERS } from './continuity-access.js';
+import type { DrillRow as StoredDrillRow } from './drill-store.js';
 import type { StoredProgramme } from './plan-store.js';
 
 /** Who may subscribe to the drill calendar: whoever may read drills. */
@@ -56,18 +57,10 @@ interface PlanRow {
   agency_timezone: string;
 }
 
-interface DrillRow {
-  id: string;
-  plan_id: string;
-  reference: string;
-  drill_type: string;
-  occurrence_at: Date | null;
-  programme_version: number | null;
-  scheduled_for: Date;
-  state: string;
-  /** The drill's own reminders (from its snapshot): a drill scheduled by hand has its own. */
+/** A drill as the feed reads it, with its own reminders (from its snapshot: a drill scheduled by hand has its own). */
+type DrillRow = Pick<StoredDrillRow, 'id' | 'plan_id' | 'reference' | 'drill_type' | 'occurrence_at' | 'programme_version' | 'scheduled_for' | 'state'> & {
   reminders: string[] | null;
-}
+};
 
 /** The programme's first occurrence (the feed's DTSTART, in the programme's zone) and its RRULE line. */
 export interface ProgrammeRecurrence {

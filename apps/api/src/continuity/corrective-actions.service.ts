@@ -9,11 +9,12 @@ import {
   type CorrectiveActionStatus,
   type RoleName,
 } from '@app/workflows';
+import { isUUID } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { isInstant } from '../common/instant.js';
-import { decodeCursor, toPage } from '../common/paging.js';
+import { decodeTimeIdCursor, toPage } from '../common/paging.js';
 import { ProblemException, Problems, type FieldError } from '../common/problem.js';
 import { execute } from '../database/sql.js';
 import { deadlinesOf, endDeadlines, startDeadline } from '../deadlines/deadline-rows.js';
@@ -27,7 +28,6 @@ import { CONTINUITY_READERS, CORRECTIVE_ACTION_FILERS, withheldFrom } from './co
 
 /** The owner hears a week before the due date; at the due date an unfinished action escalates once. */
 const DUE_SOON_MS = 7 * 86_400_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MANAGERS: AudienceEntry[] = [
   { kind: 'role', role: 'continuity_coordinator' },
   { kind: 'role', role: 'ciso' },
@@ -255,9 +255,7 @@ export class CorrectiveActionsService {
     q: { status?: string; overdue?: string; sourceType?: string; sourceId?: string; agencyId?: string; mine?: string; limit?: number; cursor?: string },
   ) {
     const limit = q.limit ?? 100;
-    const after = decodeCursor(q.cursor, 2);
-    if (after && (Number.isNaN(Date.parse(after[0]!)) || !UUID.test(after[1]!)))
-      throw Problems.field('cursor', 'isCursor', 'cursor must come from a previous page');
+    const after = decodeTimeIdCursor(q.cursor);
     const visible = await this.scope.visibleAgencyIds(user);
     if (q.agencyId && !visible.includes(q.agencyId)) throw Problems.outOfScope(`agency ${q.agencyId}`);
     const rows: Array<CorrectiveActionRow & { source_tlp: string; source_data_level: string }> = await this.dataSource.query(
@@ -324,12 +322,11 @@ export class CorrectiveActionsService {
     }
     if (body.sourceType !== 'incident' && body.sourceType !== 'drill')
       errors.push({ field: 'sourceType', rule: 'isIn', message: 'sourceType is incident or drill' });
-    if (typeof body.sourceId !== 'string' || !UUID.test(body.sourceId.toLowerCase()))
-      errors.push({ field: 'sourceId', rule: 'isUuid', message: 'sourceId is an id' });
+    if (typeof body.sourceId !== 'string' || !isUUID(body.sourceId)) errors.push({ field: 'sourceId', rule: 'isUuid', message: 'sourceId is an id' });
     if (typeof body.title !== 'string' || !body.title.trim() || body.title.length > 500)
       errors.push({ field: 'title', rule: 'required', message: 'title is 1–500 characters' });
     for (const key of ['ownerUserId', 'ownerUnitId']) {
-      if (body[key] !== undefined && (typeof body[key] !== 'string' || !UUID.test(body[key].toLowerCase())))
+      if (body[key] !== undefined && (typeof body[key] !== 'string' || !isUUID(body[key])))
         errors.push({ field: key, rule: 'isUuid', message: `${key} is an id` });
     }
     if (body.ownerUserId === undefined && body.ownerUnitId === undefined)
@@ -409,7 +406,7 @@ export class CorrectiveActionsService {
       else if (Date.parse(body.dueAt) <= now.getTime()) errors.push({ field: 'dueAt', rule: 'future', message: 'a new due date must be in the future' });
     }
     for (const key of ['ownerUserId', 'ownerUnitId']) {
-      if (body[key] !== undefined && body[key] !== null && (typeof body[key] !== 'string' || !UUID.test(body[key].toLowerCase()))) {
+      if (body[key] !== undefined && body[key] !== null && (typeof body[key] !== 'string' || !isUUID(body[key]))) {
         errors.push({ field: key, rule: 'isUuid', message: `${key} is an id or null` });
       }
     }

@@ -1,8 +1,7 @@
 import { CAPABILITY_RATINGS, DRILL_CLIENT_EVENT_TYPES, type AfterActionReport, type DrillClientEventType } from '@app/workflows';
+import { isUUID } from 'class-validator';
 import { isInstant } from '../common/instant.js';
 import type { FieldError } from '../common/problem.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The fields a client sends with each drill event (CLOSE's count of open actions comes from the database). */
 export const DRILL_EVENT_FIELDS: Record<DrillClientEventType, string[]> = {
@@ -99,7 +98,7 @@ function checkReport(c: Checker, report: unknown, now: Date): void {
     c.only(a, ['title', 'ownerUserId', 'ownerUnitId', 'dueAt'], path);
     c.text(a, 'title', `${path}.title`, 500);
     for (const key of ['ownerUserId', 'ownerUnitId']) {
-      if (a[key] !== undefined && (typeof a[key] !== 'string' || !UUID.test(a[key])))
+      if (a[key] !== undefined && (typeof a[key] !== 'string' || !isUUID(a[key])))
         c.errors.push({ field: `${path}.${key}`, rule: 'isUuid', message: `${key} must be an id` });
     }
     if (a.ownerUserId === undefined && a.ownerUnitId === undefined) {

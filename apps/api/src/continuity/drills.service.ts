@@ -17,7 +17,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { isInstant } from '../common/instant.js';
-import { decodeCursor, toPage } from '../common/paging.js';
+import { decodeTimeIdCursor, toPage } from '../common/paging.js';
 import { ProblemException, Problems, type FieldError } from '../common/problem.js';
 import { deadlinesOf } from '../deadlines/deadline-rows.js';
 import { DeadlineScheduler, type DeadlineToArm } from '../incidents/deadline-scheduler.js';
@@ -33,7 +33,6 @@ import { DrillStore, type DrillRow } from './drill-store.js';
 import { lockPlan } from './plan-store.js';
 import { ProgrammeScheduler } from './programme-scheduler.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_WINDOW_MS = 5 * 366 * 86_400_000;
 
 export interface ListDrillsQuery {
@@ -135,9 +134,7 @@ export class DrillsService {
     }
     if (errors.length) throw Problems.validation(errors);
     const limit = q.limit ?? 100;
-    const after = decodeCursor(q.cursor, 2);
-    if (after && (Number.isNaN(Date.parse(after[0]!)) || !UUID.test(after[1]!)))
-      throw Problems.field('cursor', 'isCursor', 'cursor must come from a previous page');
+    const after = decodeTimeIdCursor(q.cursor);
     const visible = await this.scope.visibleAgencyIds(user);
     if (q.agencyId && !visible.includes(q.agencyId)) throw Problems.outOfScope(`agency ${q.agencyId}`);
     const rows: DrillRow[] = await this.dataSource.query(

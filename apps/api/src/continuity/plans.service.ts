@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { diffPlans, nextReviewDue, occurrencesBetween, parseProgramme, validatePlanDocument, type PlanDocument } from '@app/workflows';
+import { isUUID } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
-import { decodeCursor, toPage } from '../common/paging.js';
+import { decodeTimeIdCursor, toPage } from '../common/paging.js';
 import { ProblemException, Problems, type FieldError } from '../common/problem.js';
 import { execute } from '../database/sql.js';
 import { deadlinesOf, startDeadline } from '../deadlines/deadline-rows.js';
@@ -22,7 +23,6 @@ import { ProgrammeScheduler } from './programme-scheduler.js';
 
 const MAX_REASON = 2000;
 const MAX_ADDRESSED_DRILLS = 50;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Drill results are reported within a month (DESIGN.md): a programme may shorten the window, not lengthen it. */
 const AFTER_ACTION_WINDOWS = /^P(?:([1-9]|[12][0-9]|3[01])D|[1-4]W|1M)$/;
 const DEFAULT_AFTER_ACTION_WINDOW = 'P30D';
@@ -113,9 +113,7 @@ export class PlansService {
 
   async list(user: AuthenticatedUser, q: { agencyId?: string; limit?: number; cursor?: string }) {
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, 2);
-    if (after && (Number.isNaN(Date.parse(after[0]!)) || !UUID.test(after[1]!)))
-      throw Problems.field('cursor', 'isCursor', 'cursor must come from a previous page');
+    const after = decodeTimeIdCursor(q.cursor);
     const visible = await this.scope.visibleAgencyIds(user);
     if (q.agencyId && !visible.includes(q.agencyId)) throw Problems.outOfScope(`agency ${q.agencyId}`);
     const rows: PlanRow[] = await this.dataSource.query(
@@ -201,8 +199,7 @@ export class PlansService {
         errors.push({ field: 'addressesDrillIds', rule: 'isArray', message: `addressesDrillIds is a list of at most ${MAX_ADDRESSED_DRILLS} drill ids` });
       } else {
         addressesDrillIds.forEach((d, i) => {
-          if (typeof d !== 'string' || !UUID.test(d.toLowerCase()))
-            errors.push({ field: `addressesDrillIds[${i}]`, rule: 'isUuid', message: 'must be a drill id' });
+          if (typeof d !== 'string' || !isUUID(d)) errors.push({ field: `addressesDrillIds[${i}]`, rule: 'isUuid', message: 'must be a drill id' });
         });
         drillIds = [...new Set((addressesDrillIds as string[]).map((d) => String(d).toLowerCase()))];
       }

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { applyIncidentEvent, flattenState, type IncidentEvent } from '@app/workflows';
 import type { EntityManager } from 'typeorm';
 import { AuditService, SYSTEM_ACTOR } from '../audit/audit.service.js';
-import { claimDueDeadline, resolveDeadline, type DeadlineHandler, type HandlerOutcome } from '../deadlines/deadline-handler.js';
-import { IncidentStore } from './incident-store.js';
+import type { DeadlineHandler, DueDeadline, HandlerDecision } from '../deadlines/deadline-handler.js';
+import { IncidentStore, type IncidentRow } from './incident-store.js';
 
 /** Incident clocks that only remind: when they go off nothing is late yet. */
 const REMINDER_KINDS = new Set(['report_due_soon']);
@@ -14,7 +14,7 @@ const REMINDER_KINDS = new Set(['report_due_soon']);
  * otherwise) and audited; a reminder is recorded as fired.
  */
 @Injectable()
-export class IncidentDeadlineHandler implements DeadlineHandler {
+export class IncidentDeadlineHandler implements DeadlineHandler<IncidentRow> {
   readonly subjectType = 'incident' as const;
 
   constructor(
@@ -22,12 +22,11 @@ export class IncidentDeadlineHandler implements DeadlineHandler {
     private readonly audit: AuditService,
   ) {}
 
-  async fire(manager: EntityManager, deadlineId: string, incidentId: string, now: Date): Promise<HandlerOutcome> {
-    const row = await this.store.lock(manager, incidentId);
-    const claim = await claimDueDeadline(manager, deadlineId, now);
-    if (!('deadline' in claim)) return claim;
-    const { deadline } = claim;
-    if (!row) return { outcome: 'not-pending' };
+  lock(manager: EntityManager, incidentId: string): Promise<IncidentRow | undefined> {
+    return this.store.lock(manager, incidentId);
+  }
+
+  async fire(manager: EntityManager, row: IncidentRow, deadline: DueDeadline, now: Date): Promise<HandlerDecision> {
     const event = {
       type: 'DEADLINE_PASSED',
       kind: deadline.kind,
@@ -36,32 +35,25 @@ export class IncidentDeadlineHandler implements DeadlineHandler {
       at: now.toISOString(),
     } as IncidentEvent;
     const applied = applyIncidentEvent(this.store.restore(row), event);
-    if (!applied.changed) {
-      // The machine no longer waits on this clock (replaced or resolved): it will never fire.
-      await resolveDeadline(manager, deadline, 'superseded', now);
-      return { outcome: 'stale' };
-    }
-    const reminder = REMINDER_KINDS.has(deadline.kind);
-    await resolveDeadline(manager, deadline, reminder ? 'fired' : 'breached', now);
+    if (!applied.changed) return 'stale';
     const saved = await this.store.save(manager, row, applied, null, now, false);
-    if (!reminder) {
-      const parents: Array<{ parent_id: string | null }> = await manager.query('SELECT parent_id FROM agencies WHERE id = $1', [row.agency_id]);
-      const lateAgencyId = deadline.kind === 'superior_review' ? (parents[0]?.parent_id ?? row.agency_id) : row.agency_id;
-      await this.audit.append(manager, SYSTEM_ACTOR, {
-        action: 'incident.deadline_breached',
-        agencyId: row.agency_id,
-        targetType: 'incident',
-        targetId: row.id,
-        details: {
-          deadlineId,
-          kind: deadline.kind,
-          dueAt: deadline.dueAt.toISOString(),
-          lateByMs: now.getTime() - deadline.dueAt.getTime(),
-          lateAgencyId,
-          state: flattenState(applied.snapshot),
-        },
-      });
-    }
-    return { outcome: 'fired', toArm: saved.toArm };
+    if (REMINDER_KINDS.has(deadline.kind)) return { resolution: 'fired', toArm: saved.toArm };
+    const parents: Array<{ parent_id: string | null }> = await manager.query('SELECT parent_id FROM agencies WHERE id = $1', [row.agency_id]);
+    const lateAgencyId = deadline.kind === 'superior_review' ? (parents[0]?.parent_id ?? row.agency_id) : row.agency_id;
+    await this.audit.append(manager, SYSTEM_ACTOR, {
+      action: 'incident.deadline_breached',
+      agencyId: row.agency_id,
+      targetType: 'incident',
+      targetId: row.id,
+      details: {
+        deadlineId: deadline.id,
+        kind: deadline.kind,
+        dueAt: deadline.dueAt.toISOString(),
+        lateByMs: now.getTime() - deadline.dueAt.getTime(),
+        lateAgencyId,
+        state: flattenState(applied.snapshot),
+      },
+    });
+    return { resolution: 'breached', toArm: saved.toArm };
   }
 }

@@ -30,7 +30,7 @@ import { canonicalJson } from '../audit/audit-chain.js';
 import { CorrectiveActionsService } from '../continuity/corrective-actions.service.js';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
-import { decodeCursor, toPage } from '../common/paging.js';
+import { decodeTimeIdCursor, toPage } from '../common/paging.js';
 import { ProblemException, Problems, type FieldError } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { hasAnyRole, seesSubordinates } from '../identity/roles.js';
@@ -308,10 +308,7 @@ export class IncidentsService {
 
   async list(user: AuthenticatedUser, q: ListIncidentsQuery) {
     const limit = q.limit ?? 50;
-    const after = decodeCursor(q.cursor, 2);
-    if (after && (Number.isNaN(Date.parse(after[0]!)) || !/^[0-9a-f-]{36}$/.test(after[1]!))) {
-      throw Problems.field('cursor', 'isCursor', 'cursor must be a cursor returned by a previous page');
-    }
+    const after = decodeTimeIdCursor(q.cursor);
     const visible = await this.scope.visibleAgencyIds(user);
     const subordinates = visible.filter((a) => a !== user.agencyId);
     if (q.agencyId && !visible.includes(q.agencyId)) throw Problems.outOfScope(`agency ${q.agencyId}`);
