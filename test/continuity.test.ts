@@ -2,14 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { afterActionBody, moveClock, planBody, seedContinuityWorld, type ContinuityWorld } from './support/continuity-fixture.js';
 import { startDeadlineFiring, type DeadlineFiring } from './support/deadline-firing.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
+import { expectStatus as ok } from './support/http.js';
 
 const DAY = 86_400_000;
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-
-function ok(res: { status: number; body: any }, status = 200) {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body;
-}
 
 describe('business continuity through the HTTP API', () => {
   let t: TestApp;

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
-import { Redis } from 'ioredis';
 import { DeadlineService } from '../apps/api/src/incidents/deadline.service.js';
 import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.js';
 import { moveClock, planBody, seedContinuityWorld, type ContinuityWorld } from './support/continuity-fixture.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait.js';
+import { deleteQueueKeys } from './support/queue-keys.js';
 
 /*
  * Drill reminders and the overdue escalation as people receive them: the clock is moved to the
@@ -34,10 +34,7 @@ describe('drill reminders by e-mail', () => {
   });
   afterAll(async () => {
     await worker?.close();
-    const redis = new Redis(t.config.redisUrl, { maxRetriesPerRequest: null });
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
+    await deleteQueueKeys(t.config.redisUrl, prefix);
     await t.close();
     await sink.close();
   });

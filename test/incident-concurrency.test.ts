@@ -2,15 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fileIncident, incidentBody, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
+import { expectStatus as expectOk } from './support/http.js';
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 type Res = { status: number; body: any; headers: Record<string, string> };
-
-function expectOk(res: Res, status = 200) {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body;
-}
 
 /** The three impact profiles used below: level 1, 2 (as filed) and 3. */
 const IMPACT = {

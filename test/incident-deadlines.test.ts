@@ -3,7 +3,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { getQueueToken } from '@nestjs/bullmq';
 import type { TestingModule } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
 import { DEADLINE_QUEUE } from '../apps/api/src/incidents/deadline-scheduler.js';
 import { DeadlineService } from '../apps/api/src/incidents/deadline.service.js';
@@ -11,16 +10,13 @@ import { fileIncident, seedIncidentWorld, send, type IncidentWorld } from './sup
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 import { startDeadlineModule } from './support/deadline-firing.js';
 import { waitFor } from './support/wait.js';
+import { deleteQueueKeys } from './support/queue-keys.js';
+import { expectStatus as expectOk } from './support/http.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-
-function expectOk(res: { status: number; body: any }, status = 200) {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body;
-}
 
 /** A BullMQ prefix of this file's own (hash-tagged like the default), so no other test file's jobs or workers meet ours. */
 function uniquePrefix(name: string): string {
@@ -30,27 +26,6 @@ function uniquePrefix(name: string): string {
 /** The real worker on the test's clock, with this file's prefix. */
 function startWorker(t: TestApp, prefix: string): Promise<TestingModule> {
   return startTestWorker(t, { QUEUE_PREFIX: prefix });
-}
-
-/**
- * "Redis was flushed", limited to our own keys: the test Redis is shared by the test files running
- * in parallel, so instead of FLUSHALL this deletes exactly the keys under this file's queue prefix
- * (SCAN MATCH '<prefix>*' + DEL), which is all a FLUSHALL would take from this file's queues.
- */
-async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  try {
-    let cursor = '0';
-    let deleted = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    await redis.quit();
-  }
 }
 
 interface DeadlineRow {

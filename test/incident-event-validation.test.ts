@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { fileIncident, incidentBody, seedIncidentWorld, send, type IncidentWorld } from './support/incident-fixture.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
+import { expectStatus as ok } from './support/http.js';
 
 /**
  * Event and filing validation through the HTTP API: every client event type with missing,
@@ -395,11 +396,6 @@ describe('incident event and filing validation through the HTTP API', () => {
     if (ifMatch !== undefined) req.set('If-Match', String(ifMatch));
     return req.send(body as object);
   };
-
-  async function ok(res: Response, status = 200) {
-    if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
-    return res.body;
-  }
 
   async function prepare(spec: EventSpec, type: string): Promise<Prepared> {
     const filed = await fileIncident(t, w.tokens.reporter, spec.file ?? {});

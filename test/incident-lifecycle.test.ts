@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fileIncident, seedIncidentWorld, send, type IncidentWorld } from './support/incident-fixture.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
+import { expectStatus as ok } from './support/http.js';
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-
-async function ok(res: { status: number; body: any }, status = 200) {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body;
-}
 
 describe('incident lifecycle through the HTTP API', () => {
   let t: TestApp;

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import type { ParsedMail } from 'mailparser';
-import { Redis } from 'ioredis';
 import { DeadlineService } from '../apps/api/src/incidents/deadline.service.js';
 import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.js';
 import { fileIncident, seedIncidentWorld, send, type IncidentWorld } from './support/incident-fixture.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait.js';
+import { deleteQueueKeys } from './support/queue-keys.js';
+import { expectStatus as expectOk } from './support/http.js';
 
 /*
  * The "report due soon" reminder (issue 4): every report clock comes with a reminder the policy's
@@ -23,26 +24,6 @@ const HOUR = 60 * MINUTE;
 const LEAD = 15 * MINUTE; // DEFAULT_POLICY.reportReminderLead
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-
-function expectOk(res: { status: number; body: any }, status = 200) {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-/** Deletes this file's BullMQ keys (the test Redis is shared by the files running in parallel). */
-async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-}
 
 interface DeadlineRow {
   id: string;

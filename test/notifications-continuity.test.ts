@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import type { ParsedMail } from 'mailparser';
-import { Redis } from 'ioredis';
 import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, seedAgency, seedUser, startTestWorker, type TestApp } from './support/test-app.js';
 import { waitFor as until } from './support/wait.js';
+import { deleteQueueKeys } from './support/queue-keys.js';
 
 /*
  * Business continuity notifications (issue 5) through the real worker and a real SMTP server:
@@ -20,20 +20,6 @@ const PUBLIC_URL = 'https://ir.bcp.gov.tw';
 const AMBER_TITLE = '核心系統異地備援計畫 Core systems failover plan';
 const GREEN_TITLE = '公開網站持續運作計畫 Public website continuity plan';
 const CA_TITLE = 'Replace the failover switch at site B';
-
-async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-}
 
 const all = (m: ParsedMail) => [m.subject ?? '', m.text ?? '', String(m.html ?? '')].join('\n');
 const to = (m: ParsedMail) => JSON.stringify(m.to);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
-import { Redis } from 'ioredis';
 import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.js';
 import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 import { waitFor as until } from './support/wait.js';
+import { deleteQueueKeys } from './support/queue-keys.js';
 
 /*
  * The outbox row is the truth and the BullMQ job only its wake-up: intents whose jobs were lost
@@ -28,10 +28,7 @@ describe('notifications: intents whose jobs were lost are queued again', () => {
   });
   afterAll(async () => {
     await worker?.close();
-    const redis = new Redis(t.config.redisUrl, { maxRetriesPerRequest: null });
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
+    await deleteQueueKeys(t.config.redisUrl, prefix);
     await t.close();
     await sink.close();
   });
