@@ -1,3 +1,4 @@
+import { DEFAULT_REPORT_REMINDER_LEAD, STATUTORY_CLOCKS, type LevelClock } from '@app/workflows';
 import { Duration } from 'luxon';
 
 /**
@@ -5,12 +6,7 @@ import { Duration } from 'luxon';
  * escalation steps, and the account rules. Durations are ISO 8601. Defaults are today's law
  * (資通安全事件通報應變及演練辦法, DESIGN.md); an agency may shorten any clock, never lengthen it.
  */
-export interface LevelClock {
-  /** Levels 1–2. */
-  minor: string;
-  /** Levels 3–4 ("major"). */
-  major: string;
-}
+export type { LevelClock };
 
 export type EscalationTarget = 'on_call_manager' | 'it_unit_head' | 'ciso' | 'deputy_head';
 
@@ -40,14 +36,9 @@ export interface AgencyPolicyDocument {
 }
 
 export const DEFAULT_POLICY: AgencyPolicyDocument = {
-  clocks: {
-    report: { minor: 'PT1H', major: 'PT1H' },
-    superiorReview: { minor: 'PT8H', major: 'PT2H' },
-    recovery: { minor: 'PT72H', major: 'PT36H' },
-    improvementReport: { minor: 'P1M', major: 'P1M' },
-  },
+  clocks: STATUTORY_CLOCKS,
   acknowledgementTimeout: 'PT15M',
-  reportReminderLead: 'PT15M',
+  reportReminderLead: DEFAULT_REPORT_REMINDER_LEAD,
   escalation: {
     steps: [
       { target: 'on_call_manager', timeout: 'PT15M' },

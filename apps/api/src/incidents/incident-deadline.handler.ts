@@ -1,12 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { applyIncidentEvent, flattenState, type IncidentEvent } from '@app/workflows';
+import { applyIncidentEvent, flattenState, REMINDER_KINDS, type DeadlineKind, type IncidentEvent } from '@app/workflows';
 import type { EntityManager } from 'typeorm';
 import { AuditService, SYSTEM_ACTOR } from '../audit/audit.service.js';
 import type { DeadlineHandler, DueDeadline, HandlerDecision } from '../deadlines/deadline-handler.js';
 import { IncidentStore, type IncidentRow } from './incident-store.js';
-
-/** Incident clocks that only remind: when they go off nothing is late yet. */
-const REMINDER_KINDS = new Set(['report_due_soon']);
 
 /**
  * An incident's clocks: the machine receives `DEADLINE_PASSED` once. A statutory clock is recorded
@@ -37,7 +34,8 @@ export class IncidentDeadlineHandler implements DeadlineHandler<IncidentRow> {
     const applied = applyIncidentEvent(this.store.restore(row), event);
     if (!applied.changed) return 'stale';
     const saved = await this.store.save(manager, row, applied, null, now, false);
-    if (REMINDER_KINDS.has(deadline.kind)) return { resolution: 'fired', toArm: saved.toArm };
+    // A reminder goes off; nothing is late yet.
+    if (REMINDER_KINDS.includes(deadline.kind as DeadlineKind)) return { resolution: 'fired', toArm: saved.toArm };
     const parents: Array<{ parent_id: string | null }> = await manager.query('SELECT parent_id FROM agencies WHERE id = $1', [row.agency_id]);
     const lateAgencyId = deadline.kind === 'superior_review' ? (parents[0]?.parent_id ?? row.agency_id) : row.agency_id;
     await this.audit.append(manager, SYSTEM_ACTOR, {

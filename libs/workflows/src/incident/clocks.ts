@@ -16,9 +16,22 @@ export const REMINDER_KINDS: readonly DeadlineKind[] = ['report_due_soon'];
 export const DEFAULT_REPORT_REMINDER_LEAD = 'PT15M';
 
 export interface LevelClock {
+  /** Levels 1–2. */
   minor: string;
+  /** Levels 3–4 ("major"). */
   major: string;
 }
+
+/**
+ * Today's law (資通安全事件通報應變及演練辦法, DESIGN.md): the reporting clocks by level. Agencies
+ * may shorten them, never lengthen them.
+ */
+export const STATUTORY_CLOCKS: IncidentPolicy['clocks'] = {
+  report: { minor: 'PT1H', major: 'PT1H' },
+  superiorReview: { minor: 'PT8H', major: 'PT2H' },
+  recovery: { minor: 'PT72H', major: 'PT36H' },
+  improvementReport: { minor: 'P1M', major: 'P1M' },
+};
 
 /** The durations an incident runs on, taken from its agency's policy when it is filed. */
 export interface IncidentPolicy {

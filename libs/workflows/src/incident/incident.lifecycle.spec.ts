@@ -1,16 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { applyIncidentEvent, fileIncident, flattenState, restoreIncident, allowedEvents } from './incident.runtime.js';
 import type { EventActor, IncidentEvent } from './incident.events.js';
-import type { IncidentPolicy } from './clocks.js';
+import { STATUTORY_CLOCKS, type IncidentPolicy } from './clocks.js';
 import { INCIDENT_MACHINE_VERSION } from './incident.machine.js';
 
 const policy: IncidentPolicy = {
-  clocks: {
-    report: { minor: 'PT1H', major: 'PT1H' },
-    superiorReview: { minor: 'PT8H', major: 'PT2H' },
-    recovery: { minor: 'PT72H', major: 'PT36H' },
-    improvementReport: { minor: 'P1M', major: 'P1M' },
-  },
+  clocks: STATUTORY_CLOCKS,
   acknowledgementTimeout: 'PT15M',
   escalation: {
     steps: [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DateTime, Duration } from 'luxon';
-import type { IncidentPolicy, DeadlineKind } from './clocks.js';
+import { STATUTORY_CLOCKS, type IncidentPolicy, type DeadlineKind } from './clocks.js';
 import {
   CLIENT_EVENT_TYPES,
   EVENT_ROLES,
@@ -32,12 +32,7 @@ import { levelOf, type Impact, type Level } from './levels.js';
  */
 
 const policy: IncidentPolicy = {
-  clocks: {
-    report: { minor: 'PT24H', major: 'PT1H' },
-    superiorReview: { minor: 'PT8H', major: 'PT2H' },
-    recovery: { minor: 'PT72H', major: 'PT36H' },
-    improvementReport: { minor: 'P1M', major: 'P1M' },
-  },
+  clocks: { ...STATUTORY_CLOCKS, report: { minor: 'PT24H', major: 'PT1H' } },
   acknowledgementTimeout: 'PT15M',
   escalation: {
     steps: [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { getShortestPaths, getSimplePaths, type StatePath } from 'xstate/graph';
-import { DEADLINE_KINDS, type DeadlineKind, type IncidentPolicy } from './clocks.js';
+import { DEADLINE_KINDS, STATUTORY_CLOCKS, type DeadlineKind, type IncidentPolicy } from './clocks.js';
 import { CLIENT_EVENT_TYPES, type ClientEventType, type EventActor, type IncidentEvent } from './incident.events.js';
 import { INCIDENT_MACHINE_VERSION, incidentMachine, type IncidentInput } from './incident.machine.js';
 import { applyIncidentEvent, fileIncident, flattenState, restoreIncident, type IncidentSnapshot } from './incident.runtime.js';
@@ -16,12 +16,7 @@ import type { Impact, Level } from './levels.js';
  */
 
 const policy: IncidentPolicy = {
-  clocks: {
-    report: { minor: 'PT24H', major: 'PT1H' },
-    superiorReview: { minor: 'PT8H', major: 'PT2H' },
-    recovery: { minor: 'PT72H', major: 'PT36H' },
-    improvementReport: { minor: 'P1M', major: 'P1M' },
-  },
+  clocks: { ...STATUTORY_CLOCKS, report: { minor: 'PT24H', major: 'PT1H' } },
   acknowledgementTimeout: 'PT15M',
   escalation: {
     steps: [
