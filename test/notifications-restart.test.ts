@@ -1,57 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type TestingModule } from '@nestjs/testing';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { NotificationProcessor } from '../apps/api/src/notifications/notification.processor.js';
 import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.js';
 import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 import { waitFor as until } from './support/wait.js';
-
-interface SlowSmtpSink {
-  url: string;
-  messages: ParsedMail[];
-  close(): Promise<void>;
-}
-
-/**
- * A copy of test/support/smtp-sink.ts reduced to what this file needs, with one addition: each
- * accepted message is acknowledged only after `delayMs`, so that jobs are in flight (between the
- * 'sending' mark and the server's acceptance) when the worker is stopped.
- */
-async function startSlowSmtpSink(delayMs: number): Promise<SlowSmtpSink> {
-  const messages: ParsedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then(async (mail) => {
-          await new Promise((r) => setTimeout(r, delayMs));
-          messages.push(mail);
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    messages,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
+import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 
 const INTENTS = 500;
 
 describe('notifications: the worker killed mid-batch and restarted loses nothing', () => {
   let t: TestApp;
   let w: IncidentWorld;
-  let sink: SlowSmtpSink;
+  let sink: SmtpSink;
   const workers: TestingModule[] = [];
   const closed = new Set<TestingModule>();
   const prefix = `{notify-restart-${process.pid}-${Date.now()}}`;
@@ -71,7 +33,9 @@ describe('notifications: the worker killed mid-batch and restarted loses nothing
   }
 
   beforeAll(async () => {
-    sink = await startSlowSmtpSink(25);
+    // Each message is accepted only after 25 ms, so that jobs are in flight (between the 'sending'
+    // mark and the server's acceptance) when the worker is stopped.
+    sink = await startSmtpSink({ beforeAccept: () => new Promise((r) => setTimeout(r, 25)) });
     t = await createTestApp({ SMTP_URL: sink.url, QUEUE_PREFIX: prefix });
     w = await seedIncidentWorld(t);
   });

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
 import { ManualClock } from '../apps/api/src/clock/clock.js';
 import { ConfigError, loadConfig } from '../apps/api/src/config/app-config.js';
 import { NOTIFY_QUEUE } from '../apps/api/src/notifications/notification.jobs.js';
+import { startSmtpSink } from './support/smtp-sink.js';
 import { createTestDatabase, seedAgency, seedUser } from './support/test-app.js';
 
 /**
@@ -179,32 +179,20 @@ interface GatedSmtpSink {
   close(): Promise<void>;
 }
 
-/** A real SMTP server that can keep a message waiting for its acceptance: the worker's job stays in flight meanwhile. */
+/** The real SMTP sink, holding back the acceptance of a chosen message: the worker's job stays in flight meanwhile. */
 async function startGatedSmtpSink(): Promise<GatedSmtpSink> {
-  const messages: ParsedMail[] = [];
   let held: { prefix: string; arrived: (mail: ParsedMail) => void; gate: Promise<void>; open: () => void } | undefined;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then(async (mail) => {
-          if (held && mail.messageId?.startsWith(`<${held.prefix}`)) {
-            held.arrived(mail);
-            await held.gate;
-          }
-          messages.push(mail);
-          callback();
-        })
-        .catch(callback);
+  const sink = await startSmtpSink({
+    beforeAccept: async (mail) => {
+      if (held && mail.messageId?.startsWith(`<${held.prefix}`)) {
+        held.arrived(mail);
+        await held.gate;
+      }
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
   return {
-    url: `smtp://127.0.0.1:${port}`,
-    messages,
+    url: sink.url,
+    messages: sink.messages,
     hold: (prefix) =>
       new Promise<ParsedMail>((arrived) => {
         let open!: () => void;
@@ -214,7 +202,7 @@ async function startGatedSmtpSink(): Promise<GatedSmtpSink> {
     release: () => held?.open(),
     close: () => {
       held?.open();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return sink.close();
     },
   };
 }

@@ -15,7 +15,15 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+export interface SmtpSinkOptions {
+  /**
+   * Runs before the server accepts a parsed message (after the refusals): a test can slow the
+   * acceptance down or hold it, so that the sender's job stays in flight meanwhile.
+   */
+  beforeAccept?: (mail: ParsedMail) => Promise<void>;
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
   let refuseCount = 0;
   let refuseEverything = false;
@@ -37,7 +45,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     logger: false,
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
           if (refuseEverything) {
             sink.refused += 1;
             return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
@@ -47,6 +55,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
             sink.refused += 1;
             return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
           }
+          await options.beforeAccept?.(mail);
           messages.push(mail);
           callback();
         })
