@@ -14,10 +14,9 @@ import {
 import { DateTime } from 'luxon';
 import type { EntityManager } from 'typeorm';
 import { execute } from '../database/sql.js';
-import { endDeadlines, startDeadline } from '../deadlines/deadline-rows.js';
 import type { DeadlineToArm } from '../incidents/deadline-scheduler.js';
-import { enqueueNotification, type NotificationPayload } from '../notifications/outbox.js';
-import type { AudienceEntry } from '../notifications/recipients.js';
+import type { NotificationPayload } from '../notifications/outbox.js';
+import { writeEffects } from '../workflow/write-effects.js';
 
 export interface DrillRow {
   id: string;
@@ -162,45 +161,13 @@ export class DrillStore {
     return { changed: true, row: saved, snapshot: applied.snapshot, toArm };
   }
 
-  /** The machine's effect descriptions as rows. */
-  private async writeEffects(manager: EntityManager, row: DrillRow, effects: DrillEffect[], actorId: string | null, now: Date): Promise<DeadlineToArm[]> {
-    const subject = { type: 'drill' as const, id: row.id };
-    const toArm: DeadlineToArm[] = [];
-    let payload: NotificationPayload | undefined;
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'startDeadline':
-          toArm.push(await startDeadline(manager, subject, effect.params.kind, new Date(effect.params.dueAt), now, effect.params.step ?? null));
-          break;
-        case 'meetDeadline':
-          await endDeadlines(manager, subject, [effect.params.kind], 'met', now);
-          break;
-        case 'cancelDeadlines':
-          await endDeadlines(manager, subject, effect.params.kinds, 'cancelled', now);
-          break;
-        case 'notify':
-          payload ??= drillPayload(row, await this.planClassification(manager, row.plan_id));
-          await enqueueNotification(manager, {
-            agencyId: row.agency_id,
-            aggregateType: 'drill',
-            aggregateId: row.id,
-            template: effect.params.template,
-            audience: effect.params.audience as AudienceEntry[],
-            payload,
-            now,
-          });
-          break;
-        case 'timeline':
-          await manager.query(`INSERT INTO drill_timeline (drill_id, at, actor_id, entry, data) VALUES ($1, $2, $3, $4, $5)`, [
-            row.id,
-            now,
-            actorId,
-            effect.params.entry,
-            JSON.stringify(effect.params.data),
-          ]);
-          break;
-      }
-    }
-    return toArm;
+  private writeEffects(manager: EntityManager, row: DrillRow, effects: DrillEffect[], actorId: string | null, now: Date): Promise<DeadlineToArm[]> {
+    return writeEffects(manager, effects, {
+      subject: { type: 'drill', id: row.id },
+      agencyId: row.agency_id,
+      actorId,
+      now,
+      payload: async () => drillPayload(row, await this.planClassification(manager, row.plan_id)),
+    });
   }
 }

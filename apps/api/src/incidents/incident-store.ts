@@ -3,7 +3,8 @@ import { flattenState, INCIDENT_MACHINE_VERSION, restoreIncident, type AppliedEv
 import type { EntityManager } from 'typeorm';
 import type { DeadlineToArm } from './deadline-scheduler.js';
 import { execute } from '../database/sql.js';
-import { writeEffects } from './incident-effects.js';
+import type { NotificationPayload } from '../notifications/outbox.js';
+import { writeEffects } from '../workflow/write-effects.js';
 
 export interface IncidentRow {
   id: string;
@@ -37,9 +38,7 @@ export interface IncidentRow {
 }
 
 /** What a notification may carry about an incident: never its title, description or systems. */
-export function notificationPayload(
-  row: Pick<IncidentRow, 'id' | 'reference' | 'level' | 'state' | 'tlp' | 'data_level' | 'is_drill'>,
-): Record<string, unknown> {
+export function notificationPayload(row: Pick<IncidentRow, 'id' | 'reference' | 'level' | 'state' | 'tlp' | 'data_level' | 'is_drill'>): NotificationPayload {
   return { incidentId: row.id, reference: row.reference, level: row.level, state: row.state, tlp: row.tlp, dataLevel: row.data_level, isDrill: row.is_drill };
 }
 
@@ -96,12 +95,11 @@ export class IncidentStore {
     );
     const saved = updated[0]!;
     const toArm = await writeEffects(manager, applied.effects, {
-      incidentId: row.id,
+      subject: { type: 'incident', id: row.id },
       agencyId: row.agency_id,
-      reference: row.reference,
       actorId,
       now,
-      payload: notificationPayload(saved),
+      payload: () => notificationPayload(saved),
     });
     return { row: saved, toArm };
   }

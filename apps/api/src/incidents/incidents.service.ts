@@ -38,7 +38,7 @@ import { ScopeService } from '../identity/scope.service.js';
 import { DeadlineScheduler, type DeadlineToArm } from './deadline-scheduler.js';
 import { EVENT_DTOS, type CreateIncidentDto, type ListIncidentsQuery } from './incident.dto.js';
 import { IncidentStore, type IncidentRow } from './incident-store.js';
-import { writeEffects } from './incident-effects.js';
+import { writeEffects } from '../workflow/write-effects.js';
 import { notificationPayload } from './incident-store.js';
 import { notificationHistory } from '../notifications/notification-history.js';
 
@@ -272,12 +272,11 @@ export class IncidentsService {
       );
       const row = rows[0]!;
       const toArm = await writeEffects(manager, filed.effects, {
-        incidentId: id,
+        subject: { type: 'incident', id },
         agencyId: user.agencyId,
-        reference,
         actorId: user.id,
         now,
-        payload: notificationPayload(row),
+        payload: () => notificationPayload(row),
       });
       await manager.query('INSERT INTO incident_idempotency_keys (user_id, key, request_hash, incident_id, created_at) VALUES ($1, $2, $3, $4, $5)', [
         user.id,
