@@ -39,6 +39,7 @@ import { DeadlineScheduler, type DeadlineToArm } from './deadline-scheduler.js';
 import { EVENT_DTOS, type CreateIncidentDto, type ListIncidentsQuery } from './incident.dto.js';
 import { IncidentStore, type IncidentRow } from './incident-store.js';
 import { writeEffects } from '../workflow/write-effects.js';
+import { deadlinesOf, type DeadlineView } from '../deadlines/deadline-rows.js';
 import { notificationPayload } from './incident-store.js';
 import { notificationHistory } from '../notifications/notification-history.js';
 
@@ -53,15 +54,6 @@ function flattenValidation(errors: ValidationError[], parent = ''): FieldError[]
     if (e.children?.length) out.push(...flattenValidation(e.children, field));
   }
   return out;
-}
-
-interface DeadlineRow {
-  kind: string;
-  due_at: Date;
-  status: string;
-  step: number | null;
-  resolved_at: Date | null;
-  late_by_ms: string | null;
 }
 
 export interface Viewer {
@@ -109,7 +101,7 @@ export class IncidentsService {
     return row.filed_by === viewer.user.id || hasAnyRole(viewer.user.roles, CLEARED_ROLES as unknown as AuthenticatedUser['roles']);
   }
 
-  private view(row: IncidentRow, viewer: Viewer, deadlines: DeadlineRow[] = []) {
+  private view(row: IncidentRow, viewer: Viewer, deadlines: DeadlineView[] = []) {
     const restricted = isRestricted({ tlp: row.tlp as Tlp, dataLevel: row.data_level as DataLevel });
     const redacted = restricted && !this.cleared(viewer, row);
     const context = this.store.restore(row).context;
@@ -137,24 +129,15 @@ export class IncidentsService {
       paging: context.paging,
       authority: { status: context.authority.status, reports: context.authority.reports, review: context.authority.review },
       lawEnforcement: redacted ? { status: context.lawEnforcement.status } : context.lawEnforcement,
-      deadlines: deadlines.map((d) => ({
-        kind: d.kind,
-        dueAt: d.due_at.toISOString(),
-        status: d.status,
-        ...(d.step !== null ? { step: d.step } : {}),
-        ...(d.late_by_ms !== null ? { lateByMs: Number(d.late_by_ms) } : {}),
-      })),
+      deadlines,
       filedBy: row.filed_by,
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
     };
   }
 
-  private async deadlinesOf(manager: EntityManager, incidentId: string): Promise<DeadlineRow[]> {
-    return manager.query(
-      `SELECT kind, due_at, status, step, resolved_at, late_by_ms::text FROM deadlines WHERE incident_id = $1 AND status <> 'superseded' ORDER BY due_at, kind`,
-      [incidentId],
-    );
+  private deadlinesOf(manager: EntityManager, incidentId: string): Promise<DeadlineView[]> {
+    return deadlinesOf(manager, { type: 'incident', id: incidentId });
   }
 
   private async load(user: AuthenticatedUser, id: string, manager: EntityManager = this.dataSource.manager): Promise<{ row: IncidentRow; viewer: Viewer }> {
