@@ -457,15 +457,14 @@ export class CorrectiveActionsService {
         if (next.status === 'in_progress' && row.status === 'done') toArm.push(...(await this.armDue(manager, next, now)));
       }
       if (body.ownerUserId !== undefined || body.ownerUnitId !== undefined) {
-        const owner = {
+        // A field left out keeps its value; null removes it.
+        const ownerUserId = (body.ownerUserId === undefined ? row.owner_user_id : body.ownerUserId) as string | null;
+        const ownerUnitId = (body.ownerUnitId === undefined ? row.owner_unit_id : body.ownerUnitId) as string | null;
+        const owner: CorrectiveActionInput = {
           title: row.title,
           dueAt: (body.dueAt as string | undefined) ?? row.due_at.toISOString(),
-          ...((body.ownerUserId ?? row.owner_user_id)
-            ? { ownerUserId: ((body.ownerUserId as string | null | undefined) === undefined ? row.owner_user_id : body.ownerUserId) as string }
-            : {}),
-          ...((body.ownerUnitId ?? row.owner_unit_id)
-            ? { ownerUnitId: ((body.ownerUnitId as string | null | undefined) === undefined ? row.owner_unit_id : body.ownerUnitId) as string }
-            : {}),
+          ...(ownerUserId ? { ownerUserId } : {}),
+          ...(ownerUnitId ? { ownerUnitId } : {}),
         };
         if (!owner.ownerUserId && !owner.ownerUnitId)
           throw Problems.field('ownerUserId', 'ownerRequired', 'a corrective action keeps an owner: a user or a unit');
