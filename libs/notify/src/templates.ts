@@ -95,6 +95,13 @@ export const TEMPLATES: Record<string, Record<Locale, TemplateText>> = {
     'zh-TW': { subject: '資安事件 {ref} 已結案', lead: '此事件已結案。' },
     en: { subject: 'Security incident {ref} closed', lead: 'The incident is closed.' },
   },
+  'incident.reopened': {
+    'zh-TW': { subject: '資安事件 {ref} 已重新開啟', lead: '此事件已重新開啟，須再次應變處理及通報；先前結案或撤銷之內容保留於系統紀錄。' },
+    en: {
+      subject: 'Security incident {ref} reopened',
+      lead: 'The incident was reopened and is handled and reported again; how it was closed or dismissed stays on record.',
+    },
+  },
   'incident.paging_exhausted': {
     'zh-TW': { subject: '【警示】資安事件 {ref} 無人確認', lead: '所有升級呼叫步驟均無人確認，請立即處理。' },
     en: { subject: '[ALERT] Security incident {ref}: nobody acknowledged', lead: 'Every escalation step was paged without an acknowledgement.' },
@@ -114,6 +121,13 @@ export const TEMPLATES: Record<string, Record<Locale, TemplateText>> = {
   'authority.reviewed': {
     'zh-TW': { subject: '資安事件 {ref} 上級機關已審核', lead: '上級機關已完成事件等級審核。' },
     en: { subject: 'Security incident {ref} reviewed by the superior agency', lead: 'The superior agency has reviewed the incident level.' },
+  },
+  'authority.level_changed': {
+    'zh-TW': { subject: '資安事件 {ref} 上級機關審核變更等級', lead: '上級機關審核後變更事件等級，處理期限已依新等級重新計算。' },
+    en: {
+      subject: 'Security incident {ref}: the superior agency changed its level',
+      lead: 'The superior agency reviewed the incident and changed its level; the deadlines now follow the new level.',
+    },
   },
   'law_enforcement.requested': {
     'zh-TW': { subject: '資安事件 {ref} 擬請檢警調協助', lead: '此事件疑涉犯罪，擬聯繫檢察、警察或調查機關，請政風單位協助。' },

@@ -37,7 +37,11 @@ export interface ImprovementMeasures {
 export type ClientEvent =
   | (Base & { type: 'TRIAGE'; impact: Impact; category: Category; subcategory?: string })
   | (Base & { type: 'DISMISS'; reason: string })
-  | (Base & { type: 'ACKNOWLEDGE' })
+  /**
+   * `via`: set by the runtime, never by a client, when the first event of a person who may
+   * acknowledge counts as the acknowledgement (see `applyIncidentEvent`).
+   */
+  | (Base & { type: 'ACKNOWLEDGE'; via?: ClientEventType })
   | (Base & { type: 'REPORT_TO_AUTHORITY'; channel: ReportChannel; externalReference?: string; fallbackReason?: string })
   | (Base & { type: 'AUTHORITY_REVIEWED'; level: Level; note: string })
   | (Base & { type: 'CONTAINED'; summary: string })

@@ -11,10 +11,11 @@ import {
   type IncidentEvent,
   type RoleName,
 } from './incident.events.js';
-import { INCIDENT_MACHINE_VERSION, incidentMachine, type IncidentEffect } from './incident.machine.js';
+import { EMPTY_LAW_ENFORCEMENT, INCIDENT_MACHINE_VERSION, incidentMachine, type IncidentEffect } from './incident.machine.js';
 import {
   allowedEvents,
   applyIncidentEvent,
+  applyMachineEvent,
   eventsInState,
   fileIncident,
   flattenState,
@@ -158,9 +159,12 @@ function dp(kind: DeadlineKind, dueAt: string, when: string, who: EventActor = s
   return { type: 'DEADLINE_PASSED', kind, dueAt, actor: who, at: when };
 }
 
-/** Sends an event that must be accepted. */
+/**
+ * Sends an event that must be accepted, to the machine alone: the runtime's implicit
+ * acknowledgement (applyIncidentEvent) is tested on its own ("the first handling event acknowledges").
+ */
 function send(s: IncidentSnapshot, event: IncidentEvent): AppliedEvent {
-  const result = applyIncidentEvent(s, event);
+  const result = applyMachineEvent(s, event);
   if (!result.changed) throw new Error(`refused: ${event.type} in ${JSON.stringify(s.value)}`);
   return result;
 }
@@ -169,6 +173,7 @@ function send(s: IncidentSnapshot, event: IncidentEvent): AppliedEvent {
 function expectRefused(s: IncidentSnapshot, event: IncidentEvent) {
   const before = JSON.stringify(incidentMachine.getPersistedSnapshot(s));
   const result = applyIncidentEvent(s, event);
+  expect(applyMachineEvent(s, event).changed).toBe(false);
   expect(result.changed).toBe(false);
   expect(result.effects).toEqual([]);
   expect(result.snapshot).toBe(s);
@@ -516,7 +521,7 @@ describe('filing', () => {
       notify('incident.paged', { kind: 'escalationTarget', target: 'on_call_manager' }),
       timeline('filed', { level: 2, awareAt: AWARE }),
     ]);
-    expect(snapshot.context.paging).toEqual({ step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false });
+    expect(snapshot.context.paging).toEqual({ step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, acknowledgedVia: null, exhausted: false });
     expect(snapshot.context.triagedAt).toBeNull();
   });
 
@@ -617,7 +622,14 @@ describe('ACKNOWLEDGE', () => {
     const s = fixture('responding (containing, pending, undecided)');
     const { snapshot, effects } = send(s, { type: 'ACKNOWLEDGE', actor: responder, at: at(12) });
     expect(flattenState(snapshot)).toEqual(flattenState(s));
-    expect(snapshot.context.paging).toEqual({ step: 0, round: 0, acknowledgedBy: 'resp', acknowledgedAt: at(12), exhausted: false });
+    expect(snapshot.context.paging).toEqual({
+      step: 0,
+      round: 0,
+      acknowledgedBy: 'resp',
+      acknowledgedAt: at(12),
+      acknowledgedVia: 'ACKNOWLEDGE',
+      exhausted: false,
+    });
     expect(snapshot.context.clocks.acknowledgement).toEqual({ dueAt: s.context.clocks.acknowledgement!.dueAt, status: 'met', step: 0 });
     expect(effects).toEqual([
       meetDeadline('acknowledgement'),
@@ -692,7 +704,7 @@ describe('AUTHORITY_REVIEWED (authority reported → reviewed)', () => {
     expect(snapshot.context.clocks.superior_review!.status).toBe('met');
     expect(effects).toEqual([
       meetDeadline('superior_review'),
-      timeline('authority_reviewed', { level: 2 }),
+      timeline('authority_reviewed', { level: 2, reportedLevel: 2, note: 'agreed' }),
       notify('authority.reviewed', role('on_call_manager'), role('ciso')),
     ]);
   });
@@ -713,6 +725,41 @@ describe('AUTHORITY_REVIEWED (authority reported → reviewed)', () => {
     const { snapshot } = send(s, sample('AUTHORITY_REVIEWED', s));
     expect(snapshot.context.clocks.superior_review!.status).toBe('breached');
   });
+
+  it('a reviewed level other than the reported one becomes the level: clocks follow, the CISO is engaged, no new report is owed (2 → 3)', () => {
+    const s = play(['TRIAGE', 'CONTAINED', 'REPORT_TO_AUTHORITY']);
+    expect(s.context.level).toBe(2);
+    const { snapshot, effects } = send(s, { type: 'AUTHORITY_REVIEWED', actor: superior, at: at(50), level: 3, note: 'data of citizens involved' });
+    expect(snapshot.context.level).toBe(3);
+    expect(flattenState(snapshot).authority).toBe('reviewed');
+    expect(snapshot.context.authority).toMatchObject({ status: 'reviewed', reportedLevel: 3, review: { level: 3, note: 'data of citizens involved' } });
+    expect(snapshot.context.clocks.recovery).toEqual({ dueAt: plus(AWARE, 'PT36H'), status: 'pending' });
+    expect(effects).toEqual([
+      meetDeadline('superior_review'),
+      startDeadline('recovery', plus(AWARE, 'PT36H')),
+      timeline('authority_reviewed', { level: 3, reportedLevel: 2, note: 'data of citizens involved' }),
+      notify('authority.level_changed', role('on_call_manager'), role('ciso')),
+      notify('incident.major', role('ciso')),
+    ]);
+    // Major now: the improvement report goes to the CISO for approval, and the level was reported (by the review itself).
+    let next = snapshot;
+    for (const t of ['LE_NOT_REQUIRED', 'RECOVERED'] as ClientEventType[]) next = send(next, sample(t, next, undefined, at(60))).snapshot;
+    expect(eventsInState(next)).toContain('SUBMIT_IMPROVEMENT_REPORT');
+    next = send(next, sample('SUBMIT_IMPROVEMENT_REPORT', next, manager, at(70))).snapshot;
+    expect(flattenState(next)).toEqual(flatOf('review', 'awaiting_approval'));
+  });
+
+  it('a review lowering the level lengthens the clocks, including a running improvement-report clock (3 → 1)', () => {
+    const s = play(['TRIAGE', 'CONTAINED', 'RECOVERED', 'REPORT_TO_AUTHORITY', 'LE_NOT_REQUIRED'], { level: 3 });
+    expect(flattenState(s)).toEqual(flatOf('review', 'awaiting_report'));
+    const { snapshot, effects } = send(s, { type: 'AUTHORITY_REVIEWED', actor: superior, at: at(50), level: 1, note: 'minor' });
+    expect(snapshot.context.level).toBe(1);
+    expect(flattenState(snapshot)).toEqual(flatOf('review', 'awaiting_report'));
+    expect(ofType(effects, 'notify')).toEqual([notify('authority.level_changed', role('on_call_manager'), role('ciso'))]);
+    // Level 1 closes without the CISO.
+    const closed = send(snapshot, sample('SUBMIT_IMPROVEMENT_REPORT', snapshot, manager, at(60))).snapshot;
+    expect(flattenState(closed).state).toBe('closed');
+  });
 });
 
 describe('CONTAINED and RECOVERED (response containing → recovering → recovered)', () => {
@@ -721,7 +768,7 @@ describe('CONTAINED and RECOVERED (response containing → recovering → recove
     const { snapshot, effects } = send(s, { type: 'CONTAINED', actor: responder, at: at(60), summary: 'isolated' });
     expect(flattenState(snapshot).response).toBe('recovering');
     expect(snapshot.context.response).toEqual({ containedAt: at(60), containmentSummary: 'isolated', recoveredAt: null, recoverySummary: null });
-    expect(effects).toEqual([timeline('contained')]);
+    expect(effects).toEqual([timeline('contained', { summary: 'isolated' })]);
   });
 
   it('RECOVERED meets the recovery clock and starts the improvement report clock', () => {
@@ -734,7 +781,7 @@ describe('CONTAINED and RECOVERED (response containing → recovering → recove
     expect(effects).toEqual([
       meetDeadline('recovery'),
       startDeadline('improvement_report', '2026-04-02T02:35:00.000Z'),
-      timeline('recovered'),
+      timeline('recovered', { summary: 'restored' }),
       notify('incident.recovered', role('on_call_manager')),
     ]);
   });
@@ -762,7 +809,10 @@ describe('law enforcement (undecided → not_required | requested → contacted 
     const { snapshot, effects } = send(base(), { type: 'LE_REQUEST', actor: ciso, at: at(20), reason: 'data theft' });
     expect(flattenState(snapshot).lawEnforcement).toBe('requested');
     expect(snapshot.context.lawEnforcement).toMatchObject({ status: 'requested', reason: 'data theft', requestedAt: at(20) });
-    expect(effects).toEqual([timeline('law_enforcement_requested'), notify('law_enforcement.requested', role('ethics_officer'), role('ciso'))]);
+    expect(effects).toEqual([
+      timeline('law_enforcement_requested', { reason: 'data theft' }),
+      notify('law_enforcement.requested', role('ethics_officer'), role('ciso')),
+    ]);
   });
 
   it('LE_CONTACTED records agency, officer and case number (optional)', () => {
@@ -777,7 +827,7 @@ describe('law enforcement (undecided → not_required | requested → contacted 
       contactedAt: at(25),
     });
     expect(effects).toEqual([
-      timeline('law_enforcement_contacted', { agency: 'police' }),
+      timeline('law_enforcement_contacted', { agency: 'police', officer: 'Sgt. Chen', caseNumber: null }),
       notify('law_enforcement.contacted', role('ciso'), role('ethics_officer')),
     ]);
   });
@@ -797,7 +847,7 @@ describe('law enforcement (undecided → not_required | requested → contacted 
     const { snapshot, effects } = send(play(steps), { type: 'LE_CONCLUDED', actor: ethics, at: at(60), note: 'indictment' });
     expect(flattenState(snapshot).lawEnforcement).toBe('concluded');
     expect(snapshot.context.lawEnforcement).toMatchObject({ status: 'concluded', concludedAt: at(60), note: 'indictment' });
-    expect(effects).toEqual([timeline('law_enforcement_concluded')]);
+    expect(effects).toEqual([timeline('law_enforcement_concluded', { note: 'indictment' })]);
   });
 });
 
@@ -845,7 +895,7 @@ describe('SUBMIT_IMPROVEMENT_REPORT and APPROVE_CLOSURE (review → closed)', ()
     expect(snapshot.context.clocks.acknowledgement!.status).toBe('cancelled');
     expect(effects).toEqual([
       meetDeadline('improvement_report'),
-      timeline('improvement_report_submitted'),
+      timeline('improvement_report_submitted', { rootCause: 'rc', measures: { management: 'training' }, schedule: 'Q3' }),
       cancelAll,
       timeline('closed', { approvedBy: null }),
       notify('incident.closed', role('on_call_manager'), { kind: 'user', userId: 'r' }),
@@ -859,7 +909,7 @@ describe('SUBMIT_IMPROVEMENT_REPORT and APPROVE_CLOSURE (review → closed)', ()
     expect(snapshot.context.clocks.improvement_report!.status).toBe('met');
     expect(effects).toEqual([
       meetDeadline('improvement_report'),
-      timeline('improvement_report_submitted'),
+      timeline('improvement_report_submitted', { rootCause: 'weak password', measures: { technical: 'MFA for all admins' }, schedule: '2026 Q2' }),
       notify('incident.approval_requested', role('ciso')),
     ]);
   });
@@ -918,6 +968,11 @@ describe('RECLASSIFY', () => {
     expect(snapshot.context.level).toBe(2);
     expect(snapshot.context.clocks).toEqual(s.context.clocks);
     expect(effects).toEqual([timeline('reclassified', { from: 2, to: 2, reason: 'availability, not confidentiality' })]);
+  });
+
+  it.each(FIXTURE_NAMES.filter((n) => FIXTURES[n]!.accepts.includes('RECLASSIFY')))('refuses an identical impact in %s: nothing to change', (name) => {
+    const s = fixture(name);
+    expectRefused(s, { type: 'RECLASSIFY', actor: manager, at: at(20), impact: s.context.impact, reason: 'same again' });
   });
 
   it.each(['reported', 'responding (containing, pending, undecided)'])('before any report (%s), recomputes the clocks from awareness', (name) => {
@@ -1015,29 +1070,90 @@ describe('RECLASSIFY', () => {
 });
 
 describe('REOPEN (closed | dismissed → open.reported)', () => {
-  it.each(['closed', 'dismissed'])('from %s restarts the clocks and paging from the reopening', (name) => {
-    const s = fixture(name);
+  it('from closed starts a new round: clocks and paging from the reopening, the closed round kept as history', () => {
+    const s = fixture('closed');
     const when = '2026-03-10T00:00:00.000Z';
     const { snapshot, effects } = send(s, { type: 'REOPEN', actor: ciso, at: when, reason: 'recurred' });
     expect(flattenState(snapshot)).toEqual(flatOf('reported'));
     expect(snapshot.context.reopenings).toEqual([{ at: when, by: 'c', reason: 'recurred' }]);
+    expect(snapshot.context.clockBase).toBe(when);
     expect(snapshot.context.clocks.report).toEqual({ dueAt: plus(when, 'PT24H'), status: 'pending' });
     expect(snapshot.context.clocks.report_due_soon).toEqual({ dueAt: reminderOf(plus(when, 'PT24H')), status: 'pending' });
     expect(snapshot.context.clocks.recovery).toEqual({ dueAt: plus(when, 'PT72H'), status: 'pending' });
     expect(snapshot.context.clocks.acknowledgement).toEqual({ dueAt: plus(when, 'PT15M'), status: 'pending', step: 0 });
-    expect(snapshot.context.paging).toEqual({ step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false });
+    expect(snapshot.context.paging).toEqual({ step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, acknowledgedVia: null, exhausted: false });
     expect(snapshot.context.authority).toMatchObject({ status: 'pending', reportedLevel: null });
     expect(snapshot.context.response).toEqual({ containedAt: null, containmentSummary: null, recoveredAt: null, recoverySummary: null });
-    expect(snapshot.context.lawEnforcement.status).toBe('undecided');
+    expect(snapshot.context.lawEnforcement).toEqual(EMPTY_LAW_ENFORCEMENT);
+    expect(snapshot.context.improvementReport).toBeNull();
     expect(snapshot.context.closure).toEqual({ approvedBy: null, closedAt: null });
+    expect(snapshot.context.earlierRounds).toEqual([
+      {
+        reopenedAt: when,
+        ended: 'closed',
+        level: 2,
+        response: s.context.response,
+        lawEnforcement: s.context.lawEnforcement,
+        improvementReport: s.context.improvementReport,
+        closure: s.context.closure,
+        dismissal: null,
+      },
+    ]);
     expect(effects).toEqual([
       startDeadline('report', plus(when, 'PT24H')),
       startDeadline('report_due_soon', reminderOf(plus(when, 'PT24H'))),
       startDeadline('recovery', plus(when, 'PT72H')),
       startDeadline('acknowledgement', plus(when, 'PT15M'), 0),
-      timeline('reopened', { reason: 'recurred' }),
+      timeline('reopened', { reason: 'recurred', ended: 'closed', clocksFrom: when }),
+      notify('incident.reopened', role('on_call_manager'), role('ciso'), { kind: 'user', userId: 'r' }),
       notify('incident.paged', { kind: 'escalationTarget', target: 'on_call_manager' }),
     ]);
+  });
+
+  it('from dismissed the dismissal was wrong: clocks count from the original awareness (a late report is due at once), paging from the reopening', () => {
+    const s = fixture('dismissed');
+    const when = '2026-03-10T00:00:00.000Z';
+    const { snapshot, effects } = send(s, { type: 'REOPEN', actor: manager, at: when, reason: 'not a duplicate after all' });
+    expect(snapshot.context.clockBase).toBe(AWARE);
+    // The report was due a day after awareness, long before the reopening: its deadline fires (and breaches) at once; no reminder.
+    expect(snapshot.context.clocks.report).toEqual({ dueAt: plus(AWARE, 'PT24H'), status: 'pending' });
+    expect(snapshot.context.clocks.report_due_soon!.status).toBe('cancelled');
+    expect(snapshot.context.clocks.recovery).toEqual({ dueAt: plus(AWARE, 'PT72H'), status: 'pending' });
+    expect(snapshot.context.clocks.acknowledgement).toEqual({ dueAt: plus(when, 'PT15M'), status: 'pending', step: 0 });
+    expect(snapshot.context.dismissal).toBeNull();
+    expect(snapshot.context.earlierRounds).toEqual([
+      expect.objectContaining({ ended: 'dismissed', dismissal: s.context.dismissal, closure: s.context.closure }),
+    ]);
+    expect(effects).toEqual([
+      startDeadline('report', plus(AWARE, 'PT24H')),
+      startDeadline('recovery', plus(AWARE, 'PT72H')),
+      startDeadline('acknowledgement', plus(when, 'PT15M'), 0),
+      timeline('reopened', { reason: 'not a duplicate after all', ended: 'dismissed', clocksFrom: AWARE }),
+      notify('incident.reopened', role('on_call_manager'), role('ciso'), { kind: 'user', userId: 'r' }),
+      notify('incident.paged', { kind: 'escalationTarget', target: 'on_call_manager' }),
+    ]);
+    const late = send(snapshot, dp('report', plus(AWARE, 'PT24H'), '2026-03-10T00:00:05.000Z')).snapshot;
+    expect(late.context.clocks.report!.status).toBe('breached');
+    expect(late.context.breaches.at(-1)).toMatchObject({ kind: 'report', dueAt: plus(AWARE, 'PT24H') });
+  });
+
+  it('a dismissed incident reopened within its first hour keeps the original report clock and its reminder', () => {
+    const dismissed = play(['DISMISS']);
+    const when = at(20);
+    const { snapshot } = send(dismissed, { type: 'REOPEN', actor: manager, at: when, reason: 'confirmed after all' });
+    expect(snapshot.context.clocks.report).toEqual({ dueAt: plus(AWARE, 'PT24H'), status: 'pending' });
+    expect(snapshot.context.clocks.report_due_soon).toEqual({ dueAt: reminderOf(plus(AWARE, 'PT24H')), status: 'pending' });
+  });
+
+  it('a concluded law-enforcement case stays on record in the earlier round; the new round starts undecided', () => {
+    let s = play(['TRIAGE', 'REPORT_TO_AUTHORITY', 'AUTHORITY_REVIEWED', 'LE_REQUEST', 'LE_CONTACTED', 'LE_CONCLUDED', 'CONTAINED', 'RECOVERED']);
+    s = send(s, sample('SUBMIT_IMPROVEMENT_REPORT', s, manager, at(30))).snapshot;
+    expect(flattenState(s).state).toBe('closed');
+    const concluded = s.context.lawEnforcement;
+    expect(concluded).toMatchObject({ status: 'concluded', officer: 'Officer Lin', caseNumber: 'MJIB-115-001' });
+    const reopened = send(s, sample('REOPEN', s, manager, at(40))).snapshot;
+    expect(reopened.context.lawEnforcement).toEqual(EMPTY_LAW_ENFORCEMENT);
+    expect(reopened.context.earlierRounds[0]!.lawEnforcement).toEqual(concluded);
   });
 
   it.each([
@@ -1461,6 +1577,54 @@ describe('allowedEvents', () => {
   );
 });
 
+describe('the first handling event acknowledges (applyIncidentEvent)', () => {
+  it('TRIAGE by the on-call manager, unacknowledged, counts as the acknowledgement: recorded as ACKNOWLEDGE via TRIAGE, the pager stops', () => {
+    const s = fixture('reported');
+    const triage = sample('TRIAGE', s, manager, at(3));
+    const { snapshot, effects } = applyIncidentEvent(s, triage);
+    expect(snapshot.context.paging).toMatchObject({ acknowledgedBy: 'm', acknowledgedAt: at(3), acknowledgedVia: 'TRIAGE' });
+    expect(snapshot.context.clocks.acknowledgement!.status).toBe('met');
+    expect(effects.slice(0, 3)).toEqual([
+      meetDeadline('acknowledgement'),
+      notify('incident.acknowledged', role('on_call_manager')),
+      timeline('acknowledged', { by: 'm', step: 0, via: 'TRIAGE' }),
+    ]);
+    expect(effects.slice(3)).toEqual(applyMachineEvent(s, triage).effects);
+    // A later acknowledgement deadline finds nothing pending: no escalation.
+    expectRefused(snapshot, dp('acknowledgement', s.context.clocks.acknowledgement!.dueAt, at(20)));
+  });
+
+  it.each([
+    ['REPORT_TO_AUTHORITY', 'responding (containing, pending, undecided)', manager],
+    ['RECLASSIFY', 'reported', ciso],
+    ['CONTAINED', 'responding (containing, pending, undecided)', responder],
+    ['DISMISS', 'reported', manager],
+  ] as Array<[ClientEventType, string, EventActor]>)('%s from someone who may acknowledge acknowledges too (%s)', (type, name, who) => {
+    const s = fixture(name);
+    const { snapshot } = applyIncidentEvent(s, sample(type, s, who, at(3)));
+    expect(snapshot.context.paging).toMatchObject({ acknowledgedBy: who.id, acknowledgedVia: type });
+  });
+
+  it('events from people who may not acknowledge (ethics officer, superior reviewer) leave the pager running', () => {
+    let s = fixture('responding (containing, pending, undecided)');
+    s = applyIncidentEvent(s, sample('LE_REQUEST', s, ethics, at(3))).snapshot;
+    s = applyIncidentEvent(s, sample('REPORT_TO_AUTHORITY', s, { ...manager, roles: ['on_call_manager'] }, at(4))).snapshot;
+    expect(s.context.paging.acknowledgedVia).toBe('REPORT_TO_AUTHORITY');
+    const fresh = fixture('responding (recovering, reported, requested)');
+    const reviewed = applyIncidentEvent(fresh, sample('AUTHORITY_REVIEWED', fresh, superior, at(5))).snapshot;
+    expect(reviewed.context.paging.acknowledgedBy).toBeNull();
+    const ethicsOnly = applyIncidentEvent(fresh, sample('LE_CONTACTED', fresh, ethics, at(5))).snapshot;
+    expect(ethicsOnly.context.paging.acknowledgedBy).toBeNull();
+  });
+
+  it('once acknowledged, later events add no acknowledgement; a refused event acknowledges nothing', () => {
+    const s = fixture('responding, acknowledged');
+    const { effects } = applyIncidentEvent(s, sample('CONTAINED', s, responder, at(20)));
+    expect(ofType(effects, 'meetDeadline')).toEqual([]);
+    expectRefused(fixture('reported'), { type: 'CONTAINED', actor: responder, at: at(3), summary: 'too early' });
+  });
+});
+
 describe('persistence', () => {
   const roundTrip = (s: IncidentSnapshot) =>
     restoreIncident({ machineVersion: INCIDENT_MACHINE_VERSION, snapshot: JSON.parse(JSON.stringify(incidentMachine.getPersistedSnapshot(s))) });
@@ -1493,7 +1657,7 @@ describe('persistence', () => {
     delete persisted.context.reopenings;
     const restored = restoreIncident({ machineVersion: 0, snapshot: persisted });
     expect(flattenState(restored)).toEqual(flattenState(s));
-    expect(restored.context.paging).toEqual({ step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false });
+    expect(restored.context.paging).toEqual({ step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, acknowledgedVia: null, exhausted: false });
     expect(restored.context.breaches).toEqual([]);
     expect(restored.context.reopenings).toEqual([]);
     // Paging was kept outside the context before version 1: an upgraded open incident counts as unacknowledged.
@@ -1543,6 +1707,19 @@ describe('persistence', () => {
       expect(fired.snapshot.context.breaches).toHaveLength(1);
       expect(ofType(fired.effects, 'cancelDeadlines')).toEqual([]);
     }
+  });
+
+  it.each(FIXTURE_NAMES)('%s restores from a version-3 snapshot (no acknowledgedVia, no earlier rounds)', (name) => {
+    const s = fixture(name);
+    const persisted = JSON.parse(JSON.stringify(incidentMachine.getPersistedSnapshot(s)));
+    delete persisted.context.paging.acknowledgedVia;
+    delete persisted.context.earlierRounds;
+    const restored = restoreIncident({ machineVersion: 3, snapshot: persisted });
+    expect(flattenState(restored)).toEqual(flattenState(s));
+    expect(restored.context.earlierRounds).toEqual([]);
+    expect(restored.context.paging.acknowledgedVia).toBe(s.context.paging.acknowledgedBy ? 'ACKNOWLEDGE' : null);
+    expect(eventsInState(restored)).toEqual(eventsInState(s));
+    for (const type of FIXTURES[name]!.accepts) expect([type, applyIncidentEvent(restored, sample(type, restored)).changed]).toEqual([type, true]);
   });
 
   it('a version-2 snapshot gets its reminder with the next report clock (a reopening, on the default lead)', () => {

@@ -30,11 +30,22 @@ import { CATEGORIES, isMajor, levelOf, type Category, type Impact, type Level } 
  *   open.reported → open.responding (parallel: response, authority, lawEnforcement) → open.review → closed
  *   open.reported → dismissed;  closed | dismissed → REOPEN → open.reported
  *
+ * Rules chosen here (README, "Incident workflow rules"):
+ * - The first accepted event from someone who may acknowledge (on-call manager, responder, CISO of
+ *   the agency) counts as the acknowledgement: the runtime records an ACKNOWLEDGE `via` that event.
+ * - The superior agency's review decides the level: a reviewed level other than the reported one
+ *   becomes the incident's level, its clocks follow, and it needs no new report (the superior set it).
+ * - REOPEN of a closed incident: a new round, its report and recovery clocks count from the
+ *   reopening. REOPEN of a dismissed incident (never reported): the dismissal was wrong, so the
+ *   clocks count from the original awareness and a report already late is breached at once.
+ *   Either way the round that ended (response, law enforcement, improvement report, closure or
+ *   dismissal) is kept in `earlierRounds`.
+ *
  * Paging (who was paged, who acknowledged) lives in the context and runs while the incident is open.
  * Every report clock comes with a "report due soon" reminder (`report_due_soon`, the policy's
  * `reportReminderLead` before it runs out); a reminder that goes off is `fired`, never a breach.
  */
-export const INCIDENT_MACHINE_VERSION = 3;
+export const INCIDENT_MACHINE_VERSION = 4;
 
 /** `fired`: a reminder that went off (reminders are never met or breached). */
 export type ClockStatus = 'pending' | 'met' | 'breached' | 'cancelled' | 'fired';
@@ -80,7 +91,15 @@ export interface IncidentContext {
   clockBase: string;
   triagedAt: string | null;
   clocks: Partial<Record<DeadlineKind, ClockState>>;
-  paging: { step: number; round: number; acknowledgedBy: string | null; acknowledgedAt: string | null; exhausted: boolean };
+  paging: {
+    step: number;
+    round: number;
+    acknowledgedBy: string | null;
+    acknowledgedAt: string | null;
+    /** The event that counted as the acknowledgement: ACKNOWLEDGE itself, or the first event of someone who may acknowledge. */
+    acknowledgedVia: ClientEventType | null;
+    exhausted: boolean;
+  };
   authority: {
     status: 'pending' | 'reported' | 'reviewed';
     /** The level last reported; a reclassification to another level needs a new report. */
@@ -89,25 +108,65 @@ export interface IncidentContext {
     review: { at: string; by: string; level: Level; note: string } | null;
   };
   response: { containedAt: string | null; containmentSummary: string | null; recoveredAt: string | null; recoverySummary: string | null };
-  lawEnforcement: {
-    status: 'undecided' | 'not_required' | 'requested' | 'contacted' | 'evidence_handed_over' | 'concluded';
-    reason: string | null;
-    agency: LawEnforcementAgency | null;
-    officer: string | null;
-    caseNumber: string | null;
-    requestedAt: string | null;
-    contactedAt: string | null;
-    evidenceIds: string[];
-    handedOverAt: string | null;
-    concludedAt: string | null;
-    note: string | null;
-  };
-  improvementReport: { at: string; by: string; rootCause: string; measures: ImprovementMeasures; schedule: string } | null;
+  lawEnforcement: LawEnforcementRecord;
+  improvementReport: ImprovementReport | null;
   closure: { approvedBy: string | null; closedAt: string | null };
   dismissal: { at: string; by: string; reason: string } | null;
   reopenings: Array<{ at: string; by: string; reason: string }>;
+  /** What each round before a reopening concluded, oldest first: kept as history, never changed. */
+  earlierRounds: EarlierRound[];
   breaches: Breach[];
 }
+
+export interface LawEnforcementRecord {
+  status: 'undecided' | 'not_required' | 'requested' | 'contacted' | 'evidence_handed_over' | 'concluded';
+  reason: string | null;
+  agency: LawEnforcementAgency | null;
+  officer: string | null;
+  caseNumber: string | null;
+  requestedAt: string | null;
+  contactedAt: string | null;
+  evidenceIds: string[];
+  handedOverAt: string | null;
+  concludedAt: string | null;
+  note: string | null;
+}
+
+export interface ImprovementReport {
+  at: string;
+  by: string;
+  rootCause: string;
+  measures: ImprovementMeasures;
+  schedule: string;
+}
+
+export interface EarlierRound {
+  /** When the round ended by a reopening, and how it had ended (closed or dismissed). */
+  reopenedAt: string;
+  ended: 'closed' | 'dismissed';
+  level: Level;
+  response: IncidentContext['response'];
+  lawEnforcement: LawEnforcementRecord;
+  improvementReport: ImprovementReport | null;
+  closure: IncidentContext['closure'];
+  dismissal: IncidentContext['dismissal'];
+}
+
+export const EMPTY_LAW_ENFORCEMENT: LawEnforcementRecord = {
+  status: 'undecided',
+  reason: null,
+  agency: null,
+  officer: null,
+  caseNumber: null,
+  requestedAt: null,
+  contactedAt: null,
+  evidenceIds: [],
+  handedOverAt: null,
+  concludedAt: null,
+  note: null,
+};
+
+const UNACKNOWLEDGED: IncidentContext['paging'] = { step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, acknowledgedVia: null, exhausted: false };
 
 /** An audience of a notification: roles or units of the agency, the superior's reviewers, an escalation step. */
 export type Audience =
@@ -173,6 +232,35 @@ function cancelReportReminder(clocks: Clocks): ReminderEffect[] {
   if (current?.status !== 'pending') return [];
   clocks.report_due_soon = { ...current, status: 'cancelled' };
   return [{ type: 'cancelDeadlines', params: { kinds: ['report_due_soon'] } }];
+}
+
+/**
+ * The clocks whose length depends on the level, recomputed for a new level in `clocks` (a copy the
+ * caller assigns): a pending recovery clock from the clock base, a pending improvement-report clock
+ * from the recovery. Returns the deadlines to (re)start.
+ */
+function clocksForLevel(context: IncidentContext, clocks: Clocks, level: Level): Array<{ type: 'startDeadline'; params: StartDeadlineParams }> {
+  const zone = context.policy.timezone;
+  const effects: Array<{ type: 'startDeadline'; params: StartDeadlineParams }> = [];
+  if (clocks.improvement_report?.status === 'pending' && context.response.recoveredAt) {
+    const due = addDuration(context.response.recoveredAt, clockDuration(context.policy, 'improvement_report', level), zone);
+    if (due !== clocks.improvement_report.dueAt) {
+      clocks.improvement_report = { dueAt: due, status: 'pending' };
+      effects.push({ type: 'startDeadline', params: { kind: 'improvement_report', dueAt: due } });
+    }
+  }
+  if (clocks.recovery?.status === 'pending') {
+    const due = addDuration(context.clockBase, clockDuration(context.policy, 'recovery', level), zone);
+    if (due !== clocks.recovery.dueAt) {
+      clocks.recovery = { dueAt: due, status: 'pending' };
+      effects.push({ type: 'startDeadline', params: { kind: 'recovery', dueAt: due } });
+    }
+  }
+  return effects;
+}
+
+function sameImpact(a: Impact, b: Impact): boolean {
+  return a.confidentiality === b.confidentiality && a.integrity === b.integrity && a.availability === b.availability;
 }
 
 function nonBlank(s: unknown, max = 20_000): boolean {
@@ -245,32 +333,49 @@ export const incidentMachine = setup({
         },
       });
     }),
+    /**
+     * The superior agency's review decides the level (it reviews the level, article 10): another
+     * level than the reported one becomes the incident's, with the clocks that follow the level;
+     * the authority has it already, so no new report is owed. Turning major engages the CISO.
+     */
     recordReview: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'AUTHORITY_REVIEWED') return;
+      const from = context.level;
+      const level = event.level;
+      const clocks: Clocks =
+        context.clocks.superior_review?.status === 'pending'
+          ? { ...context.clocks, superior_review: { ...context.clocks.superior_review, status: 'met' } }
+          : { ...context.clocks };
+      const levelEffects = level !== from ? clocksForLevel(context, clocks, level) : [];
       enqueue.assign({
-        authority: { ...context.authority, status: 'reviewed', review: { at: event.at, by: event.actor.id, level: event.level, note: event.note } },
-        clocks:
-          context.clocks.superior_review?.status === 'pending'
-            ? { ...context.clocks, superior_review: { ...context.clocks.superior_review, status: 'met' } }
-            : context.clocks,
+        level,
+        authority: {
+          ...context.authority,
+          status: 'reviewed',
+          reportedLevel: level,
+          review: { at: event.at, by: event.actor.id, level, note: event.note },
+        },
+        clocks,
       });
       enqueue({ type: 'meetDeadline', params: { kind: 'superior_review' } });
-      enqueue({ type: 'timeline', params: { entry: 'authority_reviewed', data: { level: event.level } } });
+      for (const effect of levelEffects) enqueue(effect);
+      enqueue({ type: 'timeline', params: { entry: 'authority_reviewed', data: { level, reportedLevel: from, note: event.note } } });
       enqueue({
         type: 'notify',
         params: {
-          template: 'authority.reviewed',
+          template: level === from ? 'authority.reviewed' : 'authority.level_changed',
           audience: [
             { kind: 'role', role: 'on_call_manager' },
             { kind: 'role', role: 'ciso' },
           ],
         },
       });
+      if (isMajor(level) && !isMajor(from)) enqueue({ type: 'notify', params: { template: 'incident.major', audience: [{ kind: 'role', role: 'ciso' }] } });
     }),
     recordConclusion: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'LE_CONCLUDED') return;
       enqueue.assign({ lawEnforcement: { ...context.lawEnforcement, status: 'concluded', concludedAt: event.at, note: event.note } });
-      enqueue({ type: 'timeline', params: { entry: 'law_enforcement_concluded', data: {} } });
+      enqueue({ type: 'timeline', params: { entry: 'law_enforcement_concluded', data: { note: event.note } } });
     }),
     recordImprovementReport: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'SUBMIT_IMPROVEMENT_REPORT') return;
@@ -282,7 +387,10 @@ export const incidentMachine = setup({
             : context.clocks,
       });
       enqueue({ type: 'meetDeadline', params: { kind: 'improvement_report' } });
-      enqueue({ type: 'timeline', params: { entry: 'improvement_report_submitted', data: {} } });
+      enqueue({
+        type: 'timeline',
+        params: { entry: 'improvement_report_submitted', data: { rootCause: event.rootCause, measures: event.measures, schedule: event.schedule } },
+      });
     }),
     close: enqueueActions(({ context, event, enqueue }) => {
       enqueue.assign({
@@ -302,12 +410,20 @@ export const incidentMachine = setup({
         },
       });
     }),
-    /** Reopened: a live incident again, with fresh clocks from now and paging from the first step. */
+    /**
+     * Reopened: a live incident again, paged from the first step. The round that ended is kept in
+     * `earlierRounds`. A closed incident starts a new round whose clocks count from the reopening;
+     * a dismissed one (never reported) was wrongly dismissed, so its clocks count from the original
+     * awareness and a report already late breaches at once. Everyone told of the closure or the
+     * dismissal is told of the reopening.
+     */
     recordReopening: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'REOPEN') return;
       const zone = context.policy.timezone;
-      const report = addDuration(event.at, clockDuration(context.policy, 'report', context.level), zone);
-      const recovery = addDuration(event.at, clockDuration(context.policy, 'recovery', context.level), zone);
+      const ended: EarlierRound['ended'] = context.closure.closedAt !== null ? 'closed' : 'dismissed';
+      const clockBase = ended === 'closed' ? event.at : context.clockBase;
+      const report = addDuration(clockBase, clockDuration(context.policy, 'report', context.level), zone);
+      const recovery = addDuration(clockBase, clockDuration(context.policy, 'recovery', context.level), zone);
       const firstStep = context.policy.escalation.steps[0]!;
       const ack = addDuration(event.at, firstStep.timeout, zone);
       const clocks: Clocks = {
@@ -316,22 +432,46 @@ export const incidentMachine = setup({
         recovery: { dueAt: recovery, status: 'pending' },
         acknowledgement: { dueAt: ack, status: 'pending', step: 0 },
       };
-      const reminder = scheduleReportReminder(clocks, context.policy, event.at, report);
+      const reminder = ms(report) > ms(event.at) ? scheduleReportReminder(clocks, context.policy, clockBase, report) : [];
+      const round: EarlierRound = {
+        reopenedAt: event.at,
+        ended,
+        level: context.level,
+        response: context.response,
+        lawEnforcement: context.lawEnforcement,
+        improvementReport: context.improvementReport,
+        closure: context.closure,
+        dismissal: ended === 'dismissed' ? context.dismissal : null,
+      };
       enqueue.assign({
         reopenings: [...context.reopenings, { at: event.at, by: event.actor.id, reason: event.reason }],
-        clockBase: event.at,
+        earlierRounds: [...context.earlierRounds, round],
+        clockBase,
         clocks,
-        paging: { step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false },
+        paging: UNACKNOWLEDGED,
         authority: { ...context.authority, status: 'pending', reportedLevel: null },
         response: { containedAt: null, containmentSummary: null, recoveredAt: null, recoverySummary: null },
-        lawEnforcement: { ...context.lawEnforcement, status: 'undecided' },
+        lawEnforcement: EMPTY_LAW_ENFORCEMENT,
+        improvementReport: null,
         closure: { approvedBy: null, closedAt: null },
+        dismissal: null,
       });
       enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
       for (const effect of reminder) enqueue(effect);
       enqueue({ type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } });
       enqueue({ type: 'startDeadline', params: { kind: 'acknowledgement', dueAt: ack, step: 0 } });
-      enqueue({ type: 'timeline', params: { entry: 'reopened', data: { reason: event.reason } } });
+      enqueue({ type: 'timeline', params: { entry: 'reopened', data: { reason: event.reason, ended, clocksFrom: clockBase } } });
+      enqueue({
+        type: 'notify',
+        params: {
+          template: 'incident.reopened',
+          audience: [
+            { kind: 'role', role: 'on_call_manager' },
+            { kind: 'role', role: 'ciso' },
+            { kind: 'user', userId: context.filedBy },
+          ],
+        },
+      });
       enqueue({ type: 'notify', params: { template: 'incident.paged', audience: [{ kind: 'escalationTarget', target: firstStep.target }] } });
     }),
   },
@@ -357,7 +497,9 @@ export const incidentMachine = setup({
       return true;
     },
     validReview: ({ event }) => event.type === 'AUTHORITY_REVIEWED' && [1, 2, 3, 4].includes(event.level) && nonBlank(event.note),
-    validReclassify: ({ event }) => event.type === 'RECLASSIFY' && validImpact(event.impact) && nonBlank(event.reason),
+    /** A reclassification changes the impact (an identical one has nothing to change). */
+    validReclassify: ({ context, event }) =>
+      event.type === 'RECLASSIFY' && validImpact(event.impact) && nonBlank(event.reason) && !sameImpact(event.impact, context.impact),
     validContact: ({ event }) =>
       event.type === 'LE_CONTACTED' && ['prosecutor', 'police', 'investigation_bureau'].includes(event.lawEnforcementAgency) && nonBlank(event.officer, 200),
     validHandover: ({ event }) => event.type === 'LE_EVIDENCE_HANDED_OVER' && Array.isArray(event.evidenceIds) && event.evidenceIds.length > 0,
@@ -398,26 +540,15 @@ export const incidentMachine = setup({
     clockBase: input.awareAt,
     triagedAt: null,
     clocks: {},
-    paging: { step: 0, round: 0, acknowledgedBy: null, acknowledgedAt: null, exhausted: false },
+    paging: UNACKNOWLEDGED,
     authority: { status: 'pending', reportedLevel: null, reports: [], review: null },
     response: { containedAt: null, containmentSummary: null, recoveredAt: null, recoverySummary: null },
-    lawEnforcement: {
-      status: 'undecided',
-      reason: null,
-      agency: null,
-      officer: null,
-      caseNumber: null,
-      requestedAt: null,
-      contactedAt: null,
-      evidenceIds: [],
-      handedOverAt: null,
-      concludedAt: null,
-      note: null,
-    },
+    lawEnforcement: EMPTY_LAW_ENFORCEMENT,
     improvementReport: null,
     closure: { approvedBy: null, closedAt: null },
     dismissal: null,
     reopenings: [],
+    earlierRounds: [],
     breaches: [],
   }),
   // Filing: the report and recovery clocks start from awareness (知悉), the first escalation step is paged.
@@ -461,7 +592,12 @@ export const incidentMachine = setup({
           guard: and(['actorAllowed', 'notAcknowledged']),
           actions: enqueueActions(({ context, event, enqueue }) => {
             enqueue.assign({
-              paging: { ...context.paging, acknowledgedBy: event.actor.id, acknowledgedAt: event.at },
+              paging: {
+                ...context.paging,
+                acknowledgedBy: event.actor.id,
+                acknowledgedAt: event.at,
+                acknowledgedVia: event.type === 'ACKNOWLEDGE' ? (event.via ?? 'ACKNOWLEDGE') : null,
+              },
               clocks:
                 context.clocks.acknowledgement?.status === 'pending'
                   ? { ...context.clocks, acknowledgement: { ...context.clocks.acknowledgement, status: 'met' } }
@@ -469,7 +605,8 @@ export const incidentMachine = setup({
             });
             enqueue({ type: 'meetDeadline', params: { kind: 'acknowledgement' } });
             enqueue({ type: 'notify', params: { template: 'incident.acknowledged', audience: [{ kind: 'role', role: 'on_call_manager' }] } });
-            enqueue({ type: 'timeline', params: { entry: 'acknowledged', data: { by: event.actor.id, step: context.paging.step } } });
+            const via = event.type === 'ACKNOWLEDGE' && event.via ? { via: event.via } : {};
+            enqueue({ type: 'timeline', params: { entry: 'acknowledged', data: { by: event.actor.id, step: context.paging.step, ...via } } });
           }),
         },
         RECLASSIFY: {
@@ -498,20 +635,8 @@ export const incidentMachine = setup({
               enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
               for (const effect of scheduleReportReminder(clocks, context.policy, context.clockBase, report)) enqueue(effect);
             }
-            // A pending improvement report clock runs from recovery at the new level's length.
-            if (clocks.improvement_report?.status === 'pending' && context.response.recoveredAt) {
-              const due = addDuration(context.response.recoveredAt, clockDuration(context.policy, 'improvement_report', level), zone);
-              if (due !== clocks.improvement_report.dueAt) {
-                clocks.improvement_report = { dueAt: due, status: 'pending' };
-                enqueue({ type: 'startDeadline', params: { kind: 'improvement_report', dueAt: due } });
-              }
-            }
-            // The recovery clock runs from awareness at the new level's length.
-            if (clocks.recovery?.status === 'pending') {
-              const recovery = addDuration(context.clockBase, clockDuration(context.policy, 'recovery', level), zone);
-              clocks.recovery = { dueAt: recovery, status: 'pending' };
-              enqueue({ type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } });
-            }
+            // The recovery and improvement-report clocks run at the new level's length.
+            for (const effect of clocksForLevel(context, clocks, level)) enqueue(effect);
             enqueue.assign({ clocks });
             enqueue({
               type: 'notify',
@@ -689,7 +814,7 @@ export const incidentMachine = setup({
                       actions: enqueueActions(({ context, event, enqueue }) => {
                         if (event.type !== 'CONTAINED') return;
                         enqueue.assign({ response: { ...context.response, containedAt: event.at, containmentSummary: event.summary } });
-                        enqueue({ type: 'timeline', params: { entry: 'contained', data: {} } });
+                        enqueue({ type: 'timeline', params: { entry: 'contained', data: { summary: event.summary } } });
                       }),
                     },
                   },
@@ -712,7 +837,7 @@ export const incidentMachine = setup({
                         });
                         enqueue({ type: 'meetDeadline', params: { kind: 'recovery' } });
                         enqueue({ type: 'startDeadline', params: { kind: 'improvement_report', dueAt } });
-                        enqueue({ type: 'timeline', params: { entry: 'recovered', data: {} } });
+                        enqueue({ type: 'timeline', params: { entry: 'recovered', data: { summary: event.summary } } });
                         enqueue({ type: 'notify', params: { template: 'incident.recovered', audience: [{ kind: 'role', role: 'on_call_manager' }] } });
                       }),
                     },
@@ -768,7 +893,7 @@ export const incidentMachine = setup({
                       actions: enqueueActions(({ context, event, enqueue }) => {
                         if (event.type !== 'LE_REQUEST') return;
                         enqueue.assign({ lawEnforcement: { ...context.lawEnforcement, status: 'requested', reason: event.reason, requestedAt: event.at } });
-                        enqueue({ type: 'timeline', params: { entry: 'law_enforcement_requested', data: {} } });
+                        enqueue({ type: 'timeline', params: { entry: 'law_enforcement_requested', data: { reason: event.reason } } });
                         enqueue({
                           type: 'notify',
                           params: {
@@ -801,7 +926,13 @@ export const incidentMachine = setup({
                             contactedAt: event.at,
                           },
                         });
-                        enqueue({ type: 'timeline', params: { entry: 'law_enforcement_contacted', data: { agency: event.lawEnforcementAgency } } });
+                        enqueue({
+                          type: 'timeline',
+                          params: {
+                            entry: 'law_enforcement_contacted',
+                            data: { agency: event.lawEnforcementAgency, officer: event.officer, caseNumber: event.caseNumber ?? null },
+                          },
+                        });
                         enqueue({
                           type: 'notify',
                           params: {

@@ -55,6 +55,15 @@ const UPGRADES: Record<number, (persisted: Record<string, unknown>) => Record<st
     context.policy = policy;
     return { ...p, context };
   },
+  // 3 → 4: paging names the event that acknowledged; rounds before a reopening are kept as history.
+  3: (p) => {
+    const context = { ...(p.context as Record<string, unknown>) };
+    const paging = { ...(context.paging as Record<string, unknown>) };
+    paging.acknowledgedVia ??= paging.acknowledgedBy ? 'ACKNOWLEDGE' : null;
+    context.paging = paging;
+    context.earlierRounds ??= [];
+    return { ...p, context };
+  },
 };
 
 export function restoreIncident(stored: StoredIncident): IncidentSnapshot {
@@ -75,11 +84,36 @@ export interface AppliedEvent {
   effects: IncidentEffect[];
 }
 
-/** Sends one event. A refused event changes nothing (`changed: false`, no effects). */
-export function applyIncidentEvent(snapshot: IncidentSnapshot, event: IncidentEvent): AppliedEvent {
+/**
+ * The acknowledgement that an accepted event carries with it: while nobody has acknowledged, the
+ * first event from someone who may acknowledge (the agency's on-call manager, responder or CISO)
+ * counts as the acknowledgement, so handling an incident stops the pager. Recorded as an
+ * ACKNOWLEDGE `via` that event.
+ */
+export function implicitAcknowledgement(snapshot: IncidentSnapshot, event: IncidentEvent): IncidentEvent | null {
+  if (event.type === 'ACKNOWLEDGE' || event.type === 'DEADLINE_PASSED') return null;
+  const ack: IncidentEvent = { type: 'ACKNOWLEDGE', via: event.type, actor: event.actor, at: event.at };
+  return snapshot.can(ack) ? ack : null;
+}
+
+/** Sends one event to the machine alone (no implicit acknowledgement). A refused event changes nothing (`changed: false`, no effects). */
+export function applyMachineEvent(snapshot: IncidentSnapshot, event: IncidentEvent): AppliedEvent {
   if (!snapshot.can(event)) return { changed: false, snapshot, persisted: incidentMachine.getPersistedSnapshot(snapshot), effects: [] };
   const [next, actions] = transition(incidentMachine, snapshot, event);
   return { changed: true, snapshot: next, persisted: incidentMachine.getPersistedSnapshot(next), effects: effectsOf(actions) };
+}
+
+/**
+ * Sends one event as the application does: the acknowledgement it carries (see
+ * `implicitAcknowledgement`) first, then the event. A refused event changes nothing.
+ */
+export function applyIncidentEvent(snapshot: IncidentSnapshot, event: IncidentEvent): AppliedEvent {
+  if (!snapshot.can(event)) return applyMachineEvent(snapshot, event);
+  const ack = implicitAcknowledgement(snapshot, event);
+  if (!ack) return applyMachineEvent(snapshot, event);
+  const acknowledged = applyMachineEvent(snapshot, ack);
+  const applied = applyMachineEvent(acknowledged.snapshot, event);
+  return { ...applied, effects: [...acknowledged.effects, ...applied.effects] };
 }
 
 /** The state as flat columns for querying: top state and each region's state. */
