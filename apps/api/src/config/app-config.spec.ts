@@ -101,6 +101,13 @@ describe('loadConfig', () => {
     expect(errorOf({ ...BASE, PUBLIC_URL: 'ftp://example.gov.tw' }).message).toMatch(/^PUBLIC_URL must use http: or https:/);
   });
 
+  it('reads AWARENESS_LOOKBACK (default P1Y) and refuses one that is not a positive ISO duration', () => {
+    expect(loadConfig(BASE).awarenessLookBack).toEqual({ iso: 'P1Y', ms: 365 * 24 * 3_600_000 });
+    expect(loadConfig({ ...BASE, AWARENESS_LOOKBACK: 'P30D' }).awarenessLookBack).toEqual({ iso: 'P30D', ms: 30 * 24 * 3_600_000 });
+    for (const bad of ['one year', 'P0D', '-P1Y'])
+      expect(errorOf({ ...BASE, AWARENESS_LOOKBACK: bad }).message).toMatch(/^AWARENESS_LOOKBACK must be a positive ISO 8601 duration such as P1Y$/);
+  });
+
   it('fills in the defaults', () => {
     const config = loadConfig({ ...BASE });
     expect(config).toBeInstanceOf(AppConfig);

@@ -32,6 +32,8 @@ export class AppConfig {
   readonly queuePrefix!: string;
   /** Bound on a worker's graceful shutdown (SIGTERM/SIGINT); past it the worker abandons its jobs and exits non-zero. */
   readonly shutdownTimeoutMs!: number;
+  /** How far back an incident's awareness time may lie (older is implausible: its clocks would breach at once). */
+  readonly awarenessLookBack!: { iso: string; ms: number };
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -68,10 +70,10 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   return n;
 }
 
-function duration(name: string, value: string | undefined, fallback: string): number {
+function duration(name: string, value: string | undefined, fallback: string, example = 'PT12H'): number {
   const text = value?.trim() || fallback;
   const parsed = Duration.fromISO(text);
-  if (!parsed.isValid || parsed.toMillis() <= 0) throw new ConfigError(`${name} must be a positive ISO 8601 duration such as PT12H`);
+  if (!parsed.isValid || parsed.toMillis() <= 0) throw new ConfigError(`${name} must be a positive ISO 8601 duration such as ${example}`);
   return parsed.toMillis();
 }
 
@@ -111,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!['true', 'false'].includes(relayFlag)) throw new ConfigError('RELAY_ENABLED must be true or false');
   const databasePoolSize = integer('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 20, 1, 500);
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 15_000, 100, 600_000);
+  const lookBack = env.AWARENESS_LOOKBACK?.trim() || 'P1Y';
+  const awarenessLookBack = { iso: lookBack, ms: duration('AWARENESS_LOOKBACK', lookBack, 'P1Y', 'P1Y') };
   return new AppConfig({
     nodeEnv,
     port,
@@ -129,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     notifyAttempts,
     relayEnabled: relayFlag === 'true',
     shutdownTimeoutMs,
+    awarenessLookBack,
   });
 }

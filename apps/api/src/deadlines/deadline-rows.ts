@@ -52,15 +52,26 @@ export interface DeadlineView {
 
 /** A subject's deadlines for its API view (superseded ones are history, not shown). */
 export async function deadlinesOf(manager: EntityManager, subject: { type: DeadlineSubject; id: string }): Promise<DeadlineView[]> {
-  const rows: Array<{ kind: string; step: number | null; due_at: Date; status: string; late_by_ms: string | null }> = await manager.query(
-    `SELECT kind, step, due_at, status, late_by_ms::text FROM deadlines WHERE subject_type = $1 AND subject_id = $2 AND status <> 'superseded' ORDER BY due_at, kind`,
-    [subject.type, subject.id],
+  return (await deadlinesOfEach(manager, subject.type, [subject.id])).get(subject.id) ?? [];
+}
+
+/** The deadlines of several subjects of one type, in one query (list pages), by subject id. */
+export async function deadlinesOfEach(manager: EntityManager, type: DeadlineSubject, ids: readonly string[]): Promise<Map<string, DeadlineView[]>> {
+  const byId = new Map<string, DeadlineView[]>(ids.map((id) => [id, []]));
+  if (!ids.length) return byId;
+  const rows: Array<{ subject_id: string; kind: string; step: number | null; due_at: Date; status: string; late_by_ms: string | null }> = await manager.query(
+    `SELECT subject_id, kind, step, due_at, status, late_by_ms::text FROM deadlines
+      WHERE subject_type = $1 AND subject_id = ANY($2::uuid[]) AND status <> 'superseded' ORDER BY due_at, kind, created_at, id`,
+    [type, ids],
   );
-  return rows.map((d) => ({
-    kind: d.kind,
-    ...(d.step !== null ? { step: d.step } : {}),
-    dueAt: d.due_at.toISOString(),
-    status: d.status,
-    ...(d.late_by_ms !== null ? { lateByMs: Number(d.late_by_ms) } : {}),
-  }));
+  for (const d of rows) {
+    byId.get(d.subject_id)?.push({
+      kind: d.kind,
+      ...(d.step !== null ? { step: d.step } : {}),
+      dueAt: d.due_at.toISOString(),
+      status: d.status,
+      ...(d.late_by_ms !== null ? { lateByMs: Number(d.late_by_ms) } : {}),
+    });
+  }
+  return byId;
 }

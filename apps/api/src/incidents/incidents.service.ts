@@ -20,6 +20,8 @@ import {
   type Tlp,
   type DataLevel,
   type CorrectiveActionInput,
+  type EarlierRound,
+  type IncidentContext,
 } from '@app/workflows';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
@@ -39,12 +41,36 @@ import { DeadlineScheduler, type DeadlineToArm } from './deadline-scheduler.js';
 import { EVENT_DTOS, type CreateIncidentDto, type ListIncidentsQuery } from './incident.dto.js';
 import { IncidentStore, type IncidentRow } from './incident-store.js';
 import { writeEffects } from '../workflow/write-effects.js';
-import { deadlinesOf, type DeadlineView } from '../deadlines/deadline-rows.js';
+import { deadlinesOf, deadlinesOfEach, type DeadlineView } from '../deadlines/deadline-rows.js';
+import { AppConfig } from '../config/app-config.js';
 import { notificationPayload } from './incident-store.js';
 import { notificationHistory } from '../notifications/notification-history.js';
 
 /** How far in the future an awareness time may lie (clock skew between a client and the server). */
 const AWARE_SKEW_MS = 5 * 60_000;
+/** An intrusion may go unnoticed for years (dwell time), but not for more than ten. */
+const OCCURRED_BEFORE_AWARE_MAX_MS = 10 * 365.25 * 24 * 3_600_000;
+
+type Round = Pick<IncidentContext, 'response' | 'lawEnforcement' | 'improvementReport' | 'closure' | 'dismissal'> | EarlierRound;
+
+/** A round's response, law enforcement, improvement report and ending, for readers cleared to see the content. */
+function fullRound(r: Round) {
+  return { response: r.response, lawEnforcement: r.lawEnforcement, improvementReport: r.improvementReport, closure: r.closure, dismissal: r.dismissal };
+}
+
+/**
+ * The same for readers not cleared for a restricted incident (article 42): the times and who, as
+ * for title and description, never the summaries, the report's text, the officer or case number.
+ */
+function redactedRound(r: Round) {
+  return {
+    response: { containedAt: r.response.containedAt, recoveredAt: r.response.recoveredAt },
+    lawEnforcement: { status: r.lawEnforcement.status },
+    improvementReport: r.improvementReport ? { at: r.improvementReport.at, by: r.improvementReport.by } : null,
+    closure: r.closure,
+    dismissal: r.dismissal ? { at: r.dismissal.at, by: r.dismissal.by } : null,
+  };
+}
 
 function flattenValidation(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
@@ -54,6 +80,18 @@ function flattenValidation(errors: ValidationError[], parent = ''): FieldError[]
     if (e.children?.length) out.push(...flattenValidation(e.children, field));
   }
   return out;
+}
+
+/** Why the workflow refused a well-formed event, where a rule names a field (the rest is "not possible now"). */
+function refusalErrors(context: IncidentContext, event: IncidentEvent): FieldError[] {
+  if (event.type === 'RECLASSIFY') {
+    const i = event.impact;
+    const c = context.impact;
+    if (i.confidentiality === c.confidentiality && i.integrity === c.integrity && i.availability === c.availability) {
+      return [{ field: 'impact', rule: 'changed', message: 'the impact is already this one; a reclassification must change it (nothing to change)' }];
+    }
+  }
+  return [];
 }
 
 export interface Viewer {
@@ -77,6 +115,7 @@ export class IncidentsService {
     private readonly scheduler: DeadlineScheduler,
     private readonly correctiveActions: CorrectiveActionsService,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
   // ---- visibility ----
@@ -101,10 +140,11 @@ export class IncidentsService {
     return row.filed_by === viewer.user.id || hasAnyRole(viewer.user.roles, CLEARED_ROLES as unknown as AuthenticatedUser['roles']);
   }
 
-  private view(row: IncidentRow, viewer: Viewer, deadlines: DeadlineView[] = []) {
+  private view(row: IncidentRow, viewer: Viewer, deadlines: DeadlineView[]) {
     const restricted = isRestricted({ tlp: row.tlp as Tlp, dataLevel: row.data_level as DataLevel });
     const redacted = restricted && !this.cleared(viewer, row);
     const context = this.store.restore(row).context;
+    const round = redacted ? redactedRound : fullRound;
     return {
       id: row.id,
       reference: row.reference,
@@ -128,7 +168,8 @@ export class IncidentsService {
       breaches: context.breaches,
       paging: context.paging,
       authority: { status: context.authority.status, reports: context.authority.reports, review: context.authority.review },
-      lawEnforcement: redacted ? { status: context.lawEnforcement.status } : context.lawEnforcement,
+      ...round(context),
+      earlierRounds: context.earlierRounds.map((r) => ({ reopenedAt: r.reopenedAt, ended: r.ended, level: r.level, ...round(r) })),
       deadlines,
       filedBy: row.filed_by,
       createdAt: row.created_at.toISOString(),
@@ -156,9 +197,24 @@ export class IncidentsService {
     }
     const now = this.clock.now().getTime();
     const aware = new Date(dto.awareAt).getTime();
+    const lookBack = this.config.awarenessLookBack;
     if (aware > now + AWARE_SKEW_MS) errors.push({ field: 'awareAt', rule: 'notFuture', message: 'awareAt must not be in the future' });
+    if (aware < now - lookBack.ms) {
+      errors.push({
+        field: 'awareAt',
+        rule: 'withinLookBack',
+        message: `awareAt must lie within the last ${lookBack.iso} (AWARENESS_LOOKBACK); an older awareness time is implausible and would breach every clock at once`,
+      });
+    }
     if (dto.occurredAt && new Date(dto.occurredAt).getTime() > aware) {
       errors.push({ field: 'occurredAt', rule: 'notAfterAwareAt', message: 'occurredAt must not be after awareAt' });
+    }
+    if (dto.occurredAt && new Date(dto.occurredAt).getTime() < aware - OCCURRED_BEFORE_AWARE_MAX_MS) {
+      errors.push({
+        field: 'occurredAt',
+        rule: 'withinTenYearsOfAwareAt',
+        message: 'occurredAt must not lie more than ten years before awareAt',
+      });
     }
     if (errors.length) throw Problems.validation(errors);
   }
@@ -319,8 +375,13 @@ export class IncidentsService {
       ],
     );
     const page = toPage(rows, limit, (r) => [r.created_at.toISOString(), r.id]);
+    const deadlines = await deadlinesOfEach(
+      this.dataSource.manager,
+      'incident',
+      page.items.map((r) => r.id),
+    );
     const items = [];
-    for (const row of page.items) items.push(this.view(row, await this.viewerOf(user, row, this.dataSource.manager)));
+    for (const row of page.items) items.push(this.view(row, await this.viewerOf(user, row, this.dataSource.manager), deadlines.get(row.id) ?? []));
     return { items, nextCursor: page.nextCursor };
   }
 
@@ -422,7 +483,9 @@ export class IncidentsService {
       const event = { ...eventData, type, actor: eventActor, at: now.toISOString() } as IncidentEvent;
       const applied = applyIncidentEvent(snapshot, event);
       if (!applied.changed) {
-        return { refused: { state: flattenState(snapshot), allowed: allowedEvents(snapshot, eventActor) } } as const;
+        return {
+          refused: { state: flattenState(snapshot), allowed: allowedEvents(snapshot, eventActor), errors: refusalErrors(snapshot.context, event) },
+        } as const;
       }
       const before = flattenState(snapshot);
       const saved = await this.store.save(manager, row, applied, user.id, now, type === 'REPORT_TO_AUTHORITY');
@@ -448,22 +511,17 @@ export class IncidentsService {
       return { saved, viewer } as const;
     });
     if ('refused' in outcome) {
-      const { state, allowed } = outcome.refused!;
+      const { state, allowed, errors } = outcome.refused!;
       await this.audit.recordRefusal(actor, {
         action: 'incident.event',
         targetType: 'incident',
         targetId: id,
-        details: { type, state, reason: 'machine-refused' },
+        details: { type, state, reason: errors.length ? errors.map((e) => e.rule).join(',') : 'machine-refused' },
       });
-      throw Object.assign(
-        Problems.unprocessable(
-          `${type} is not possible now (state ${state.state}${state.review ? '.' + state.review : ''}) or its data does not satisfy the workflow`,
-          {
-            allowedEvents: allowed,
-          },
-        ),
-        { audited: true },
-      );
+      const detail = errors.length
+        ? errors.map((e) => `${e.field}: ${e.message}`).join('; ')
+        : `${type} is not possible now (state ${state.state}${state.review ? '.' + state.review : ''}) or its data does not satisfy the workflow`;
+      throw Object.assign(Problems.unprocessable(detail, { allowedEvents: allowed, ...(errors.length ? { errors } : {}) }), { audited: true });
     }
     await this.scheduler.armQuietly(outcome.saved.toArm);
     return this.view(outcome.saved.row, outcome.viewer, await this.deadlinesOf(this.dataSource.manager, id));
