@@ -7,6 +7,7 @@ import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/i
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 import { waitFor as until } from './support/wait.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
+import type { ParsedMail } from 'mailparser';
 
 const INTENTS = 500;
 
