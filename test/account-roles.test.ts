@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
 import { incidentBody } from './support/incident-fixture.js';
-import { deliverOutbox, mailsTo } from './support/outbox-delivery.js';
+import { deliverOutbox, mailsTo, recipientsOf } from './support/outbox-delivery.js';
 import { deleteQueueKeys } from './support/queue-keys.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, login, PASSWORD, seedAgency, seedUser, startTestWorker, type TestApp } from './support/test-app.js';
@@ -111,7 +111,7 @@ describe('account roles and reading accounts', () => {
       ]);
       await deliverOutbox(t, worker);
       const mails = sink.messages.slice(before);
-      expect(mails.flatMap((m) => [m.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address)))).toEqual(['admin2@a.gov.tw']);
+      expect(mails.flatMap(recipientsOf)).toEqual(['admin2@a.gov.tw']);
       const mail = mails[0]!;
       expect(mail.subject).toBe('[TLP:AMBER] [ACCOUNT] Privileged role granted to staff@a.gov.tw');
       expect(mail.text).toContain('Roles granted: CISO (ciso)');
@@ -155,7 +155,7 @@ describe('account roles and reading accounts', () => {
       expect((await auditOf('user.role.grant', res.body.id))[0].details.roles).toEqual(['admin']);
       await deliverOutbox(t, worker);
       const mails = sink.messages.slice(before);
-      expect(mails.flatMap((m) => [m.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address)))).toEqual(['admin@a.gov.tw']);
+      expect(mails.flatMap(recipientsOf)).toEqual(['admin@a.gov.tw']);
       expect(mails[0]!.subject).toBe('[TLP:AMBER] 【帳號】帳號 newadmin@a.gov.tw 已獲授予特權角色');
       expect(mails[0]!.text).toContain('授予角色: 系統管理者 (admin)');
       expect(mails[0]!.text).toContain('授予者: admin2@a.gov.tw');
@@ -170,7 +170,7 @@ describe('account roles and reading accounts', () => {
         .send({ roles: ['ciso'] });
       expect(res.status).toBe(200);
       await deliverOutbox(t, worker);
-      const to = sink.messages.slice(before).flatMap((m) => [m.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address)));
+      const to = sink.messages.slice(before).flatMap(recipientsOf);
       expect(to.sort()).toEqual(['admin2@a.gov.tw', 'admin@a.gov.tw', 'newadmin@a.gov.tw']);
     });
   });

@@ -14,8 +14,12 @@ export async function deliverOutbox(t: Pick<TestApp, 'db'>, worker: TestingModul
   });
 }
 
+/** The addresses a message was sent to, lower-cased. */
+export function recipientsOf(mail: ParsedMail): string[] {
+  return [mail.to ?? []].flat().flatMap((a) => a.value.map((v) => (v.address ?? '').toLowerCase()));
+}
+
 /** The messages the sink accepted for one address. */
 export function mailsTo(sink: SmtpSink, address: string): ParsedMail[] {
-  const to = (m: ParsedMail) => [m.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address?.toLowerCase()));
-  return sink.messages.filter((m) => to(m).includes(address.toLowerCase()));
+  return sink.messages.filter((m) => recipientsOf(m).includes(address.toLowerCase()));
 }

@@ -198,18 +198,21 @@ describe('notification templates × subjects × classifications (article 27)', (
     expect(renderNotification('incident.filed', 'zh-TW', legacy).text).toContain('事件編號: MOJ-2026-0042');
   });
 
+  /** An account notice as the delivery worker fills it in from the outbox payload (no title, nothing withheld to say). */
+  const accountNotice = (reference: string, state: string, more: Partial<NotificationData>): NotificationData => ({
+    subject: 'account',
+    reference,
+    state,
+    tlp: 'AMBER',
+    dataLevel: 'general',
+    isDrill: false,
+    link: 'https://ir.example.gov.tw',
+    timezone: 'Asia/Taipei',
+    ...more,
+  });
+
   it('tells an account holder of a lock: until when, and whom to ask, nothing else', () => {
-    const data = {
-      subject: 'account' as const,
-      reference: 'chen@moj.gov.tw',
-      state: 'locked',
-      tlp: 'AMBER',
-      dataLevel: 'general',
-      isDrill: false,
-      link: 'https://ir.example.gov.tw',
-      deadline: '2026-03-02T02:15:00.000Z',
-      timezone: 'Asia/Taipei',
-    };
+    const data = accountNotice('chen@moj.gov.tw', 'locked', { deadline: '2026-03-02T02:15:00.000Z' });
     const zh = renderNotification('account.locked', 'zh-TW', data);
     expect(zh.subject).toBe('[TLP:AMBER] 您的帳號 chen@moj.gov.tw 已暫時鎖定');
     expect(zh.text).toContain('多次登入失敗');
@@ -223,18 +226,7 @@ describe('notification templates × subjects × classifications (article 27)', (
   });
 
   it('names the privileged roles granted and who granted them, in the reader’s language', () => {
-    const data = {
-      subject: 'account' as const,
-      reference: 'lin@moj.gov.tw',
-      state: 'privileged_role_granted',
-      tlp: 'AMBER',
-      dataLevel: 'general',
-      isDrill: false,
-      link: 'https://ir.example.gov.tw/users/1',
-      timezone: 'Asia/Taipei',
-      roles: ['admin', 'ciso'],
-      actor: 'admin@moj.gov.tw',
-    };
+    const data = accountNotice('lin@moj.gov.tw', 'privileged_role_granted', { roles: ['admin', 'ciso'], actor: 'admin@moj.gov.tw' });
     const zh = renderNotification('account.privileged_role_granted', 'zh-TW', data);
     expect(zh.subject).toBe('[TLP:AMBER] 【帳號】帳號 lin@moj.gov.tw 已獲授予特權角色');
     expect(zh.text).toContain('授予角色: 系統管理者 (admin)、資通安全長 (ciso)');

@@ -213,7 +213,7 @@ export class UsersService {
       agencyId: account.agencyId,
       targetType: 'user',
       targetId: account.id,
-      details: { email: account.email, roles: granted, announcedTo: 'agency admins' },
+      details: { email: account.email, roles: granted },
     });
     await noticePrivilegedGrant(manager, { account, roles: granted, grantedBy: { id: admin.id, email: admin.email }, now: this.clock.now() });
   }
