@@ -687,15 +687,18 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
       expect((await t.http().get('/api/me').set('Authorization', `Bearer ${adminToken}`)).status).toBe(200);
     });
 
-    it('refuses an admin removing their own admin role with 422', async () => {
+    it('refuses an admin removing their own admin role with 403 (nobody changes their own roles), audited once', async () => {
       const state = await snapshot(adminId);
+      const before = await counts();
       const res = await t
         .http()
         .patch(`/api/users/${adminId}`)
         .set('Authorization', `Bearer ${adminToken}`)
         .send({ roles: ['reporter'] });
-      expectProblem(res, 422, 'unprocessable');
+      expectProblem(res, 403, 'forbidden');
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'roles', rule: 'noSelfRoleChange' })]);
       expect(await snapshot(adminId)).toEqual(state);
+      expect(await counts()).toEqual(plusOneRefusal(before));
     });
 
     it('refuses the self-disable with 422 also when the own id is written in upper case', async () => {

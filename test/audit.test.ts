@@ -77,7 +77,7 @@ describe('audit log: append-only, hash-chained, auditor-only', () => {
     t = await createTestApp();
     agencyId = await seedAgency(t.db, { code: 'MOJ' });
     adminId = await seedUser(t, { agencyId, email: 'admin@moj.gov.tw', roles: ['admin', 'reporter'] });
-    await seedUser(t, { agencyId, email: 'auditor@moj.gov.tw', roles: ['auditor', 'reporter'] });
+    await seedUser(t, { agencyId, email: 'auditor@moj.gov.tw', roles: ['auditor'] });
     adminToken = await login(t, 'admin@moj.gov.tw');
     auditorToken = await login(t, 'auditor@moj.gov.tw');
   });
@@ -270,7 +270,7 @@ describe('audit log: verify names the first forged row', () => {
     t = await createTestApp();
     agencyId = await seedAgency(t.db, { code: 'MODA' });
     await seedUser(t, { agencyId, email: 'admin@moda.gov.tw', roles: ['admin', 'reporter'] });
-    await seedUser(t, { agencyId, email: 'auditor@moda.gov.tw', roles: ['auditor', 'reporter'] });
+    await seedUser(t, { agencyId, email: 'auditor@moda.gov.tw', roles: ['auditor'] });
     const adminToken = await login(t, 'admin@moda.gov.tw');
     auditorToken = await login(t, 'auditor@moda.gov.tw');
     const unit = await t.http().post('/api/units').set(auth(adminToken)).send({ agencyId, name: '資訊室', type: 'it' });

@@ -52,13 +52,17 @@ describe('identity: login, lockout, password age, disabling, vendor expiry', () 
         .send({ email: 'lock@moj.gov.tw', password: `Wrong-Password-${i}` });
       expect(res.status).toBe(401);
     }
+    // Locked, even the right password answers like a wrong one (the holder is told by e-mail).
     const locked = await t.http().post('/api/auth/login').send({ email: 'lock@moj.gov.tw', password: PASSWORD });
     expect(locked.status).toBe(401);
-    expect(locked.body.type).toBe('/problems/account-locked');
-    expect(locked.headers['retry-after']).toBe(String(15 * 60));
+    expect(locked.body.type).toBe('/problems/invalid-credentials');
+    expect(locked.headers).not.toHaveProperty('retry-after');
+    const user = await t.db.query(`SELECT locked_until FROM users WHERE email = 'lock@moj.gov.tw'`);
+    expect(user.rows[0].locked_until.getTime()).toBe(t.clock.now().getTime() + 15 * MINUTE);
     t.clock.advance(14 * MINUTE);
     const stillLocked = await t.http().post('/api/auth/login').send({ email: 'lock@moj.gov.tw', password: PASSWORD });
-    expect(stillLocked.body.type).toBe('/problems/account-locked');
+    expect(stillLocked.status).toBe(401);
+    expect(stillLocked.body.type).toBe('/problems/invalid-credentials');
     t.clock.advance(MINUTE);
     const open = await t.http().post('/api/auth/login').send({ email: 'lock@moj.gov.tw', password: PASSWORD });
     expect(open.status).toBe(200);
@@ -115,9 +119,10 @@ describe('identity: login, lockout, password age, disabling, vendor expiry', () 
     expect(disable.body.disabled).toBe(true);
     const next = await t.http().get('/api/me').set('Authorization', `Bearer ${token}`);
     expect(next.status).toBe(401);
+    // Logging in again answers like a wrong password: a disabled account is not told apart.
     const again = await t.http().post('/api/auth/login').send({ email: 'leaver@moj.gov.tw', password: PASSWORD });
     expect(again.status).toBe(401);
-    expect(again.body.type).toBe('/problems/account-disabled');
+    expect(again.body.type).toBe('/problems/invalid-credentials');
     const audit = await t.db.query(`SELECT details FROM audit_events WHERE action = 'user.disable' AND target_id = $1`, [userId]);
     expect(audit.rows[0].details.sessionsRevoked).toBe(1);
   });
@@ -132,7 +137,8 @@ describe('identity: login, lockout, password age, disabling, vendor expiry', () 
     expect(res.status).toBe(401);
     expect(res.body.type).toBe('/problems/account-expired');
     const relogin = await t.http().post('/api/auth/login').send({ email: 'vendor@contractor.com.tw', password: PASSWORD });
-    expect(relogin.body.type).toBe('/problems/account-expired');
+    expect(relogin.status).toBe(401);
+    expect(relogin.body.type).toBe('/problems/invalid-credentials');
   });
 
   it('logs out: the token stops working at once', async () => {

@@ -38,7 +38,7 @@ describe('scope: the agency tree limits what each role sees', () => {
     userOfA = await seedUser(t, { agencyId: A, email: 'staff@a.gov.tw', roles: ['reporter'] });
     await seedUser(t, { agencyId: A, email: 'admin@a.gov.tw', roles: ['admin', 'reporter'] });
     await seedUser(t, { agencyId: A, email: 'ciso@a.gov.tw', roles: ['ciso', 'reporter'] });
-    await seedUser(t, { agencyId: A, email: 'auditor@a.gov.tw', roles: ['auditor', 'reporter'] });
+    await seedUser(t, { agencyId: A, email: 'auditor@a.gov.tw', roles: ['auditor'] });
     reporterB = await seedUser(t, { agencyId: B, email: 'staff@b.gov.tw', roles: ['reporter'] });
     await seedUser(t, { agencyId: B, email: 'admin@b.gov.tw', roles: ['admin', 'reporter'] });
     await seedUser(t, { agencyId: C, email: 'staff@c.gov.tw', roles: ['reporter'] });

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { DEFAULT_POLICY } from '../../apps/api/src/agencies/agency-policy.js';
 import { AuditService, SYSTEM_ACTOR } from '../../apps/api/src/audit/audit.service.js';
 import { SystemClock } from '../../apps/api/src/clock/clock.js';
-import { ROLES, type Role } from '../../apps/api/src/identity/roles.js';
+import { heldRoles, ROLES, type Role } from '../../apps/api/src/identity/roles.js';
 
 export const DEMO_PASSWORD = 'Demo-Password-2026!';
 
@@ -74,8 +74,8 @@ export async function seedDemo(dataSource: DataSource): Promise<boolean> {
     }
     for (const login of demoLogins()) {
       const id = randomUUID();
-      const roles = new Set<Role>([login.role]);
-      if (login.role !== 'vendor') roles.add('reporter');
+      // As an admin would create it: reporter with every staff role, never with vendor or auditor.
+      const roles = heldRoles([login.role]);
       const expiresAt = login.role === 'vendor' ? new Date(now.getTime() + 60 * 86_400_000) : null;
       const name = `Demo ${login.role}`;
       await m.query(

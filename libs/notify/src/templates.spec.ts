@@ -14,6 +14,7 @@ const SUBJECTS: Record<Exclude<Subject, 'other'>, { reference: string; link: str
   drill: { reference: 'MOJ-DR-2026-0007', link: 'https://ir.example.gov.tw/drills/7d1e', state: 'scheduled', level: null },
   plan: { reference: 'MOJ-BCP-0003', link: 'https://ir.example.gov.tw/continuity/plans/9a2f', state: 'v4', level: null },
   corrective_action: { reference: 'CA-1f2e3d4c', link: 'https://ir.example.gov.tw/corrective-actions/1f2e', state: 'open', level: null },
+  account: { reference: 'chen@moj.gov.tw', link: 'https://ir.example.gov.tw', state: 'locked', level: null },
 };
 
 /** What the facts table must call things, per subject and language. */
@@ -33,6 +34,10 @@ const EXPECTED: Record<Exclude<Subject, 'other'>, Record<Locale, { reference: st
   corrective_action: {
     'zh-TW': { reference: '矯正措施', state: '待處理', deadline: '完成期限', noun: '矯正措施' },
     en: { reference: 'Corrective action', state: 'open', deadline: 'Due', noun: 'corrective action' },
+  },
+  account: {
+    'zh-TW': { reference: '帳號', state: '已鎖定', deadline: '鎖定至', noun: '帳號' },
+    en: { reference: 'Account', state: 'locked', deadline: 'Locked until', noun: 'account' },
   },
 };
 
@@ -58,8 +63,8 @@ function data(tlp: string, dataLevel: string, isDrill = false, subject: Exclude<
 /** The subject a template is written for (by its prefix); the dead-delivery alert goes out for every subject. */
 function subjectsOf(template: string): Array<Exclude<Subject, 'other'>> {
   const prefix = template.split('.')[0]!;
-  if (prefix === 'drill' || prefix === 'plan' || prefix === 'corrective_action') return [prefix];
-  if (template === 'delivery.dead') return ['incident', 'drill', 'plan', 'corrective_action'];
+  if (prefix === 'drill' || prefix === 'plan' || prefix === 'corrective_action' || prefix === 'account') return [prefix];
+  if (template === 'delivery.dead') return ['incident', 'drill', 'plan', 'corrective_action', 'account'];
   return ['incident'];
 }
 
@@ -191,6 +196,47 @@ describe('notification templates × subjects × classifications (article 27)', (
     expect(restricted.text).not.toContain(SECRET_TITLE);
     const { subject: _none, ...legacy } = data('GREEN', 'general');
     expect(renderNotification('incident.filed', 'zh-TW', legacy).text).toContain('事件編號: MOJ-2026-0042');
+  });
+
+  /** An account notice as the delivery worker fills it in from the outbox payload (no title, nothing withheld to say). */
+  const accountNotice = (reference: string, state: string, more: Partial<NotificationData>): NotificationData => ({
+    subject: 'account',
+    reference,
+    state,
+    tlp: 'AMBER',
+    dataLevel: 'general',
+    isDrill: false,
+    link: 'https://ir.example.gov.tw',
+    timezone: 'Asia/Taipei',
+    ...more,
+  });
+
+  it('tells an account holder of a lock: until when, and whom to ask, nothing else', () => {
+    const data = accountNotice('chen@moj.gov.tw', 'locked', { deadline: '2026-03-02T02:15:00.000Z' });
+    const zh = renderNotification('account.locked', 'zh-TW', data);
+    expect(zh.subject).toBe('[TLP:AMBER] 您的帳號 chen@moj.gov.tw 已暫時鎖定');
+    expect(zh.text).toContain('多次登入失敗');
+    expect(zh.text).toContain('請聯絡貴機關的系統管理者');
+    expect(zh.text).toContain('鎖定至: 2026-03-02 10:15 (Asia/Taipei, UTC+08:00)');
+    const en = renderNotification('account.locked', 'en', data);
+    expect(en.subject).toBe('[TLP:AMBER] Your account chen@moj.gov.tw is temporarily locked');
+    expect(en.text).toContain('locked after repeated failed sign-ins');
+    expect(en.text).toContain('contact your agency’s administrator');
+    expect(en.text).toContain('Locked until: 2026-03-02 10:15 (Asia/Taipei, UTC+08:00)');
+  });
+
+  it('names the privileged roles granted and who granted them, in the reader’s language', () => {
+    const data = accountNotice('lin@moj.gov.tw', 'privileged_role_granted', { roles: ['admin', 'ciso'], actor: 'admin@moj.gov.tw' });
+    const zh = renderNotification('account.privileged_role_granted', 'zh-TW', data);
+    expect(zh.subject).toBe('[TLP:AMBER] 【帳號】帳號 lin@moj.gov.tw 已獲授予特權角色');
+    expect(zh.text).toContain('授予角色: 系統管理者 (admin)、資通安全長 (ciso)');
+    expect(zh.text).toContain('授予者: admin@moj.gov.tw');
+    expect(zh.text).toContain('目前狀態: 已授予特權角色');
+    const en = renderNotification('account.privileged_role_granted', 'en', data);
+    expect(en.subject).toBe('[TLP:AMBER] [ACCOUNT] Privileged role granted to lin@moj.gov.tw');
+    expect(en.text).toContain('Roles granted: administrator (admin), CISO (ciso)');
+    expect(en.text).toContain('Granted by: admin@moj.gov.tw');
+    expect(en.html).toContain('<th align="left">Roles granted</th>');
   });
 
   it('withholds details for an unknown label and escapes HTML', () => {

@@ -3,8 +3,9 @@ import { DATA_LEVELS, isRestricted, TLP_LABELS, type DataLevel, type Tlp } from 
 
 /**
  * E-mail templates, per event and language (zh-TW default, en), with an HTML and a plain-text part,
- * for every kind of subject: incidents (article 41) and business continuity (article 40: drills,
- * plans, corrective actions). Article 27: for anything AMBER or stricter, or at a
+ * for every kind of subject: incidents (article 41), business continuity (article 40: drills,
+ * plans, corrective actions) and accounts (articles 29–32: a lock told to its holder, a privileged
+ * role grant told to the agency's other admins). Article 27: for anything AMBER or stricter, or at a
  * sensitive/confidential data level, an e-mail says only that something happened and where to look
  * (reference, level where there is one, state, deadline, link), never the title, description,
  * evidence or names of systems. The TLP label leads the subject and the body; a drill (an incident
@@ -13,8 +14,8 @@ import { DATA_LEVELS, isRestricted, TLP_LABELS, type DataLevel, type Tlp } from 
 export type Locale = 'zh-TW' | 'en';
 
 /** What a notification is about (the outbox row's aggregate type); `other` for anything unknown. */
-export type NotificationSubject = 'incident' | 'drill' | 'plan' | 'corrective_action' | 'other';
-export const NOTIFICATION_SUBJECTS: readonly NotificationSubject[] = ['incident', 'drill', 'plan', 'corrective_action', 'other'];
+export type NotificationSubject = 'incident' | 'drill' | 'plan' | 'corrective_action' | 'account' | 'other';
+export const NOTIFICATION_SUBJECTS: readonly NotificationSubject[] = ['incident', 'drill', 'plan', 'corrective_action', 'account', 'other'];
 
 export interface NotificationData {
   /** What the reference names (default `incident`): labels the facts, and a `drill` is always labelled a drill. */
@@ -36,6 +37,10 @@ export interface NotificationData {
   title?: string;
   description?: string;
   affectedSystems?: string[];
+  /** Roles granted (an account's privileged grant), shown by their names in the recipient's language. */
+  roles?: string[];
+  /** Who did it (an account's privileged grant: the granting admin's e-mail). */
+  actor?: string;
 }
 
 export interface RenderedMail {
@@ -225,6 +230,27 @@ export const TEMPLATES: Record<string, Record<Locale, TemplateText>> = {
     'zh-TW': { subject: '矯正措施 {ref} 已完成，待驗證', lead: '矯正措施已回報完成，請驗證其成效。' },
     en: { subject: 'Corrective action {ref} done: awaits verification', lead: 'A corrective action has been reported done and awaits verification.' },
   },
+  // Accounts (articles 29–32): notices about an account, to its holder or to the agency's admins.
+  'account.locked': {
+    'zh-TW': {
+      subject: '您的帳號 {ref} 已暫時鎖定',
+      lead: '您的帳號因多次登入失敗已暫時鎖定，鎖定期間屆滿後即可再次登入。如非本人操作，請聯絡貴機關的系統管理者。',
+    },
+    en: {
+      subject: 'Your account {ref} is temporarily locked',
+      lead: 'Your account was locked after repeated failed sign-ins; you can sign in again once the lock ends. If this was not you, contact your agency’s administrator.',
+    },
+  },
+  'account.privileged_role_granted': {
+    'zh-TW': {
+      subject: '【帳號】帳號 {ref} 已獲授予特權角色',
+      lead: '貴機關一個帳號已獲授予特權角色（資通安全長、稽核人員或系統管理者）。如未經同意，請立即檢視並處理。',
+    },
+    en: {
+      subject: '[ACCOUNT] Privileged role granted to {ref}',
+      lead: 'An account of your agency was granted a privileged role (CISO, auditor or administrator). If this was not agreed, review it now.',
+    },
+  },
   'delivery.dead': {
     'zh-TW': { subject: '【系統】通知無法送達 {ref}', lead: '一則通知多次重試後仍無法送達，請檢查郵件伺服器及收件人設定。' },
     en: {
@@ -241,6 +267,8 @@ const LABELS: Record<Locale, Record<string, string>> = {
     link: '請登入系統查看',
     description: '說明',
     systems: '受影響系統',
+    roles: '授予角色',
+    actor: '授予者',
     restricted: '依資料安全等級（TLP {tlp}／{dataLevel}），本信不含{noun}內容，請登入系統查看。',
     drillTag: '【演練】',
     footer: '本信由資安事件通報應變系統自動發送，請勿直接回覆。',
@@ -251,6 +279,8 @@ const LABELS: Record<Locale, Record<string, string>> = {
     link: 'Open in the system',
     description: 'Description',
     systems: 'Affected systems',
+    roles: 'Roles granted',
+    actor: 'Granted by',
     restricted: 'Classified TLP {tlp} / {dataLevel}: this e-mail carries no {noun} details. Sign in to read them.',
     drillTag: '[DRILL] ',
     footer: 'Sent automatically by the incident response system. Do not reply.',
@@ -274,6 +304,7 @@ const SUBJECT_LABELS: Record<Locale, Record<NotificationSubject, SubjectLabels>>
     drill: { reference: '演練編號', title: '營運持續計畫', deadline: '下一期限', noun: '演練', drill: '【演練】本通知為營運持續演練，非真實事件。' },
     plan: { reference: '計畫編號', title: '計畫名稱', deadline: '審查期限', noun: '計畫', drill: '【演練】本通知與演練有關，非真實事件。' },
     corrective_action: { reference: '矯正措施', title: '措施內容', deadline: '完成期限', noun: '矯正措施', drill: '【演練】本措施源自演練。' },
+    account: { reference: '帳號', title: '姓名', deadline: '鎖定至', noun: '帳號', drill: '【演練】本通知與演練有關，非真實事件。' },
     other: { reference: '編號', title: '標題', deadline: '期限', noun: '機密', drill: '【演練】本通知與演練有關，非真實事件。' },
   },
   en: {
@@ -299,6 +330,7 @@ const SUBJECT_LABELS: Record<Locale, Record<NotificationSubject, SubjectLabels>>
       noun: 'corrective action',
       drill: '[DRILL] This action comes from a drill.',
     },
+    account: { reference: 'Account', title: 'Name', deadline: 'Locked until', noun: 'account', drill: '[DRILL] This concerns a drill, not a real event.' },
     other: { reference: 'Reference', title: 'Title', deadline: 'Deadline', noun: 'confidential', drill: '[DRILL] This concerns a drill, not a real event.' },
   },
 };
@@ -321,6 +353,7 @@ const SUBJECT_STATE_NAMES: Record<Locale, Partial<Record<NotificationSubject, Re
     },
     plan: { review_overdue: '逾期未審查', active: '有效' },
     corrective_action: { open: '待處理', in_progress: '處理中', done: '已完成（待驗證）', verified: '已驗證', cancelled: '已取消', overdue: '已逾期' },
+    account: { locked: '已鎖定', privileged_role_granted: '已授予特權角色' },
   },
   en: {
     drill: {
@@ -341,8 +374,39 @@ const SUBJECT_STATE_NAMES: Record<Locale, Partial<Record<NotificationSubject, Re
       cancelled: 'cancelled',
       overdue: 'overdue',
     },
+    account: { locked: 'locked', privileged_role_granted: 'privileged role granted' },
   },
 };
+
+/** Role names as people read them; the role's own name follows in parentheses. */
+const ROLE_NAMES: Record<Locale, Record<string, string>> = {
+  'zh-TW': {
+    reporter: '通報人員',
+    responder: '應變處理人員',
+    on_call_manager: '待命主管',
+    ethics_officer: '政風人員',
+    ciso: '資通安全長',
+    continuity_coordinator: '營運持續協調人',
+    auditor: '稽核人員',
+    admin: '系統管理者',
+    vendor: '委外廠商',
+  },
+  en: {
+    reporter: 'reporter',
+    responder: 'responder',
+    on_call_manager: 'on-call manager',
+    ethics_officer: 'ethics officer',
+    ciso: 'CISO',
+    continuity_coordinator: 'continuity coordinator',
+    auditor: 'auditor',
+    admin: 'administrator',
+    vendor: 'vendor',
+  },
+};
+
+function roleNames(locale: Locale, roles: string[]): string {
+  return roles.map((r) => (ROLE_NAMES[locale][r] ? `${ROLE_NAMES[locale][r]} (${r})` : r)).join(locale === 'zh-TW' ? '、' : ', ');
+}
 
 function stateName(locale: Locale, subject: NotificationSubject, state: string): string {
   const named = SUBJECT_STATE_NAMES[locale][subject]?.[state] ?? (subject === 'incident' ? STATE_NAMES[locale][state] : undefined);
@@ -386,6 +450,8 @@ export function renderNotification(template: string, locale: Locale, data: Notif
   if (data.level !== undefined && data.level !== null) facts.push([l.level!, String(data.level)]);
   facts.push([l.state!, stateName(locale, subject, data.state)]);
   if (data.deadline) facts.push([sl.deadline, localTime(data.deadline, data.timezone)]);
+  if (data.roles?.length) facts.push([l.roles!, roleNames(locale, data.roles)]);
+  if (data.actor) facts.push([l.actor!, data.actor]);
   const details: Array<[string, string]> = [];
   if (!withhold) {
     if (data.title) details.push([sl.title, data.title]);

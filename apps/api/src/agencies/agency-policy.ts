@@ -66,7 +66,8 @@ export const POLICY_CEILINGS = {
   acknowledgementTimeout: 'PT1H',
   passwords: { maxAgeDays: 180, privilegedMaxAgeDays: 90 },
   lockout: { thresholdMax: 5, durationMin: 'PT5M', durationMax: 'P1D' },
-  vendorAccountMaxDays: 365,
+  /** Vendor accounts are short-lived (article 38), capped like password ages: at most the default's 90 days. */
+  vendorAccountMaxDays: DEFAULT_POLICY.vendorAccountMaxDays,
 };
 
 /** Milliseconds of an ISO duration measured from a reference instant (months are calendar months). */

@@ -90,6 +90,15 @@ describe('validatePolicy', () => {
     expect(validatePolicy(policy((p) => (p.lockout.duration = 'P2D'))).errors).toEqual([expect.objectContaining({ field: 'lockout.duration', rule: 'max' })]);
   });
 
+  it('caps vendor accounts at 90 days, as password ages are capped', () => {
+    expect(validatePolicy(policy((p) => (p.vendorAccountMaxDays = 90))).errors).toEqual([]);
+    for (const days of [91, 365]) {
+      expect(validatePolicy(policy((p) => (p.vendorAccountMaxDays = days))).errors).toEqual([
+        expect.objectContaining({ field: 'vendorAccountMaxDays', rule: 'max' }),
+      ]);
+    }
+  });
+
   it('refuses bad numbers and shapes', () => {
     const { errors } = validatePolicy(
       policy((p) => {

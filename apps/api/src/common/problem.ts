@@ -18,7 +18,6 @@ export const PROBLEMS = {
   'payload-too-large': { status: 413, 'zh-TW': '請求內容過大', en: 'The request body is too large' },
   unauthenticated: { status: 401, 'zh-TW': '尚未登入或登入已失效', en: 'Authentication required' },
   'invalid-credentials': { status: 401, 'zh-TW': '帳號或密碼錯誤', en: 'Wrong e-mail or password' },
-  'account-locked': { status: 401, 'zh-TW': '帳號暫時鎖定', en: 'The account is temporarily locked' },
   'account-disabled': { status: 401, 'zh-TW': '帳號已停用', en: 'The account is disabled' },
   'account-expired': { status: 401, 'zh-TW': '帳號已過期', en: 'The account has expired' },
   'password-change-required': { status: 403, 'zh-TW': '請先變更密碼', en: 'The password must be changed first' },

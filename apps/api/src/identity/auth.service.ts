@@ -9,6 +9,7 @@ import { Clock } from '../clock/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { ProblemException, Problems } from '../common/problem.js';
 import type { Locale } from '../users/user.entity.js';
+import { noticeAccountLocked } from './account-notices.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { PasswordHasher, passwordRuleViolation } from './password-hasher.js';
 import { isPrivileged, type Role } from './roles.js';
@@ -40,6 +41,9 @@ export interface LoginResult {
   mustChangePassword: boolean;
   user: { id: string; email: string; name: string; agencyId: string; roles: Role[]; locale: Locale };
 }
+
+/** The one answer to a refused login, whatever the reason. */
+const invalidCredentials = () => new ProblemException('invalid-credentials');
 
 export function tokenHash(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
@@ -86,34 +90,30 @@ export class AuthService {
     const outcome = await this.dataSource.transaction(async (manager) => {
       const user = await this.loadUser(manager, 'email', email, true);
       const actor: Actor = { userId: user?.id ?? null, label: email.slice(0, 320), agencyId: user?.agency_id ?? null, requestId: meta.requestId };
-      const refuse = async (reason: string, problem: ProblemException) => {
+      const refuse = async (reason: string, problem: ProblemException, extra: Record<string, unknown> = {}) => {
         await this.audit.append(manager, actor, {
           action: 'auth.login',
           outcome: 'refused',
           targetType: 'user',
           targetId: user?.id ?? null,
-          details: { reason, ip: meta.ip },
+          details: { reason, ip: meta.ip, ...extra },
         });
         problem.audited = true;
         return { problem } as const;
       };
+      // One answer for every refusal (unknown, wrong password, locked, disabled, expired), each at
+      // the cost of one argon2 verify, so neither the body, the headers nor the time tell which
+      // accounts exist. The audit log keeps the reason; a lock is told to the holder by e-mail.
       if (!user) {
         await this.hasher.burn(password);
-        return refuse('unknown-account', new ProblemException('invalid-credentials'));
-      }
-      if (user.locked_until && user.locked_until.getTime() > now.getTime()) {
-        const retryAfter = Math.ceil((user.locked_until.getTime() - now.getTime()) / 1000);
-        return refuse(
-          'locked',
-          new ProblemException(
-            'account-locked',
-            `too many failed logins; try again after ${user.locked_until.toISOString()}`,
-            { lockedUntil: user.locked_until.toISOString() },
-            { 'Retry-After': String(retryAfter) },
-          ),
-        );
+        return refuse('unknown-account', invalidCredentials());
       }
       const valid = await this.hasher.verify(user.password_hash, password);
+      // For the auditors: the right password on a locked, disabled or expired account is worth knowing.
+      const matched = { passwordMatched: valid };
+      if (user.locked_until && user.locked_until.getTime() > now.getTime()) return refuse('locked', invalidCredentials(), matched);
+      if (user.disabled_at) return refuse('disabled', invalidCredentials(), matched);
+      if (user.expires_at && user.expires_at.getTime() <= now.getTime()) return refuse('expired', invalidCredentials(), matched);
       if (!valid) {
         const { document } = await this.policies.policyOf(user.agency_id, manager);
         const failures = user.failed_login_count + 1;
@@ -125,20 +125,17 @@ export class AuthService {
           lockedUntil ?? user.locked_until,
           now,
         ]);
-        if (lock) {
+        if (lockedUntil) {
           await this.audit.append(manager, actor, {
             action: 'auth.lockout',
             targetType: 'user',
             targetId: user.id,
-            details: { failures, lockedUntil: lockedUntil?.toISOString() },
+            details: { failures, lockedUntil: lockedUntil.toISOString() },
           });
+          // Once per lock: while locked, further attempts are refused above without counting.
+          await noticeAccountLocked(manager, { id: user.id, agencyId: user.agency_id, email: user.email }, lockedUntil, now);
         }
-        return refuse('wrong-password', new ProblemException('invalid-credentials'));
-      }
-      if (user.disabled_at)
-        return refuse('disabled', new ProblemException('account-disabled', 'this account has been disabled; ask your agency administrator'));
-      if (user.expires_at && user.expires_at.getTime() <= now.getTime()) {
-        return refuse('expired', new ProblemException('account-expired', `this account expired at ${user.expires_at.toISOString()}`));
+        return refuse('wrong-password', invalidCredentials());
       }
       const token = randomBytes(32).toString('base64url');
       const sessionId = randomUUID();

@@ -18,7 +18,18 @@ interface OutboxRow {
   aggregate_id: string;
   template: string;
   audience: AudienceEntry[];
-  payload: { reference?: string; level?: number; state?: string; tlp?: string; dataLevel?: string; isDrill?: boolean; dueAt?: string };
+  payload: {
+    reference?: string;
+    level?: number;
+    state?: string;
+    tlp?: string;
+    dataLevel?: string;
+    isDrill?: boolean;
+    dueAt?: string;
+    /** An account's privileged grant: the roles granted and who granted them. */
+    roles?: string[];
+    grantedBy?: string;
+  };
 }
 
 type Subject = NonNullable<NotificationData['subject']>;
@@ -84,8 +95,8 @@ export class DeliveryService implements OnApplicationShutdown {
    * The subject of an intent, per aggregate type: an incident (its title, description, systems and
    * next pending deadline), a drill (its plan's title, its next pending deadline), a continuity plan
    * (its title, its review date), a corrective action (its title, its due date). Reminders are not
-   * deadlines and are not shown as one. An unknown aggregate type, or a subject that is gone, is
-   * rendered from the payload alone.
+   * deadlines and are not shown as one. An account notice (a lock, a privileged grant) is rendered
+   * from its payload alone, as are an unknown aggregate type and a subject that is gone.
    */
   private async subjectOf(outbox: OutboxRow): Promise<SubjectDetails> {
     type Row = { title: string; timezone: string; next_due: Date | null; description?: string; affected_systems?: string[]; tlp?: string; data_level?: string };
@@ -140,6 +151,11 @@ export class DeliveryService implements OnApplicationShutdown {
             WHERE c.id = $1`,
           [id],
         );
+        break;
+      case 'account':
+        subject = 'account';
+        // The holder of a locked account signs in again; the admins read the account.
+        link = outbox.template === 'account.locked' ? base : `${base}/users/${id}`;
         break;
       default:
         subject = 'other';
@@ -204,6 +220,8 @@ export class DeliveryService implements OnApplicationShutdown {
         title: details.title,
         description: details.description,
         affectedSystems: details.affectedSystems,
+        roles: p.roles,
+        actor: p.grantedBy,
       });
       try {
         const info = await this.mail.transporter.sendMail({
@@ -235,11 +253,14 @@ export class DeliveryService implements OnApplicationShutdown {
         ]);
       }
     }
-    // The second channel: every enabled webhook of the agency gets the same intent, signed.
-    const hooks: Array<{ url: string; secret: string }> = await this.dataSource.query(
-      'SELECT DISTINCT ON (url) url, secret FROM webhooks WHERE agency_id = $1 AND enabled ORDER BY url, created_at',
-      [outbox.agency_id],
-    );
+    // The second channel: every enabled webhook of the agency gets the same intent, signed; an
+    // account notice is addressed to people, never to a channel.
+    const hooks: Array<{ url: string; secret: string }> =
+      outbox.aggregate_type === 'account'
+        ? []
+        : await this.dataSource.query('SELECT DISTINCT ON (url) url, secret FROM webhooks WHERE agency_id = $1 AND enabled ORDER BY url, created_at', [
+            outbox.agency_id,
+          ]);
     for (const hook of hooks) {
       await this.dataSource.query(
         `INSERT INTO deliveries (id, outbox_id, channel, recipient_user_id, address, locale, status, created_at, updated_at)

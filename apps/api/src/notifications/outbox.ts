@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AudienceEntry } from './recipients.js';
 
-export type AggregateType = 'incident' | 'drill' | 'plan' | 'corrective_action';
+/** What an intent is about; `account` (a user) for notices about an account, which go by e-mail only. */
+export type AggregateType = 'incident' | 'drill' | 'plan' | 'corrective_action' | 'account';
 
 /**
  * What a notification may carry: a reference, a state, the classification and a due time, never

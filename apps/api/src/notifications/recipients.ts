@@ -4,7 +4,11 @@ import { loadSchedules } from '../oncall/oncall.service.js';
 
 /** An audience entry as the incident machine describes it (see libs/workflows Audience). */
 export type AudienceEntry =
-  | { kind: 'role'; role: string }
+  /**
+   * The agency's holders of a role, but for the users named in `except` (e.g. who did it and whom
+   * it is about); with `orSuperior`, the superior agency's holders when the agency has none left.
+   */
+  | { kind: 'role'; role: string; except?: string[]; orSuperior?: boolean }
   | { kind: 'unitType'; unitType: string }
   | { kind: 'superiorReviewers' }
   | { kind: 'escalationTarget'; target: string }
@@ -30,7 +34,7 @@ export async function resolveRecipients(manager: EntityManager, agencyId: string
   const add = (rows: Array<{ id: string | null; email: string; locale: 'zh-TW' | 'en' }>) => {
     for (const r of rows) if (!found.has(r.email.toLowerCase())) found.set(r.email.toLowerCase(), { userId: r.id, address: r.email, locale: r.locale });
   };
-  const byRole = (agency: string, roles: string[]) =>
+  const byRole = (agency: string, roles: string[]): Promise<Array<{ id: string; email: string; locale: 'zh-TW' | 'en' }>> =>
     manager.query(
       `SELECT DISTINCT u.id, u.email, u.locale FROM users u JOIN role_memberships r ON r.user_id = u.id
         WHERE u.agency_id = $1 AND r.role = ANY($3) AND ${ACTIVE} ORDER BY u.email`,
@@ -43,9 +47,17 @@ export async function resolveRecipients(manager: EntityManager, agencyId: string
     );
   for (const entry of audience) {
     switch (entry.kind) {
-      case 'role':
-        add(await byRole(agencyId, [entry.role]));
+      case 'role': {
+        const except = new Set(entry.except ?? []);
+        const holders = async (agency: string) => (await byRole(agency, [entry.role])).filter((r) => !except.has(r.id));
+        let people = await holders(agencyId);
+        if (!people.length && entry.orSuperior) {
+          const parent: Array<{ parent_id: string | null }> = await manager.query('SELECT parent_id FROM agencies WHERE id = $1', [agencyId]);
+          if (parent[0]?.parent_id) people = await holders(parent[0].parent_id);
+        }
+        add(people);
         break;
+      }
       case 'unitType': {
         const units: Array<{ id: string; email: string | null }> = await manager.query('SELECT id, email FROM units WHERE agency_id = $1 AND type = $2', [
           agencyId,

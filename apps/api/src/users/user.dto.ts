@@ -12,7 +12,12 @@ export class CreateUserDto {
   @ApiProperty({ example: 'chen@agency.gov.tw' }) @IsEmail() @Length(3, 320) email: string;
   @ApiProperty({ example: '陳小明' }) @IsString() @Length(1, 200) name: string;
   @ApiProperty({ format: 'uuid' }) @LowerCaseUuid() @IsUUID() agencyId: string;
-  @ApiProperty({ enum: ROLES, isArray: true, description: 'reporter is added to every staff account' })
+  @ApiProperty({
+    enum: ROLES,
+    isArray: true,
+    description:
+      'reporter is added to every staff account (not to vendors and auditors); an auditor holds no other role; ciso, auditor and admin grants are mailed to the other admins',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(ROLES.length)
@@ -42,7 +47,7 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
-  @ApiPropertyOptional({ enum: ROLES, isArray: true })
+  @ApiPropertyOptional({ enum: ROLES, isArray: true, description: 'nobody changes their own roles (403 noSelfRoleChange)' })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
@@ -70,5 +75,8 @@ export class UpdateUserDto {
 
 export class ListUsersQuery extends PageQuery {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @LowerCaseUuid() @IsUUID() agencyId?: string;
-  @ApiPropertyOptional({ enum: ROLES }) @IsOptional() @IsIn(ROLES) role?: Role;
+  @ApiPropertyOptional({ enum: ROLES, description: 'admins and auditors only (the directory others read shows no roles)' })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
 }

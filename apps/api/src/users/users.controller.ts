@@ -16,13 +16,15 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
+  @ApiOperation({ summary: 'List accounts: the full records for admins and auditors, a directory (id, name, e-mail, agency, units) for everyone else' })
   list(@CurrentUser() user: AuthenticatedUser, @Query() query: ListUsersQuery) {
     return this.users.list(user, query);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'An account: the full record for admins, auditors and the account itself, its directory entry for everyone else' })
   get(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
-    return this.users.get(user, id);
+    return this.users.read(user, id);
   }
 
   @Post()

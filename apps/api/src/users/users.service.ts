@@ -6,11 +6,13 @@ import { PolicyService } from '../agencies/policy.service.js';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { decodeCursor, toPage } from '../common/paging.js';
-import { Problems, type FieldError } from '../common/problem.js';
+import { POLICY_CEILINGS } from '../agencies/agency-policy.js';
+import { ProblemException, Problems, type FieldError } from '../common/problem.js';
+import { noticePrivilegedGrant } from '../identity/account-notices.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { PasswordHasher, passwordRuleViolation } from '../identity/password-hasher.js';
 import { ScopeService } from '../identity/scope.service.js';
-import type { Role } from '../identity/roles.js';
+import { ACCOUNT_READER_ROLES, ANNOUNCED_GRANT_ROLES, breaksAuditorSeparation, hasAnyRole, heldRoles, type Role } from '../identity/roles.js';
 import { execute } from '../database/sql.js';
 import type { CreateUserDto, ListUsersQuery, UpdateUserDto } from './user.dto.js';
 
@@ -55,6 +57,19 @@ export const userView = (r: UserRow) => ({
   createdAt: r.created_at.toISOString(),
 });
 
+/**
+ * What everyone but the account readers sees of an account: enough to pick a person (a corrective
+ * action's owner, a unit's head), none of its roles, state, last login or password age.
+ */
+export const directoryEntry = (r: UserRow) => ({ id: r.id, email: r.email, name: r.name, agencyId: r.agency_id, unitIds: r.unit_ids });
+
+/** The full record for admins and auditors, the directory entry for everyone else. */
+function viewFor(reader: AuthenticatedUser): (r: UserRow) => ReturnType<typeof userView> | ReturnType<typeof directoryEntry> {
+  return hasAnyRole(reader.roles, ACCOUNT_READER_ROLES) ? userView : directoryEntry;
+}
+
+const sameRoles = (a: readonly Role[], b: readonly Role[]) => a.length === b.length && a.every((r) => b.includes(r));
+
 /** Vendor accounts may hold only these other roles. */
 const VENDOR_COMPATIBLE: Role[] = ['vendor', 'responder'];
 
@@ -76,6 +91,14 @@ export class UsersService {
   ) {}
 
   async list(user: AuthenticatedUser, query: ListUsersQuery) {
+    // The directory shows no roles, and a role filter would tell them all the same.
+    if (query.role && !hasAnyRole(user.roles, ACCOUNT_READER_ROLES)) {
+      throw new ProblemException('forbidden', `filtering accounts by role needs one of the roles: ${ACCOUNT_READER_ROLES.join(', ')}`, {
+        reason: 'role',
+        requiredRoles: ACCOUNT_READER_ROLES,
+        errors: [{ field: 'role', rule: 'accountReaders', message: 'only admins and auditors filter accounts by role' }],
+      });
+    }
     const limit = query.limit ?? 50;
     const after = decodeCursor(query.cursor, 2);
     let agencies = await this.scope.visibleAgencyIds(user);
@@ -91,29 +114,49 @@ export class UsersService {
       [agencies, query.role ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
     const page = toPage(rows, limit, (r) => [r.email.toLowerCase(), r.id]);
-    return { items: page.items.map(userView), nextCursor: page.nextCursor };
+    return { items: page.items.map(viewFor(user)), nextCursor: page.nextCursor };
   }
 
+  /** An account as the caller may read it: the full record for account readers and for itself, else its directory entry. */
+  async read(user: AuthenticatedUser, id: string) {
+    const row = await this.row(user, id);
+    return row.id === user.id ? userView(row) : viewFor(user)(row);
+  }
+
+  /** The full record: for the account itself (/api/me) and for the admin who just wrote it. */
   async get(user: AuthenticatedUser, id: string, manager: EntityManager = this.dataSource.manager) {
+    return userView(await this.row(user, id, manager));
+  }
+
+  private async row(user: AuthenticatedUser, id: string, manager: EntityManager = this.dataSource.manager): Promise<UserRow> {
     const rows: UserRow[] = await manager.query(`${SELECT} WHERE u.id = $1`, [id]);
     const row = rows[0];
     if (!row) throw Problems.notFound(`user ${id}`);
     await this.scope.assertVisible(user, row.agency_id, `user ${id}`, manager);
-    return userView(row);
+    return row;
   }
 
   private async checkRolesAndExpiry(manager: EntityManager, agencyId: string, roles: Role[], expiresAt: Date | null, errors: FieldError[]): Promise<void> {
     const now = this.clock.now();
     if (expiresAt && expiresAt.getTime() <= now.getTime()) errors.push({ field: 'expiresAt', rule: 'isFuture', message: 'expiresAt must be in the future' });
+    const withAuditor = breaksAuditorSeparation(roles);
+    if (withAuditor.length)
+      errors.push({
+        field: 'roles',
+        rule: 'auditorSeparation',
+        message: `an auditor reads and changes nothing, so the account holds no other role; not: ${withAuditor.join(', ')}`,
+      });
     if (roles.includes('vendor')) {
       const bad = roles.filter((r) => !VENDOR_COMPATIBLE.includes(r));
       if (bad.length)
         errors.push({ field: 'roles', rule: 'vendorLeastPrivilege', message: `a vendor account may only also be responder, not ${bad.join(', ')}` });
       const { document } = await this.policies.policyOf(agencyId, manager);
-      const max = now.getTime() + document.vendorAccountMaxDays * 86_400_000;
+      // A policy stored before the ceiling was lowered is read within it.
+      const maxDays = Math.min(document.vendorAccountMaxDays, POLICY_CEILINGS.vendorAccountMaxDays);
+      const max = now.getTime() + maxDays * 86_400_000;
       if (!expiresAt) errors.push({ field: 'expiresAt', rule: 'vendorExpiry', message: 'expiresAt is required for a vendor account' });
       else if (expiresAt.getTime() > max)
-        errors.push({ field: 'expiresAt', rule: 'vendorExpiry', message: `a vendor account may last at most ${document.vendorAccountMaxDays} days` });
+        errors.push({ field: 'expiresAt', rule: 'vendorExpiry', message: `a vendor account may last at most ${maxDays} days` });
     }
   }
 
@@ -151,16 +194,33 @@ export class UsersService {
     }
   }
 
-  /** Staff accounts always hold reporter (everyone may file an incident); vendor accounts do not. */
-  private normaliseRoles(roles: Role[]): Role[] {
-    const set = new Set(roles);
-    if (!set.has('vendor')) set.add('reporter');
-    return [...set].sort();
+  /**
+   * A privileged role (ciso, auditor, admin) newly held by an account: audited as a grant naming
+   * the roles, and mailed to the agency's other admins, in the transaction that grants it.
+   */
+  private async announceGrant(
+    manager: EntityManager,
+    admin: AuthenticatedUser,
+    actor: Actor,
+    account: { id: string; agencyId: string; email: string },
+    roles: Role[],
+    before: readonly Role[],
+  ): Promise<void> {
+    const granted = roles.filter((r) => ANNOUNCED_GRANT_ROLES.includes(r) && !before.includes(r));
+    if (!granted.length) return;
+    await this.audit.append(manager, actor, {
+      action: 'user.role.grant',
+      agencyId: account.agencyId,
+      targetType: 'user',
+      targetId: account.id,
+      details: { email: account.email, roles: granted },
+    });
+    await noticePrivilegedGrant(manager, { account, roles: granted, grantedBy: { id: admin.id, email: admin.email }, now: this.clock.now() });
   }
 
   async create(admin: AuthenticatedUser, actor: Actor, dto: CreateUserDto) {
     await this.scope.assertVisible(admin, dto.agencyId, `agency ${dto.agencyId}`);
-    const roles = this.normaliseRoles(dto.roles);
+    const roles = heldRoles(dto.roles);
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     const password = dto.password ?? temporaryPassword();
     const violation = passwordRuleViolation(password, dto.email);
@@ -188,6 +248,7 @@ export class UsersService {
         targetId: id,
         details: { email: dto.email, roles, unitIds: dto.unitIds ?? [], expiresAt: expiresAt?.toISOString() ?? null },
       });
+      await this.announceGrant(manager, admin, actor, { id, agencyId: dto.agencyId, email: dto.email }, roles, []);
       const created = await this.get(admin, id, manager);
       return dto.password ? created : { ...created, temporaryPassword: password };
     });
@@ -195,10 +256,9 @@ export class UsersService {
 
   async update(admin: AuthenticatedUser, actor: Actor, id: string, dto: UpdateUserDto) {
     const before = await this.get(admin, id);
-    if (id === admin.id && (dto.disabled === true || (dto.roles && !dto.roles.includes('admin')))) {
-      throw Problems.unprocessable('an administrator cannot disable their own account or remove their own admin role');
-    }
-    const roles = dto.roles ? this.normaliseRoles(dto.roles) : before.roles;
+    const roles = dto.roles ? heldRoles(dto.roles) : before.roles;
+    if (id === admin.id && !sameRoles(roles, before.roles)) await this.refuseOwnRoleChange(actor, before.agencyId, id, roles);
+    if (id === admin.id && dto.disabled === true) throw Problems.unprocessable('an administrator cannot disable their own account');
     const expiresAt =
       dto.expiresAt === undefined ? (before.expiresAt ? new Date(before.expiresAt) : null) : dto.expiresAt === null ? null : new Date(dto.expiresAt);
     const now = this.clock.now();
@@ -224,6 +284,7 @@ export class UsersService {
         [id, dto.name ?? null, dto.locale ?? null, expiresAt, disabledAt !== undefined, disabledAt ?? null, hashed ?? null, now],
       );
       await this.setMemberships(manager, id, admin.id, dto.roles ? roles : undefined, dto.unitIds);
+      await this.announceGrant(manager, admin, actor, { id, agencyId: before.agencyId, email: before.email }, roles, before.roles);
       let revoked = 0;
       const reason = dto.disabled ? 'account-disabled' : hashed ? 'password-reset' : undefined;
       if (reason) {
@@ -251,5 +312,17 @@ export class UsersService {
       const updated = await this.get(admin, id, manager);
       return newPassword ? { ...updated, temporaryPassword: newPassword } : updated;
     });
+  }
+
+  /** Nobody changes their own roles (no admin makes itself CISO or auditor): 403, audited naming the rule. */
+  private async refuseOwnRoleChange(actor: Actor, agencyId: string, id: string, roles: Role[]): Promise<never> {
+    const rule = 'noSelfRoleChange';
+    await this.audit.recordRefusal(actor, { action: 'user.update', agencyId, targetType: 'user', targetId: id, details: { rule, roles } });
+    const problem = new ProblemException('forbidden', 'nobody changes their own roles; another administrator must', {
+      reason: rule,
+      errors: [{ field: 'roles', rule, message: 'nobody changes their own roles' }],
+    });
+    problem.audited = true;
+    throw problem;
   }
 }
