@@ -1,4 +1,5 @@
 import { Duration } from 'luxon';
+import { AllowListError, parseWebhookAllowList, type WebhookAllowList } from '@app/notify';
 
 /** Thrown for a bad or missing setting; its message is one line naming the variable and the rule. */
 export class ConfigError extends Error {}
@@ -32,6 +33,11 @@ export class AppConfig {
   readonly queuePrefix!: string;
   /** Bound on a worker's graceful shutdown (SIGTERM/SIGINT); past it the worker abandons its jobs and exits non-zero. */
   readonly shutdownTimeoutMs!: number;
+  /**
+   * Webhook targets allowed although they are http or on a loopback, link-local or private address
+   * (WEBHOOK_ALLOWED_HOSTS): host names and CIDR ranges. Empty by default: https to public addresses only.
+   */
+  readonly webhookAllowList!: WebhookAllowList;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -111,6 +117,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!['true', 'false'].includes(relayFlag)) throw new ConfigError('RELAY_ENABLED must be true or false');
   const databasePoolSize = integer('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 20, 1, 500);
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 15_000, 100, 600_000);
+  let webhookAllowList: WebhookAllowList;
+  try {
+    webhookAllowList = parseWebhookAllowList(env.WEBHOOK_ALLOWED_HOSTS);
+  } catch (error) {
+    if (!(error instanceof AllowListError)) throw error;
+    throw new ConfigError(`WEBHOOK_ALLOWED_HOSTS must be a comma-separated list of host names, IP addresses and CIDR ranges: ${error.message}`);
+  }
   return new AppConfig({
     nodeEnv,
     port,
@@ -129,5 +142,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     notifyAttempts,
     relayEnabled: relayFlag === 'true',
     shutdownTimeoutMs,
+    webhookAllowList,
   });
 }
