@@ -410,7 +410,7 @@ describe('incident event and filing validation through the HTTP API', () => {
             description: 'web server logs',
             source: 'www01 /var/log/nginx',
             collectedBy: 'responder@sub.gov.tw',
-            collectedAt: '2026-03-02T09:10:00+08:00',
+            collectedAt: '2026-03-02T09:00:00+08:00',
             sha256: 'c'.repeat(64),
             storage: 'locker A-1',
           }),

@@ -160,7 +160,7 @@ describe('incident lifecycle through the HTTP API', () => {
           description: 'disk image of db01',
           source: 'db01 /dev/sda',
           collectedBy: 'responder@sub.gov.tw',
-          collectedAt: '2026-03-02T09:10:00+08:00',
+          collectedAt: '2026-03-02T08:58:00+08:00',
           sha256: 'a'.repeat(64),
           storage: 'locker B-2',
         }),
@@ -172,7 +172,7 @@ describe('incident lifecycle through the HTTP API', () => {
         .http()
         .post(`/api/incidents/${filed.id}/evidence/${evidence.id}/transfers`)
         .set(auth(w.tokens.ethics))
-        .send({ from: 'SUB IT', to: 'MJIB Agent Wang', purpose: 'forensic analysis', at: '2026-03-02T11:00:00+08:00', sha256: 'A'.repeat(64) }),
+        .send({ from: 'responder@sub.gov.tw', to: 'MJIB Agent Wang', purpose: 'forensic analysis', at: '2026-03-02T09:00:00+08:00', sha256: 'A'.repeat(64) }),
       201,
     );
     expect(transfer.outcome).toBe('accepted');
@@ -180,7 +180,7 @@ describe('incident lifecycle through the HTTP API', () => {
       .http()
       .post(`/api/incidents/${filed.id}/evidence/${evidence.id}/transfers`)
       .set(auth(w.tokens.ethics))
-      .send({ from: 'MJIB', to: 'SUB IT', purpose: 'return', at: '2026-03-03T11:00:00+08:00', sha256: 'b'.repeat(64) });
+      .send({ from: 'MJIB Agent Wang', to: 'SUB IT', purpose: 'return', at: '2026-03-02T09:01:00+08:00', sha256: 'b'.repeat(64) });
     expect(mismatch.status).toBe(422);
     expect(mismatch.body.transfer.outcome).toBe('refused_hash_mismatch');
     const custody = await ok(await t.http().get(`/api/incidents/${filed.id}/evidence`).set(auth(w.tokens.ethics)));

@@ -273,7 +273,7 @@ describe('incident workflow property: random event sequences through the HTTP AP
         description: 'memory dump',
         source: 'db01',
         collectedBy: 'responder@sub.gov.tw',
-        collectedAt: '2026-03-02T09:10:00+08:00',
+        collectedAt: '2026-03-02T09:00:00+08:00',
         sha256: 'd'.repeat(64),
         storage: 'locker C-3',
       });

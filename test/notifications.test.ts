@@ -26,6 +26,8 @@ describe('notifications: outbox → BullMQ → SMTP, never lost, never leaking',
       MAIL_FROM: 'Incident Response <ir@sub.gov.tw>',
       PUBLIC_URL: 'https://ir.sub.gov.tw',
       DATABASE_POOL_SIZE: '4',
+      // The webhook test posts to a server on loopback: the operator's allow-list permits it.
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1/32',
     });
     workers.push(worker);
     return worker;
@@ -33,7 +35,7 @@ describe('notifications: outbox → BullMQ → SMTP, never lost, never leaking',
 
   beforeAll(async () => {
     sink = await startSmtpSink();
-    t = await createTestApp({ SMTP_URL: sink.url, QUEUE_PREFIX: prefix });
+    t = await createTestApp({ SMTP_URL: sink.url, QUEUE_PREFIX: prefix, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1/32' });
     w = await seedIncidentWorld(t);
     await t.db.query(`UPDATE users SET locale = 'en' WHERE email = 'ciso@sub.gov.tw'`);
     await startWorker();

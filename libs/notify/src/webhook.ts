@@ -1,4 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { resolveHost, vetWebhookTarget, type HostResolver, type ResolvedAddress, type WebhookAllowList } from './webhook-target.js';
 
 /**
  * The webhook channel's signature: HMAC-SHA256 over "<timestamp>.<body>" with the webhook's
@@ -13,28 +17,72 @@ export interface WebhookResult {
   ok: boolean;
   status: number;
   detail: string;
+  /** The target was refused before any connection (not https, not a public address): retrying would not help. */
+  refused?: boolean;
 }
 
-/** POSTs one signed JSON notification; a non-2xx answer or a network error is a failure (retried by the caller). */
-export async function postWebhook(url: string, secret: string, deliveryId: string, payload: unknown, timeoutMs = 10_000): Promise<WebhookResult> {
+export interface WebhookPostOptions {
+  allowList: WebhookAllowList;
+  timeoutMs?: number;
+  /** How the host is resolved (the system resolver by default). */
+  resolve?: HostResolver;
+}
+
+/** A lookup that answers every query with the one address already checked: no second resolution to be rebound. */
+function pinnedLookup(address: ResolvedAddress): LookupFunction {
+  const family = address.family === 'ipv6' ? 6 : 4;
+  return (_hostname, options, callback) => {
+    if (options.all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: address.address, family }]);
+    else callback(null, address.address, family);
+  };
+}
+
+/**
+ * POSTs one signed JSON notification. The target is checked first (vetWebhookTarget), and the
+ * connection goes to the address that was checked, so a host that resolves elsewhere a moment
+ * later (DNS rebinding) reaches nothing new. Redirects are not followed: a 3xx is a failure. A
+ * refused target, a non-2xx answer or a network error is a failure; only the latter two are worth
+ * retrying.
+ */
+export async function postWebhook(url: string, secret: string, deliveryId: string, payload: unknown, options: WebhookPostOptions): Promise<WebhookResult> {
+  const verdict = await vetWebhookTarget(url, options.allowList, options.resolve ?? resolveHost);
+  if (!verdict.ok) return { ok: false, status: 0, refused: true, detail: `refused: ${verdict.refusals.map((r) => r.message).join('; ')}` };
   const body = JSON.stringify(payload);
   const timestamp = Math.floor(Date.now() / 1000);
+  const request = verdict.url.protocol === 'https:' ? httpsRequest : httpRequest;
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'User-Agent': 'incident-continuity-webhook/1',
-        'X-Delivery-Id': deliveryId,
-        'X-Timestamp': String(timestamp),
-        'X-Signature': signWebhook(secret, timestamp, body),
-      },
-      body,
-      redirect: 'error',
-      signal: AbortSignal.timeout(timeoutMs),
+    const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        verdict.url,
+        {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            'Content-Length': Buffer.byteLength(body),
+            'User-Agent': 'incident-continuity-webhook/1',
+            'X-Delivery-Id': deliveryId,
+            'X-Timestamp': String(timestamp),
+            'X-Signature': signWebhook(secret, timestamp, body),
+          },
+          lookup: pinnedLookup(verdict.addresses[0]!),
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        },
+        (response: IncomingMessage) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            if (text.length < 500) text += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text: text.slice(0, 500) }));
+          response.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    const text = (await res.text()).slice(0, 500);
-    return { ok: res.ok, status: res.status, detail: `${res.status} ${text}`.trim() };
+    const ok = res.status >= 200 && res.status < 300;
+    const redirect = res.status >= 300 && res.status < 400 ? ' (redirects are not followed)' : '';
+    return { ok, status: res.status, detail: `${res.status} ${res.text}`.trim() + redirect };
   } catch (error) {
     return { ok: false, status: 0, detail: error instanceof Error ? error.message : String(error) };
   }

@@ -99,4 +99,6 @@ export const Problems = {
   forbidden: (detail: string) => new ProblemException('forbidden', detail),
   conflict: (detail: string, extensions: Record<string, unknown> = {}) => new ProblemException('conflict', detail, extensions),
   unprocessable: (detail: string, extensions: Record<string, unknown> = {}) => new ProblemException('unprocessable', detail, extensions),
+  /** 422 for well-formed input that breaks a rule of the current state (a time out of order, the wrong custodian). */
+  rulesBroken: (errors: FieldError[]) => new ProblemException('unprocessable', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors }),
 };

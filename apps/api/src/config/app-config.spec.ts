@@ -124,6 +124,39 @@ describe('loadConfig', () => {
     expect(config.bootstrapAdmin).toBeUndefined();
   });
 
+  it('allows no webhook exception by default', () => {
+    const list = loadConfig({ ...BASE }).webhookAllowList;
+    expect(list.entries).toEqual([]);
+    expect(list.ranges.check('127.0.0.1', 'ipv4')).toBe(false);
+  });
+
+  it('reads WEBHOOK_ALLOWED_HOSTS: host names, addresses and CIDR ranges, blanks ignored', () => {
+    const list = loadConfig({ ...BASE, WEBHOOK_ALLOWED_HOSTS: ' Hooks.Internal.gov.tw , 10.20.0.0/16,,127.0.0.1, fd00::/8 ' }).webhookAllowList;
+    expect(list.entries).toEqual(['hooks.internal.gov.tw', '10.20.0.0/16', '127.0.0.1', 'fd00::/8']);
+    expect([...list.hosts]).toEqual(['hooks.internal.gov.tw']);
+    expect(list.ranges.check('10.20.3.4', 'ipv4')).toBe(true);
+    expect(list.ranges.check('10.21.0.1', 'ipv4')).toBe(false);
+    expect(list.ranges.check('127.0.0.1', 'ipv4')).toBe(true);
+    expect(list.ranges.check('127.0.0.2', 'ipv4')).toBe(false);
+    expect(list.ranges.check('fd12::1', 'ipv6')).toBe(true);
+  });
+
+  it.each([
+    '10.0.0.0/33',
+    'fd00::/129',
+    '10.0.0.0/8/8',
+    '10.0.0.0/x',
+    'http://hooks.gov.tw',
+    'hooks.gov.tw:8443',
+    'under_score.gov.tw',
+    '1.2.3.999',
+    '*.gov.tw',
+  ])('refuses WEBHOOK_ALLOWED_HOSTS=%s with one line naming the variable and the entry', (entry) => {
+    const error = errorOf({ ...BASE, WEBHOOK_ALLOWED_HOSTS: `hooks.gov.tw,${entry}` });
+    expect(error.message).toMatch(/^WEBHOOK_ALLOWED_HOSTS must be a comma-separated list of host names, IP addresses and CIDR ranges/);
+    expect(error.message).toContain(`"${entry}"`);
+  });
+
   it('derives publicUrl from PORT, strips trailing slashes of PUBLIC_URL, and is silent under test', () => {
     expect(loadConfig({ ...BASE, PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
     expect(loadConfig({ ...BASE, PUBLIC_URL: 'https://ir.example.gov.tw//' }).publicUrl).toBe('https://ir.example.gov.tw');

@@ -1,4 +1,5 @@
 import { Duration } from 'luxon';
+import { AllowListError, parseWebhookAllowList, type WebhookAllowList } from '@app/notify';
 
 /** Thrown for a bad or missing setting; its message is one line naming the variable and the rule. */
 export class ConfigError extends Error {}
@@ -34,6 +35,11 @@ export class AppConfig {
   readonly shutdownTimeoutMs!: number;
   /** How far back an incident's awareness time may lie (older is implausible: its clocks would breach at once). */
   readonly awarenessLookBack!: { iso: string; ms: number };
+  /**
+   * Webhook targets allowed although they are http or on a loopback, link-local or private address
+   * (WEBHOOK_ALLOWED_HOSTS): host names and CIDR ranges. Empty by default: https to public addresses only.
+   */
+  readonly webhookAllowList!: WebhookAllowList;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -115,6 +121,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const shutdownTimeoutMs = integer('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 15_000, 100, 600_000);
   const lookBack = env.AWARENESS_LOOKBACK?.trim() || 'P1Y';
   const awarenessLookBack = { iso: lookBack, ms: duration('AWARENESS_LOOKBACK', lookBack, 'P1Y', 'P1Y') };
+  let webhookAllowList: WebhookAllowList;
+  try {
+    webhookAllowList = parseWebhookAllowList(env.WEBHOOK_ALLOWED_HOSTS);
+  } catch (error) {
+    if (!(error instanceof AllowListError)) throw error;
+    throw new ConfigError(`WEBHOOK_ALLOWED_HOSTS must be a comma-separated list of host names, IP addresses and CIDR ranges: ${error.message}`);
+  }
   return new AppConfig({
     nodeEnv,
     port,
@@ -134,5 +147,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     relayEnabled: relayFlag === 'true',
     shutdownTimeoutMs,
     awarenessLookBack,
+    webhookAllowList,
   });
 }

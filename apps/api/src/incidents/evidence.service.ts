@@ -7,6 +7,7 @@ import { Clock } from '../clock/clock.js';
 import { Problems } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { ScopeService } from '../identity/scope.service.js';
+import { collectionErrors, transferErrors, type IncidentTimes } from './custody-rules.js';
 import type { CreateEvidenceDto, CreateTransferDto } from './incident.dto.js';
 
 function offsetOf(iso: string): string {
@@ -56,7 +57,8 @@ const transferView = (t: TransferRow) => ({
 /**
  * Evidence and its chain of custody: SHA-256 at collection and at every transfer, from/to/purpose,
  * times with their zone; append-only. A transfer whose hash differs from the collection hash is
- * refused and the refusal is kept as part of the chain.
+ * refused and the refusal is kept as part of the chain. Impossible times and a transfer from
+ * someone who does not hold the item are refused (422) and change nothing (custody-rules.ts).
  */
 @Injectable()
 export class EvidenceService {
@@ -68,14 +70,17 @@ export class EvidenceService {
   ) {}
 
   /** Evidence belongs to the incident's own agency: only its people handle it. */
-  private async incidentAgency(user: AuthenticatedUser, incidentId: string, manager: EntityManager): Promise<string> {
-    const rows: Array<{ agency_id: string }> = await manager.query('SELECT agency_id FROM incidents WHERE id = $1', [incidentId]);
+  private async incidentOf(user: AuthenticatedUser, incidentId: string, manager: EntityManager): Promise<IncidentTimes & { agencyId: string }> {
+    const rows: Array<{ agency_id: string; occurred_at: Date | null; aware_at: Date }> = await manager.query(
+      'SELECT agency_id, occurred_at, aware_at FROM incidents WHERE id = $1',
+      [incidentId],
+    );
     if (!rows[0]) throw Problems.notFound(`incident ${incidentId}`);
     if (rows[0].agency_id !== user.agencyId) {
       await this.scope.assertVisible(user, rows[0].agency_id, `incident ${incidentId}`, manager);
       throw Problems.forbidden('evidence is handled by the incident’s own agency');
     }
-    return rows[0].agency_id;
+    return { agencyId: rows[0].agency_id, occurredAt: rows[0].occurred_at, awareAt: rows[0].aware_at };
   }
 
   private view(e: EvidenceRow, transfers: TransferRow[]) {
@@ -96,7 +101,7 @@ export class EvidenceService {
   }
 
   async list(user: AuthenticatedUser, incidentId: string) {
-    await this.incidentAgency(user, incidentId, this.dataSource.manager);
+    await this.incidentOf(user, incidentId, this.dataSource.manager);
     const items: EvidenceRow[] = await this.dataSource.query('SELECT * FROM evidence_items WHERE incident_id = $1 ORDER BY seq', [incidentId]);
     const transfers: TransferRow[] = await this.dataSource.query(
       'SELECT t.* FROM evidence_transfers t JOIN evidence_items e ON e.id = t.evidence_id WHERE e.incident_id = $1 ORDER BY t.seq',
@@ -115,7 +120,10 @@ export class EvidenceService {
   async add(user: AuthenticatedUser, actor: Actor, incidentId: string, dto: CreateEvidenceDto) {
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
-      const agencyId = await this.incidentAgency(user, incidentId, manager);
+      const incident = await this.incidentOf(user, incidentId, manager);
+      const broken = collectionErrors(dto.collectedAt, incident, now);
+      if (broken.length) throw Problems.rulesBroken(broken);
+      const agencyId = incident.agencyId;
       const id = randomUUID();
       const rows: EvidenceRow[] = await manager.query(
         `INSERT INTO evidence_items (id, incident_id, description, source, collected_by, collected_at, collected_at_offset, sha256, storage, recorded_by, created_at)
@@ -155,10 +163,22 @@ export class EvidenceService {
     const now = this.clock.now();
     const sha = dto.sha256.toLowerCase();
     const result = await this.dataSource.transaction(async (manager) => {
-      const agencyId = await this.incidentAgency(user, incidentId, manager);
-      const items: EvidenceRow[] = await manager.query('SELECT * FROM evidence_items WHERE id = $1 AND incident_id = $2 FOR SHARE', [evidenceId, incidentId]);
+      const { agencyId } = await this.incidentOf(user, incidentId, manager);
+      // The item's row lock serialises the transfers of one item: the custodian read below is still the custodian at commit.
+      const items: EvidenceRow[] = await manager.query('SELECT * FROM evidence_items WHERE id = $1 AND incident_id = $2 FOR UPDATE', [evidenceId, incidentId]);
       const item = items[0];
       if (!item) throw Problems.notFound(`evidence ${evidenceId}`);
+      const last: Array<{ at: Date | null; custodian: string | null }> = await manager.query(
+        `SELECT (SELECT max(at) FROM evidence_transfers WHERE evidence_id = $1) AS at,
+                (SELECT to_party FROM evidence_transfers WHERE evidence_id = $1 AND outcome = 'accepted' ORDER BY seq DESC LIMIT 1) AS custodian`,
+        [evidenceId],
+      );
+      const broken = transferErrors(
+        dto,
+        { collectedAt: item.collected_at, custodian: last[0]?.custodian ?? item.collected_by, lastTransferAt: last[0]?.at ?? null },
+        now,
+      );
+      if (broken.length) throw Problems.rulesBroken(broken);
       const outcome = sha === item.sha256 ? 'accepted' : 'refused_hash_mismatch';
       const rows: TransferRow[] = await manager.query(
         `INSERT INTO evidence_transfers (id, evidence_id, from_party, to_party, purpose, at, at_offset, sha256, outcome, recorded_by, created_at)

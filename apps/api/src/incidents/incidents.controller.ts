@@ -106,14 +106,19 @@ export class IncidentsController {
 
   @Post(':id/evidence')
   @Roles(...EVIDENCE_HANDLERS)
-  @ApiOperation({ summary: 'Record an evidence item with its SHA-256 at collection' })
+  @ApiOperation({
+    summary: 'Record an evidence item with its SHA-256 at collection; a collection time in the future or before the incident began is refused (422)',
+  })
   addEvidence(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Param('id', uuidParam('id')) id: string, @Body() dto: CreateEvidenceDto) {
     return this.evidence.add(user, actor, id, dto);
   }
 
   @Post(':id/evidence/:evidenceId/transfers')
   @Roles(...EVIDENCE_HANDLERS)
-  @ApiOperation({ summary: 'Record a custody transfer; the hash is re-checked and a mismatch is refused (422) and recorded' })
+  @ApiOperation({
+    summary:
+      'Record a custody transfer; one dated in the future, before the collection or the previous transfer, or not from the current custodian is refused (422) and changes nothing; the hash is re-checked and a mismatch is refused (422) and recorded',
+  })
   transfer(
     @CurrentUser() user: AuthenticatedUser,
     @RequestActor() actor: Actor,

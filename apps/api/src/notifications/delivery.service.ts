@@ -253,8 +253,9 @@ export class DeliveryService implements OnApplicationShutdown {
         ]);
       }
     }
-    // The second channel: every enabled webhook of the agency gets the same intent, signed; an
-    // account notice is addressed to people, never to a channel.
+    // The second channel: every enabled webhook of the agency gets the same intent, signed (a
+    // deleted webhook's row is gone, a disabled one is skipped); an account notice is addressed to
+    // people, never to a channel.
     const hooks: Array<{ url: string; secret: string }> =
       outbox.aggregate_type === 'account'
         ? []
@@ -276,29 +277,43 @@ export class DeliveryService implements OnApplicationShutdown {
     for (const d of pendingHooks) {
       const hook = hooks.find((h) => h.url === d.address);
       if (!hook) {
-        // The webhook was disabled since: nothing to send it to.
-        await this.dataSource.query(`UPDATE deliveries SET status = 'dead', last_error = 'webhook disabled', updated_at = $2 WHERE id = $1`, [
+        // The webhook was disabled or deleted since: nothing to send it to.
+        await this.dataSource.query(`UPDATE deliveries SET status = 'dead', last_error = 'webhook disabled or deleted', updated_at = $2 WHERE id = $1`, [
           d.id,
           this.clock.now(),
         ]);
         continue;
       }
       await this.dataSource.query(`UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $2 WHERE id = $1`, [d.id, this.clock.now()]);
-      const result = await postWebhook(hook.url, hook.secret, d.id, {
-        id: outboxId,
-        template: outbox.template,
-        aggregateType: outbox.aggregate_type,
-        reference: p.reference ?? null,
-        level: p.level ?? null,
-        state: p.state ?? null,
-        tlp,
-        dataLevel,
-        isDrill: (p.isDrill ?? false) || details.subject === 'drill',
-        deadline: details.deadline,
-        link: details.link,
-        ...(withhold || !details.title ? {} : { title: details.title }),
-      });
-      if (result.ok) {
+      const result = await postWebhook(
+        hook.url,
+        hook.secret,
+        d.id,
+        {
+          id: outboxId,
+          template: outbox.template,
+          aggregateType: outbox.aggregate_type,
+          reference: p.reference ?? null,
+          level: p.level ?? null,
+          state: p.state ?? null,
+          tlp,
+          dataLevel,
+          isDrill: (p.isDrill ?? false) || details.subject === 'drill',
+          deadline: details.deadline,
+          link: details.link,
+          ...(withhold || !details.title ? {} : { title: details.title }),
+        },
+        { allowList: this.config.webhookAllowList },
+      );
+      if (result.refused) {
+        // Not https, or an address that is not public (checked again here, after resolution): a retry would be refused too.
+        await this.dataSource.query(`UPDATE deliveries SET status = 'dead', last_error = $2, updated_at = $3 WHERE id = $1`, [
+          d.id,
+          result.detail.slice(0, 1000),
+          this.clock.now(),
+        ]);
+        this.logger.warn(`webhook delivery ${d.id} to ${hook.url} ${result.detail}`);
+      } else if (result.ok) {
         await this.dataSource.query(`UPDATE deliveries SET status = 'sent', response = $2, sent_at = $3, last_error = NULL, updated_at = $3 WHERE id = $1`, [
           d.id,
           result.detail.slice(0, 1000),

@@ -1,80 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Body, Controller, Get, Injectable, Post, Query } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUrl, IsUUID, Length } from 'class-validator';
-import { DataSource } from 'typeorm';
-import { AuditService, type Actor } from '../audit/audit.service.js';
-import { Clock } from '../clock/clock.js';
-import { NotBlank } from '../common/instant.js';
-import { LowerCaseUuid } from '../common/uuid-field.js';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../audit/audit.service.js';
+import { uuidParam } from '../common/uuid-param.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { Roles } from '../identity/decorators.js';
 import { CurrentUser, RequestActor } from '../identity/request-context.js';
-import { ScopeService } from '../identity/scope.service.js';
-
-export class CreateWebhookDto {
-  @ApiProperty({ format: 'uuid' }) @LowerCaseUuid() @IsUUID() agencyId: string;
-  @ApiProperty({ example: 'https://chat.agency.gov.tw/hooks/ir' })
-  @IsUrl({ protocols: ['https', 'http'], require_protocol: true, require_tld: false }, { message: 'url must be an http(s) URL' })
-  @Length(1, 2000)
-  url: string;
-  @ApiProperty() @IsString() @NotBlank() @Length(1, 500) description: string;
-}
-
-export class ListWebhooksQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @LowerCaseUuid() @IsUUID() agencyId?: string;
-}
-
-@Injectable()
-export class WebhooksService {
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly scope: ScopeService,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-  ) {}
-
-  async create(user: AuthenticatedUser, actor: Actor, dto: CreateWebhookDto) {
-    await this.scope.assertVisible(user, dto.agencyId, `agency ${dto.agencyId}`);
-    const id = randomUUID();
-    const secret = randomBytes(32).toString('base64url');
-    const now = this.clock.now();
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO webhooks (id, agency_id, url, secret, description, enabled, created_by, created_at) VALUES ($1, $2, $3, $4, $5, true, $6, $7)`,
-        [id, dto.agencyId, dto.url, secret, dto.description, user.id, now],
-      );
-      await this.audit.append(manager, actor, {
-        action: 'webhook.create',
-        agencyId: dto.agencyId,
-        targetType: 'webhook',
-        targetId: id,
-        details: { url: dto.url },
-      });
-    });
-    return { id, agencyId: dto.agencyId, url: dto.url, description: dto.description, enabled: true, secret, createdAt: now.toISOString() };
-  }
-
-  async list(user: AuthenticatedUser, agencyId?: string) {
-    const agency = agencyId ?? user.agencyId;
-    await this.scope.assertVisible(user, agency, `agency ${agency}`);
-    const rows: Array<{ id: string; url: string; description: string; enabled: boolean; created_at: Date }> = await this.dataSource.query(
-      'SELECT id, url, description, enabled, created_at FROM webhooks WHERE agency_id = $1 ORDER BY created_at',
-      [agency],
-    );
-    return {
-      items: rows.map((r) => ({
-        id: r.id,
-        agencyId: agency,
-        url: r.url,
-        description: r.description,
-        enabled: r.enabled,
-        createdAt: r.created_at.toISOString(),
-      })),
-    };
-  }
-}
+import { CreateWebhookDto, ListWebhooksQuery, UpdateWebhookDto } from './webhook.dto.js';
+import { WebhooksService } from './webhooks.service.js';
 
 /** Outbound webhooks (admin): the secret is shown once, at creation; payloads are HMAC-signed. */
 @ApiTags('notifications')
@@ -86,7 +18,8 @@ export class WebhooksController {
 
   @Post()
   @ApiOperation({
-    summary: 'Add a webhook: every notification intent of the agency is POSTed to it, signed (X-Signature: sha256=HMAC(secret, timestamp.body))',
+    summary:
+      'Add a webhook: every notification intent of the agency is POSTed to it, signed (X-Signature: sha256=HMAC(secret, timestamp.body)). The URL must be https on a public address unless WEBHOOK_ALLOWED_HOSTS allows it (422 otherwise)',
   })
   create(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Body() dto: CreateWebhookDto) {
     return this.webhooks.create(user, actor, dto);
@@ -95,5 +28,18 @@ export class WebhooksController {
   @Get()
   list(@CurrentUser() user: AuthenticatedUser, @Query() q: ListWebhooksQuery) {
     return this.webhooks.list(user, q.agencyId);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Disable ({"enabled": false}: nothing is delivered to it from now on) or re-enable a webhook (its URL is checked again)' })
+  update(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Param('id', uuidParam('id')) id: string, @Body() dto: UpdateWebhookDto) {
+    return this.webhooks.update(user, actor, id, dto);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a webhook and its secret: nothing is delivered to it from now on' })
+  async remove(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Param('id', uuidParam('id')) id: string): Promise<void> {
+    await this.webhooks.remove(user, actor, id);
   }
 }
