@@ -14,6 +14,7 @@ import { Webhooks1764460800000 } from './migrations/1764460800000-Webhooks.js';
 import { Continuity1764547200000 } from './migrations/1764547200000-Continuity.js';
 import { OutboxFinished1764633600000 } from './migrations/1764633600000-OutboxFinished.js';
 import { AccessRules1764720000000 } from './migrations/1764720000000-AccessRules.js';
+import { OutboxFailure1764892800000 } from './migrations/1764892800000-OutboxFailure.js';
 
 /** Every entity, listed explicitly (no globs). */
 export const ENTITIES = [Agency, AgencyPolicyRow, AuditEvent, Session, Unit, UnitMembership, User, RoleMembership];
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   Continuity1764547200000,
   OutboxFinished1764633600000,
   AccessRules1764720000000,
+  OutboxFailure1764892800000,
 ];
 
 /** The one set of TypeORM options, shared by the Nest app, the worker and the migration CLI. */

@@ -135,7 +135,7 @@ describe('the "report due soon" reminder, end to end', () => {
     await allDelivered(filed.id);
     await waitFor('the reminders parsed by the sink', async () => reminderMails(filed.reference).length >= 2);
     const reportLocal = new Date(report!.due_at.getTime() + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ');
-    for (const mail of reminderMails(filed.reference)) expect(mail.text).toMatch(new RegExp(`(Next deadline|下一期限): ${reportLocal}`));
+    for (const mail of reminderMails(filed.reference)) expect(mail.text).toMatch(new RegExp(`(Report due|通報期限): ${reportLocal}`));
   });
 
   it('going off, sends exactly one "report due soon" e-mail per person who must report, fired, no breach, not overdue', async () => {
@@ -185,8 +185,8 @@ describe('the "report due soon" reminder, end to end', () => {
     expect(toCiso.subject).toBe(`[TLP:AMBER] Security incident ${filed.reference}: report due soon`);
     // The deadline it names is the report's (not the reminder's), in Taipei time; AMBER: no details.
     const reportLocal = new Date(report!.due_at.getTime() + 8 * HOUR).toISOString().slice(0, 16).replace('T', ' ');
-    expect(toCiso.text).toContain(`Next deadline: ${reportLocal} (Asia/Taipei, UTC+08:00)`);
-    expect(toManager.text).toContain(`下一期限: ${reportLocal}`);
+    expect(toCiso.text).toContain(`Report due: ${reportLocal} (Asia/Taipei, UTC+08:00)`);
+    expect(toManager.text).toContain(`通報期限: ${reportLocal}`);
     for (const mail of mails) {
       expect(mail.text!.startsWith('[TLP:AMBER]')).toBe(true);
       expect(mail.text).toContain(`https://ir.sub.gov.tw/incidents/${filed.id}`);

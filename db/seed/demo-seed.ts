@@ -30,11 +30,15 @@ const UNITS: Array<{ name: string; type: string }> = [
   { name: '首長室 Leadership Office', type: 'leadership' },
 ];
 
-/** Who the demo users are: one per role in MODA, plus the top admin and auditor in EY. */
+/**
+ * Who the demo users are: one per role in MODA, plus the top admin, auditor and CISO in EY (the
+ * CISO reviews what MODA and MOJ report: a superior agency's reviewers are its CISO and on-call managers).
+ */
 export function demoLogins(): Array<{ email: string; role: Role; agency: string }> {
   return [
     { email: 'admin@ey.demo.gov.tw', role: 'admin', agency: 'EY' },
     { email: 'auditor@ey.demo.gov.tw', role: 'auditor', agency: 'EY' },
+    { email: 'ciso@ey.demo.gov.tw', role: 'ciso', agency: 'EY' },
     ...ROLES.map((role) => ({ email: `${role.replaceAll('_', '-')}@moda.demo.gov.tw`, role, agency: 'MODA' })),
     { email: 'reporter@moj.demo.gov.tw', role: 'reporter' as Role, agency: 'MOJ' },
   ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { DATA_LEVELS, TLP_LABELS, isRestricted } from '@app/workflows';
-import { renderNotification, TEMPLATES, type Locale, type NotificationData } from './templates.js';
+import { DATA_LEVELS, TLP_LABELS, effectiveTlp, isRestricted, type DataLevel } from '@app/workflows';
+import { renderNotification, shownTlp, TEMPLATES, type Locale, type NotificationData } from './templates.js';
 
 const SECRET_TITLE = '機密標題 Secret title XYZ';
 const SECRET_DESCRIPTION = 'Attacker used account chen.admin on db-core-01';
@@ -41,6 +41,8 @@ const EXPECTED: Record<Exclude<Subject, 'other'>, Record<Locale, { reference: st
   },
 };
 
+const DATA_LEVEL_ZH: Record<DataLevel, string> = { public: '公開', general: '一般', sensitive: '敏感', confidential: '機密' };
+
 function data(tlp: string, dataLevel: string, isDrill = false, subject: Exclude<Subject, 'other'> = 'incident'): NotificationData {
   const s = SUBJECTS[subject];
   return {
@@ -60,11 +62,11 @@ function data(tlp: string, dataLevel: string, isDrill = false, subject: Exclude<
   };
 }
 
-/** The subject a template is written for (by its prefix); the dead-delivery alert goes out for every subject. */
+/** The subject a template is written for (by its prefix); the delivery alerts go out for every subject. */
 function subjectsOf(template: string): Array<Exclude<Subject, 'other'>> {
   const prefix = template.split('.')[0]!;
   if (prefix === 'drill' || prefix === 'plan' || prefix === 'corrective_action' || prefix === 'account') return [prefix];
-  if (template === 'delivery.dead') return ['incident', 'drill', 'plan', 'corrective_action', 'account'];
+  if (prefix === 'delivery') return ['incident', 'drill', 'plan', 'corrective_action', 'account'];
   return ['incident'];
 }
 
@@ -117,11 +119,14 @@ describe('notification templates × subjects × classifications (article 27)', (
     const all = [mail.subject, mail.text, mail.html].join('\n');
     const expected = EXPECTED[subject][locale];
     const { reference, link } = SUBJECTS[subject];
-    // Always: the TLP label leads the subject and the body; the lead sentence, reference, state, deadline and link are there.
-    expect(mail.subject.startsWith(`[TLP:${tlp}]`)).toBe(true);
-    expect(mail.text.startsWith(`[TLP:${tlp}]`)).toBe(true);
-    expect(mail.html).toContain(`<p><strong>[TLP:${tlp}]</strong></p>`);
-    expect(mail.html.indexOf(`[TLP:${tlp}]`)).toBeLessThan(mail.html.indexOf('<table>'));
+    // Always: the label shown (the stricter of the TLP and the data level's floor) leads the subject and the body;
+    // the lead sentence, reference, state, deadline and link are there.
+    const shown = effectiveTlp({ tlp, dataLevel });
+    expect(mail.subject.startsWith(`[TLP:${shown}] `)).toBe(true);
+    expect(mail.text.startsWith(`[TLP:${shown}]\n`)).toBe(true);
+    expect(mail.html).toContain(`<p><strong>[TLP:${shown}]</strong></p>`);
+    expect(mail.html.indexOf(`[TLP:${shown}]`)).toBeLessThan(mail.html.indexOf('<table>'));
+    if (shown !== tlp) expect(all).not.toContain(`TLP:${tlp}]`);
     expect(mail.subject).toContain(reference);
     expect(mail.text).toContain(TEMPLATES[template]![locale].lead);
     expect(mail.text).toContain(`${expected.reference}: ${reference}`);
@@ -137,7 +142,7 @@ describe('notification templates × subjects × classifications (article 27)', (
     // A business continuity drill is always labelled a drill; other subjects only when they are drills.
     const drillTag = locale === 'en' ? '[DRILL]' : '【演練】';
     if (subject === 'drill') {
-      expect(mail.subject).toContain(`[TLP:${tlp}] ${drillTag}`);
+      expect(mail.subject).toContain(`[TLP:${shown}] ${drillTag}`);
       expect(mail.text.split('\n')[1]).toContain(drillTag);
     } else {
       expect(mail.subject).not.toContain(drillTag);
@@ -152,7 +157,8 @@ describe('notification templates × subjects × classifications (article 27)', (
     const note = locale === 'en' ? `no ${expected.noun} details` : `本信不含${expected.noun}內容`;
     if (restricted) {
       expect(mail.text).toContain(note);
-      expect(mail.text).toContain(`TLP ${tlp}`);
+      // The note names the label shown and the data level in the reader's language.
+      expect(mail.text).toContain(locale === 'en' ? `TLP ${shown} / ${dataLevel}` : `TLP ${shown}／${DATA_LEVEL_ZH[dataLevel]}`);
     } else expect(all).not.toContain(note);
   });
 
@@ -245,5 +251,42 @@ describe('notification templates × subjects × classifications (article 27)', (
     const html = renderNotification('incident.filed', 'en', { ...data('CLEAR', 'public'), title: '<script>alert(1)</script>' });
     expect(html.html).not.toContain('<script>');
     expect(html.html).toContain('&lt;script&gt;');
+  });
+
+  it('shows the strictest of the TLP and the data level, in every subject, with the data level in the reader’s language', () => {
+    const zh = renderNotification('incident.filed', 'zh-TW', data('CLEAR', 'confidential'));
+    expect(zh.subject).toBe('[TLP:RED] 新資安事件通報 MOJ-2026-0042');
+    expect(zh.text.split('\n')[0]).toBe('[TLP:RED]');
+    expect(zh.text).toContain('依資料安全等級（TLP RED／機密），本信不含事件內容，請登入系統查看。');
+    expect(zh.text).not.toContain('confidential');
+    const en = renderNotification('incident.filed', 'en', data('CLEAR', 'confidential'));
+    expect(en.subject).toBe('[TLP:RED] New security incident MOJ-2026-0042');
+    expect(en.text).toContain('Classified TLP RED / confidential: this e-mail carries no incident details.');
+    const drill = renderNotification('drill.reminder', 'zh-TW', data('GREEN', 'sensitive', false, 'drill'));
+    expect(drill.subject).toBe('[TLP:AMBER] 【演練】營運持續演練 MOJ-DR-2026-0007 即將舉行');
+    expect(drill.text).toContain('（TLP AMBER／敏感）');
+    const plan = renderNotification('plan.version_created', 'en', data('CLEAR', 'general', false, 'plan'));
+    expect(plan.subject.startsWith('[TLP:GREEN] ')).toBe(true);
+    const action = renderNotification('corrective_action.assigned', 'zh-TW', data('AMBER+STRICT', 'confidential', false, 'corrective_action'));
+    expect(action.subject.startsWith('[TLP:RED] ')).toBe(true);
+    expect(action.text).toContain('（TLP RED／機密）');
+    // A TLP already stricter than the data level's floor is shown as it is.
+    expect(renderNotification('incident.filed', 'en', data('AMBER+STRICT', 'general')).subject.startsWith('[TLP:AMBER+STRICT] ')).toBe(true);
+    // Unknown labels: an unknown TLP is shown as given, an unknown data level counts as confidential.
+    expect(shownTlp('PURPLE', 'general')).toBe('PURPLE');
+    expect(shownTlp('GREEN', 'secret')).toBe('RED');
+  });
+
+  it('names an incident’s clock when the mail shows one of them', () => {
+    const review = renderNotification('authority.review_requested', 'zh-TW', { ...data('GREEN', 'general'), deadlineKind: 'superior_review' });
+    expect(review.text).toContain('上級審核期限: 2026-03-02 10:00 (Asia/Taipei, UTC+08:00)');
+    expect(review.text).not.toContain('下一期限');
+    const page = renderNotification('incident.paged', 'en', { ...data('GREEN', 'general'), deadlineKind: 'acknowledgement' });
+    expect(page.text).toContain('Acknowledge by: 2026-03-02 10:00');
+    const report = renderNotification('incident.filed', 'en', { ...data('GREEN', 'general'), deadlineKind: 'report' });
+    expect(report.text).toContain('Report due: 2026-03-02 10:00');
+    // Other subjects keep their own deadline label.
+    const drill = renderNotification('drill.reminder', 'en', { ...data('GREEN', 'general', false, 'drill'), deadlineKind: 'report' });
+    expect(drill.text).toContain('Next deadline: 2026-03-02 10:00');
   });
 });

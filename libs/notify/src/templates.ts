@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { DATA_LEVELS, isRestricted, TLP_LABELS, type DataLevel, type Tlp } from '@app/workflows';
+import { DATA_LEVELS, effectiveTlp, isRestricted, TLP_LABELS, type DataLevel, type Tlp } from '@app/workflows';
 
 /**
  * E-mail templates, per event and language (zh-TW default, en), with an HTML and a plain-text part,
@@ -8,8 +8,9 @@ import { DATA_LEVELS, isRestricted, TLP_LABELS, type DataLevel, type Tlp } from 
  * role grant told to the agency's other admins). Article 27: for anything AMBER or stricter, or at a
  * sensitive/confidential data level, an e-mail says only that something happened and where to look
  * (reference, level where there is one, state, deadline, link), never the title, description,
- * evidence or names of systems. The TLP label leads the subject and the body; a drill (an incident
- * filed as a drill, and every business-continuity drill) is labelled as one everywhere.
+ * evidence or names of systems. The TLP label leads the subject and the body, as the strictest of
+ * the TLP and the data level (shownTlp); a drill (an incident filed as a drill, and every
+ * business-continuity drill) is labelled as one everywhere.
  */
 export type Locale = 'zh-TW' | 'en';
 
@@ -29,8 +30,10 @@ export interface NotificationData {
   isDrill: boolean;
   /** Absolute link to the subject in the product. */
   link: string;
-  /** The next deadline (a plan's review, a corrective action's due date), ISO, if any. */
+  /** The deadline that concerns the reader (a plan's review, a corrective action's due date), ISO, if any. */
   deadline?: string | null;
+  /** Which of an incident's clocks `deadline` is (report, superior_review, …): the fact is labelled by it. */
+  deadlineKind?: string | null;
   /** Local time zone for showing times. */
   timezone: string;
   /** Details: included only when the classification allows them to leave the system. For a drill, its plan's title. */
@@ -258,6 +261,16 @@ export const TEMPLATES: Record<string, Record<Locale, TemplateText>> = {
       lead: 'A notification failed after every retry: check the mail server and the recipient.',
     },
   },
+  'delivery.no_recipients': {
+    'zh-TW': {
+      subject: '【系統】通知無人可收 {ref}',
+      lead: '一則通知找不到任何收件人（例如上級機關未設資通安全長或待命主管），未能送出，請檢查角色及單位設定。',
+    },
+    en: {
+      subject: '[SYSTEM] A notification reached nobody {ref}',
+      lead: 'A notification resolved to no recipient (e.g. no CISO or on-call manager in the superior agency) and was not sent: check the roles and units.',
+    },
+  },
 };
 
 const LABELS: Record<Locale, Record<string, string>> = {
@@ -284,6 +297,30 @@ const LABELS: Record<Locale, Record<string, string>> = {
     restricted: 'Classified TLP {tlp} / {dataLevel}: this e-mail carries no {noun} details. Sign in to read them.',
     drillTag: '[DRILL] ',
     footer: 'Sent automatically by the incident response system. Do not reply.',
+  },
+};
+
+/** Article 42 data levels as each language names them. */
+const DATA_LEVEL_NAMES: Record<Locale, Record<DataLevel, string>> = {
+  'zh-TW': { public: '公開', general: '一般', sensitive: '敏感', confidential: '機密' },
+  en: { public: 'public', general: 'general', sensitive: 'sensitive', confidential: 'confidential' },
+};
+
+/** An incident's clocks, named in the facts table when the mail shows one of them. */
+const INCIDENT_DEADLINE_LABELS: Record<Locale, Record<string, string>> = {
+  'zh-TW': {
+    report: '通報期限',
+    superior_review: '上級審核期限',
+    recovery: '復原期限',
+    improvement_report: '改善報告期限',
+    acknowledgement: '確認期限',
+  },
+  en: {
+    report: 'Report due',
+    superior_review: 'Review due',
+    recovery: 'Recovery due',
+    improvement_report: 'Improvement report due',
+    acknowledgement: 'Acknowledge by',
   },
 };
 
@@ -426,6 +463,17 @@ export function mustWithholdDetails(tlp: string, dataLevel: string): boolean {
   return isRestricted({ tlp: tlp as Tlp, dataLevel: dataLevel as DataLevel });
 }
 
+/**
+ * The TLP label a mail shows: the strictest of the TLP and the data level's floor (effectiveTlp:
+ * CLEAR with confidential data shows RED). An unknown TLP is shown as given, an unknown data level
+ * counts as confidential; either withholds (mustWithholdDetails).
+ */
+export function shownTlp(tlp: string, dataLevel: string): string {
+  if (!(TLP_LABELS as readonly string[]).includes(tlp)) return tlp;
+  const level = (DATA_LEVELS as readonly string[]).includes(dataLevel) ? (dataLevel as DataLevel) : 'confidential';
+  return effectiveTlp({ tlp: tlp as Tlp, dataLevel: level });
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -444,12 +492,14 @@ export function renderNotification(template: string, locale: Locale, data: Notif
   // A business continuity drill is an exercise by nature: labelled as a drill like an incident drill.
   const isDrill = data.isDrill || subject === 'drill';
   const withhold = mustWithholdDetails(data.tlp, data.dataLevel);
-  const tlpTag = `[TLP:${data.tlp}]`;
+  const tlp = shownTlp(data.tlp, data.dataLevel);
+  const tlpTag = `[TLP:${tlp}]`;
   const mailSubject = `${tlpTag} ${isDrill ? l.drillTag : ''}${t.subject.replace('{ref}', data.reference)}`;
   const facts: Array<[string, string]> = [[sl.reference, data.reference]];
   if (data.level !== undefined && data.level !== null) facts.push([l.level!, String(data.level)]);
   facts.push([l.state!, stateName(locale, subject, data.state)]);
-  if (data.deadline) facts.push([sl.deadline, localTime(data.deadline, data.timezone)]);
+  const deadlineLabel = (subject === 'incident' && data.deadlineKind && INCIDENT_DEADLINE_LABELS[locale][data.deadlineKind]) || sl.deadline;
+  if (data.deadline) facts.push([deadlineLabel, localTime(data.deadline, data.timezone)]);
   if (data.roles?.length) facts.push([l.roles!, roleNames(locale, data.roles)]);
   if (data.actor) facts.push([l.actor!, data.actor]);
   const details: Array<[string, string]> = [];
@@ -458,7 +508,8 @@ export function renderNotification(template: string, locale: Locale, data: Notif
     if (data.description) details.push([l.description!, data.description]);
     if (data.affectedSystems?.length) details.push([l.systems!, data.affectedSystems.join(', ')]);
   }
-  const restrictedNote = withhold ? l.restricted!.replace('{tlp}', data.tlp).replace('{dataLevel}', data.dataLevel).replace('{noun}', sl.noun) : null;
+  const dataLevelName = DATA_LEVEL_NAMES[locale][data.dataLevel as DataLevel] ?? data.dataLevel;
+  const restrictedNote = withhold ? l.restricted!.replace('{tlp}', tlp).replace('{dataLevel}', dataLevelName).replace('{noun}', sl.noun) : null;
   const text = [
     tlpTag,
     ...(isDrill ? [sl.drill] : []),

@@ -34,6 +34,12 @@ export class Metrics {
   readonly outboxPending = new Gauge({ name: 'outbox_pending', help: 'Notification intents not yet queued', registers: [this.registry] });
   readonly outboxOldestSeconds = new Gauge({ name: 'outbox_oldest_pending_seconds', help: 'Age of the oldest unqueued intent', registers: [this.registry] });
   readonly deliveries = new Gauge({ name: 'deliveries', help: 'Notification deliveries by status', labelNames: ['status'], registers: [this.registry] });
+  readonly outboxFailed = new Gauge({
+    name: 'outbox_failed',
+    help: 'Notification intents that failed as a whole, by reason (no_recipients: nobody to receive them)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly deliveryLatency = new Gauge({
     name: 'delivery_latency_seconds_p99_last_hour',
     help: 'p99 of intent-to-sent latency over the last hour',
@@ -98,6 +104,12 @@ export class MetricsController {
     m.deliveries.reset();
     for (const r of await this.dataSource.query(`SELECT status, count(*)::int AS n FROM deliveries GROUP BY status`))
       m.deliveries.set({ status: r.status }, r.n);
+    m.outboxFailed.reset();
+    m.outboxFailed.set({ reason: 'no_recipients' }, 0);
+    for (const r of await this.dataSource.query(
+      `SELECT failure_reason, count(*)::int AS n FROM outbox WHERE failure_reason IS NOT NULL GROUP BY failure_reason`,
+    ))
+      m.outboxFailed.set({ reason: r.failure_reason }, r.n);
     const [latency] = await this.dataSource.query(
       `SELECT coalesce(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM d.sent_at - o.created_at)), 0)::float AS p99
          FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE d.status = 'sent' AND d.sent_at > now() - interval '1 hour'`,

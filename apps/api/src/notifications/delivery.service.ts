@@ -7,6 +7,8 @@ import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { execute } from '../database/sql.js';
+import { enqueueAlert, isAlert } from './outbox.js';
+import { readerDeadlineKinds } from './reader-deadline.js';
 import { resolveRecipients, type AudienceEntry } from './recipients.js';
 
 export const MAIL_TRANSPORT = Symbol('MAIL_TRANSPORT');
@@ -18,6 +20,8 @@ interface OutboxRow {
   aggregate_id: string;
   template: string;
   audience: AudienceEntry[];
+  /** Set when the intent failed as a whole: `no_recipients`. */
+  failure_reason: string | null;
   payload: {
     reference?: string;
     level?: number;
@@ -44,6 +48,8 @@ interface SubjectDetails {
   link: string;
   timezone: string;
   deadline: string | null;
+  /** Which clock `deadline` is, for an incident (the mail labels it). */
+  deadlineKind?: string;
   title?: string;
   description?: string;
   affectedSystems?: string[];
@@ -60,7 +66,20 @@ function stricter(scale: readonly string[], a: string, b: string | undefined): s
 }
 
 export type DeliveryOutcome =
-  { status: 'delivered'; sent: number } | { status: 'retry'; failed: number } | { status: 'dead'; dead: number } | { status: 'missing' };
+  | { status: 'delivered'; sent: number }
+  | { status: 'retry'; failed: number }
+  | { status: 'dead'; dead: number }
+  | { status: 'failed'; reason: string }
+  | { status: 'missing' };
+
+/**
+ * Who hears of a failed intent: the sending agency's admins and, when it was meant for the superior
+ * agency (a review request, a breached review), the superior agency's admins too.
+ */
+function noRecipientAlertAudience(intent: AudienceEntry[]): AudienceEntry[] {
+  const toSuperior = intent.some((e) => e.kind === 'superiorReviewers' || e.kind === 'superiorRole');
+  return [{ kind: 'role', role: 'admin' }, ...(toSuperior ? [{ kind: 'superiorRole' as const, role: 'admin' }] : [])];
+}
 
 /**
  * Delivers one outbox intent by e-mail: resolves the recipients, renders per recipient language,
@@ -99,7 +118,16 @@ export class DeliveryService implements OnApplicationShutdown {
    * from its payload alone, as are an unknown aggregate type and a subject that is gone.
    */
   private async subjectOf(outbox: OutboxRow): Promise<SubjectDetails> {
-    type Row = { title: string; timezone: string; next_due: Date | null; description?: string; affected_systems?: string[]; tlp?: string; data_level?: string };
+    type Row = {
+      title: string;
+      timezone: string;
+      next_due: Date | null;
+      next_kind?: string | null;
+      description?: string;
+      affected_systems?: string[];
+      tlp?: string;
+      data_level?: string;
+    };
     const base = this.config.publicUrl;
     const id = outbox.aggregate_id;
     let subject: Subject;
@@ -110,13 +138,14 @@ export class DeliveryService implements OnApplicationShutdown {
         subject = 'incident';
         link = `${base}/incidents/${id}`;
         rows = await this.dataSource.query(
-          `SELECT i.title, i.description, i.affected_systems, a.timezone,
-                  (SELECT min(d.due_at) FROM deadlines d
-                    WHERE d.subject_type = 'incident' AND d.subject_id = i.id AND d.status = 'pending'
-                      AND d.kind <> 'report_due_soon' AND ($2::text IS NULL OR d.kind = $2)) AS next_due
-             FROM incidents i JOIN agencies a ON a.id = i.agency_id WHERE i.id = $1`,
-          // The report reminder names the report's own deadline, not a paging timeout that may come sooner.
-          [id, outbox.template === 'deadline.report_due_soon' ? 'report' : null],
+          `SELECT i.title, i.description, i.affected_systems, a.timezone, n.due_at AS next_due, n.kind AS next_kind
+             FROM incidents i JOIN agencies a ON a.id = i.agency_id
+             LEFT JOIN LATERAL (SELECT d.kind, d.due_at FROM deadlines d
+                                 WHERE d.subject_type = 'incident' AND d.subject_id = i.id AND d.status = 'pending' AND d.kind = ANY($2)
+                                 ORDER BY d.due_at, d.kind LIMIT 1) n ON true
+            WHERE i.id = $1`,
+          // The clock that concerns the mail's reader (the reviewer's review, the paged person's acknowledgement, …).
+          [id, readerDeadlineKinds(outbox.template)],
         );
         break;
       case 'drill':
@@ -172,6 +201,7 @@ export class DeliveryService implements OnApplicationShutdown {
       link,
       timezone: row.timezone,
       deadline: row.next_due?.toISOString() ?? null,
+      ...(row.next_kind ? { deadlineKind: row.next_kind } : {}),
       title: row.title,
       ...(subject === 'incident' ? { description: row.description, affectedSystems: row.affected_systems } : {}),
       ...(row.tlp && row.data_level ? { classification: { tlp: row.tlp, dataLevel: row.data_level } } : {}),
@@ -184,7 +214,8 @@ export class DeliveryService implements OnApplicationShutdown {
     if (!outbox) return { status: 'missing' };
     const now = this.clock.now();
     const details = await this.subjectOf(outbox);
-    const recipients = await resolveRecipients(this.dataSource.manager, outbox.agency_id, outbox.audience, now);
+    // An intent found to reach nobody stays failed: a later attempt (for its webhooks) mails no one.
+    const recipients = outbox.failure_reason ? [] : await resolveRecipients(this.dataSource.manager, outbox.agency_id, outbox.audience, now);
     for (const r of recipients) {
       await this.dataSource.query(
         `INSERT INTO deliveries (id, outbox_id, channel, recipient_user_id, address, locale, status, created_at, updated_at)
@@ -192,6 +223,7 @@ export class DeliveryService implements OnApplicationShutdown {
         [randomUUID(), outboxId, r.userId, r.address, r.locale, now],
       );
     }
+    if (!recipients.length && !outbox.failure_reason) await this.failIfNobody(outbox);
     const pending: Array<{ id: string; address: string; locale: 'zh-TW' | 'en' }> = await this.dataSource.query(
       `SELECT id, address, locale FROM deliveries WHERE outbox_id = $1 AND channel = 'email' AND status IN ('queued','sending','failed') ORDER BY address`,
       [outboxId],
@@ -216,6 +248,7 @@ export class DeliveryService implements OnApplicationShutdown {
         isDrill: p.isDrill ?? false,
         link: details.link,
         deadline: details.deadline,
+        deadlineKind: details.deadlineKind ?? null,
         timezone: details.timezone,
         title: details.title,
         description: details.description,
@@ -331,10 +364,36 @@ export class DeliveryService implements OnApplicationShutdown {
     }
     if (!failed) {
       await this.dataSource.query('UPDATE outbox SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL', [outboxId, this.clock.now()]);
-      return { status: 'delivered', sent };
+      return outbox.failure_reason ? { status: 'failed', reason: outbox.failure_reason } : { status: 'delivered', sent };
     }
     if (!finalAttempt) return { status: 'retry', failed };
     return this.bury(outbox);
+  }
+
+  /**
+   * An intent whose audience resolved to nobody (and that has no e-mail delivery from an earlier
+   * attempt) is a failure, not a success with zero mails: it is marked `no_recipients` once, and the
+   * admins of the sending and the receiving agency are alerted, in one transaction. An alert that
+   * reaches nobody is marked and logged, and raises no further alert (no loop).
+   */
+  private async failIfNobody(outbox: OutboxRow): Promise<void> {
+    const now = this.clock.now();
+    await this.dataSource.transaction(async (manager) => {
+      const { count } = await execute(
+        manager,
+        `UPDATE outbox SET failure_reason = 'no_recipients' WHERE id = $1 AND failure_reason IS NULL
+            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.outbox_id = $1 AND d.channel = 'email')`,
+        [outbox.id],
+      );
+      if (!count) return;
+      outbox.failure_reason = 'no_recipients';
+      if (isAlert(outbox.template)) {
+        this.logger.error(`outbox ${outbox.id} (${outbox.template}): the alert reached nobody (no admin to receive it); no further alert`);
+        return;
+      }
+      await enqueueAlert(manager, outbox, 'delivery.no_recipients', noRecipientAlertAudience(outbox.audience), now);
+      this.logger.warn(`outbox ${outbox.id} (${outbox.template}): no recipient; the admins are alerted`);
+    });
   }
 
   /** After the last attempt: the failed deliveries are dead, and the agency's admins are alerted once. */
@@ -347,20 +406,7 @@ export class DeliveryService implements OnApplicationShutdown {
         [outbox.id, now],
       );
       await manager.query('UPDATE outbox SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL', [outbox.id, now]);
-      if (outbox.template !== 'delivery.dead') {
-        await manager.query(
-          `INSERT INTO outbox (id, agency_id, aggregate_type, aggregate_id, template, audience, payload, created_at) VALUES ($1, $2, $3, $4, 'delivery.dead', $5, $6, $7)`,
-          [
-            randomUUID(),
-            outbox.agency_id,
-            outbox.aggregate_type,
-            outbox.aggregate_id,
-            JSON.stringify([{ kind: 'role', role: 'admin' }]),
-            JSON.stringify(outbox.payload),
-            now,
-          ],
-        );
-      }
+      if (!isAlert(outbox.template)) await enqueueAlert(manager, outbox, 'delivery.dead', [{ kind: 'role', role: 'admin' }], now);
       this.logger.warn(`outbox ${outbox.id} (${outbox.template}): ${count} delivery(ies) dead after the last attempt`);
       return { status: 'dead', dead: count } as const;
     });

@@ -46,3 +46,37 @@ export async function enqueueNotification(
     ],
   );
 }
+
+/**
+ * The alerts the delivery worker raises about an intent that failed: its deliveries died after the
+ * last attempt, or it resolved to nobody. An alert that fails itself raises no further alert.
+ */
+export const ALERT_TEMPLATES = ['delivery.dead', 'delivery.no_recipients'] as const;
+export type AlertTemplate = (typeof ALERT_TEMPLATES)[number];
+
+export function isAlert(template: string): boolean {
+  return (ALERT_TEMPLATES as readonly string[]).includes(template);
+}
+
+/**
+ * Records an alert about a failed intent, in the caller's transaction: same agency and subject (so
+ * it shows on the incident, drill, plan or corrective action) and the same payload (reference and
+ * classification, never content).
+ */
+export async function enqueueAlert(
+  manager: EntityManager,
+  failed: { agency_id: string; aggregate_type: string; aggregate_id: string; payload: unknown },
+  template: AlertTemplate,
+  audience: AudienceEntry[],
+  now: Date,
+): Promise<void> {
+  await enqueueNotification(manager, {
+    agencyId: failed.agency_id,
+    aggregateType: failed.aggregate_type as AggregateType,
+    aggregateId: failed.aggregate_id,
+    template,
+    audience,
+    payload: failed.payload as NotificationPayload,
+    now,
+  });
+}

@@ -11,6 +11,8 @@ export type AudienceEntry =
   | { kind: 'role'; role: string; except?: string[]; orSuperior?: boolean }
   | { kind: 'unitType'; unitType: string }
   | { kind: 'superiorReviewers' }
+  /** A role's holders in the superior agency (an alert to the receiving agency of a review request). */
+  | { kind: 'superiorRole'; role: string }
   | { kind: 'escalationTarget'; target: string }
   | { kind: 'user'; userId: string }
   | { kind: 'unit'; unitId: string };
@@ -26,7 +28,7 @@ const ACTIVE = `u.disabled_at IS NULL AND (u.expires_at IS NULL OR u.expires_at 
 /**
  * Resolves an audience to people, by agency data (articles 9 and 11: units and roles, not
  * hard-coded people): roles of the agency, unit mailboxes or members, the superior agency's
- * reviewers, an escalation step's target. Disabled and expired accounts receive nothing; each
+ * reviewers (its CISO and on-call managers) or another of its roles, an escalation step's target. Disabled and expired accounts receive nothing; each
  * address appears once.
  */
 export async function resolveRecipients(manager: EntityManager, agencyId: string, audience: AudienceEntry[], now: Date): Promise<Recipient[]> {
@@ -79,9 +81,11 @@ export async function resolveRecipients(manager: EntityManager, agencyId: string
         }
         break;
       }
-      case 'superiorReviewers': {
+      case 'superiorReviewers':
+      case 'superiorRole': {
         const parent: Array<{ parent_id: string | null }> = await manager.query('SELECT parent_id FROM agencies WHERE id = $1', [agencyId]);
-        if (parent[0]?.parent_id) add(await byRole(parent[0].parent_id, ['ciso', 'on_call_manager']));
+        const roles = entry.kind === 'superiorRole' ? [entry.role] : ['ciso', 'on_call_manager'];
+        if (parent[0]?.parent_id) add(await byRole(parent[0].parent_id, roles));
         break;
       }
       case 'escalationTarget': {

@@ -23,5 +23,26 @@ export function isRestricted(c: Classification): boolean {
   return TLP_LABELS.indexOf(c.tlp) >= TLP_LABELS.indexOf('AMBER') || DATA_LEVELS.indexOf(c.dataLevel) >= DATA_LEVELS.indexOf('sensitive');
 }
 
+/**
+ * The TLP a data level implies at least ("the strictest applies"): public data may be CLEAR,
+ * general (一般) data stays inside the community (GREEN), sensitive (敏感) data goes to those who
+ * need it (AMBER), and confidential (機密) data to the named recipients only (RED).
+ */
+export const DATA_LEVEL_TLP_FLOOR: Readonly<Record<DataLevel, Tlp>> = {
+  public: 'CLEAR',
+  general: 'GREEN',
+  sensitive: 'AMBER',
+  confidential: 'RED',
+};
+
+/**
+ * The label a classification is shown with: the stricter of its TLP and its data level's floor
+ * (DATA_LEVEL_TLP_FLOOR). `{ tlp: 'CLEAR', dataLevel: 'confidential' }` is shown as RED.
+ */
+export function effectiveTlp(c: Classification): Tlp {
+  const floor = DATA_LEVEL_TLP_FLOOR[c.dataLevel];
+  return TLP_LABELS.indexOf(floor) > TLP_LABELS.indexOf(c.tlp) ? floor : c.tlp;
+}
+
 /** Roles cleared to read restricted incident details (besides the person who filed it). */
 export const CLEARED_ROLES = ['responder', 'on_call_manager', 'ciso', 'ethics_officer', 'auditor'] as const;
