@@ -104,6 +104,79 @@ describe('demo seed under the access rules', () => {
     expect(mailsTo(sink, 'continuity-coordinator@moda.demo.gov.tw')).toHaveLength(0);
   });
 
+  it('runs the whole article-41 path with the seeded users alone, the Executive Yuan reviewing MODA’s report', async () => {
+    const reporter = await as('reporter@moda.demo.gov.tw');
+    const manager = await as('on-call-manager@moda.demo.gov.tw');
+    const responder = await as('responder@moda.demo.gov.tw');
+    const ethics = await as('ethics-officer@moda.demo.gov.tw');
+    const ciso = await as('ciso@moda.demo.gov.tw');
+    const eyCiso = await as('ciso@ey.demo.gov.tw');
+    const filed = await t
+      .http()
+      .post('/api/incidents')
+      .set(auth(reporter))
+      .set('Idempotency-Key', randomUUID())
+      .send(incidentBody(t, { impact: { confidentiality: 3, integrity: 2, availability: 1 } }));
+    expect(filed.status).toBe(201);
+    const id = filed.body.id as string;
+    let version = filed.body.version as number;
+    const step = async (token: string, event: Record<string, unknown>) => {
+      const res = await t.http().post(`/api/incidents/${id}/events`).set(auth(token)).set('If-Match', String(version)).send(event);
+      expect([event.type, res.status, res.body.detail]).toEqual([event.type, 200, undefined]);
+      version = res.body.version;
+      return res.body;
+    };
+    const at = (minutes: number) => new Date(t.clock.now().getTime() + minutes * 60_000).toISOString();
+    await step(manager, { type: 'ACKNOWLEDGE' });
+    await step(manager, { type: 'TRIAGE', impact: { confidentiality: 3, integrity: 2, availability: 1 }, category: 'web_attack', subcategory: 'defacement' });
+    await step(manager, { type: 'REPORT_TO_AUTHORITY', channel: 'superior_agency' });
+    // MODA's superior is the Executive Yuan: its seeded CISO is asked to review, by e-mail, and reviews.
+    await deliverOutbox(t, worker);
+    expect(mailsTo(sink, 'ciso@ey.demo.gov.tw').some((m) => m.subject?.includes(filed.body.reference))).toBe(true);
+    const review = await t.http().post(`/api/incidents/${id}/events`).set(auth(eyCiso)).set('If-Match', String(version)).send({
+      type: 'AUTHORITY_REVIEWED',
+      level: 3,
+      note: '同意列為 3 級 Level 3 confirmed',
+    });
+    expect(review.status).toBe(200);
+    version = review.body.version;
+    await step(ethics, { type: 'LE_REQUEST', reason: 'intrusion into a government system (Criminal Code 361)' });
+    await step(ethics, { type: 'LE_CONTACTED', lawEnforcementAgency: 'investigation_bureau', officer: 'Agent Wang', caseNumber: 'MJIB-115-0042' });
+    const evidence = await t
+      .http()
+      .post(`/api/incidents/${id}/evidence`)
+      .set(auth(responder))
+      .send({
+        description: 'web server logs',
+        source: 'www /var/log/nginx',
+        collectedBy: 'responder',
+        collectedAt: at(0),
+        sha256: 'a'.repeat(64),
+        storage: 'locker B-2',
+      });
+    expect(evidence.status).toBe(201);
+    t.clock.advance(5 * 60_000);
+    const transfer = await t
+      .http()
+      .post(`/api/incidents/${id}/evidence/${evidence.body.id}/transfers`)
+      .set(auth(ethics))
+      .send({ from: 'responder', to: 'Agent Wang', purpose: 'handed to the investigation bureau', at: at(0), sha256: 'a'.repeat(64) });
+    expect(transfer.status).toBe(201);
+    await step(ethics, { type: 'LE_EVIDENCE_HANDED_OVER', evidenceIds: [evidence.body.id] });
+    await step(ethics, { type: 'LE_CONCLUDED', note: 'case taken over by the prosecutor' });
+    await step(responder, { type: 'CONTAINED', summary: 'defaced page replaced, admin access closed' });
+    await step(responder, { type: 'RECOVERED', summary: 'site restored from backup' });
+    const submitted = await step(manager, {
+      type: 'SUBMIT_IMPROVEMENT_REPORT',
+      rootCause: 'outdated CMS plugin',
+      measures: { technical: 'patched, WAF rule', management: 'monthly patch review' },
+      schedule: 'by next month',
+    });
+    expect(submitted.regions.review).toBe('awaiting_approval');
+    const closed = await step(ciso, { type: 'APPROVE_CLOSURE' });
+    expect(closed).toMatchObject({ state: 'closed', level: 3, improvementReport: { rootCause: 'outdated CMS plugin' } });
+  });
+
   it('mails the seeded reporter once when its account locks', async () => {
     for (let i = 0; i < 6; i++) {
       const res = await t

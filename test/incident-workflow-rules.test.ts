@@ -333,6 +333,18 @@ describe('incident workflow rules through the API', () => {
     });
   });
 
+  describe('9. the label shown is the strictest of TLP and data level', () => {
+    it('{tlp: CLEAR, dataLevel: confidential} is shown as RED in the detail and the list, and withheld as such', async () => {
+      const filed = await fileIncident(t, w.tokens.reporter, { classification: { tlp: 'CLEAR', dataLevel: 'confidential' } });
+      expect((await get(w.tokens.manager, filed.id)).classification).toEqual({ tlp: 'CLEAR', dataLevel: 'confidential', label: 'RED' });
+      const list = ok(await t.http().get('/api/incidents?limit=50').set(auth(w.tokens.manager)));
+      expect(list.items.find((i: any) => i.id === filed.id).classification.label).toBe('RED');
+      expect(await get(staff, filed.id)).toMatchObject({ redacted: true, title: null });
+      const plain = await fileIncident(t, w.tokens.reporter, { classification: { tlp: 'AMBER', dataLevel: 'general' } });
+      expect((await get(w.tokens.manager, plain.id)).classification.label).toBe('AMBER');
+    });
+  });
+
   describe('10. list items carry their deadlines', () => {
     it('each item’s deadlines are the same as its detail’s', async () => {
       const filed = await fileIncident(t, w.tokens.reporter);

@@ -65,17 +65,18 @@ describe('notification e-mails: the reader’s deadline and the strictest label'
     // incident.filed and incident.paged delivered while the report is still due.
     await allSent(filed.id, 2);
     await until('the filing mails parsed', async () => mailsOf(filed.reference).length >= 2);
-    // Triaged and reported without acknowledging the page: its timeout is still pending.
+    // Triaged by the on-call manager without ACKNOWLEDGE: the triage counts as the acknowledgement
+    // (incident.acknowledged and incident.triaged), then the report asks the superior to review.
     const triaged = await send(t, w.tokens.manager, filed.id, {
       type: 'TRIAGE',
       impact: { confidentiality: 1, integrity: 2, availability: 2 },
       category: 'web_attack',
     });
     expect(triaged.status).toBe(200);
-    await allSent(filed.id, 3);
+    await allSent(filed.id, 4);
     const reported = await send(t, w.tokens.manager, filed.id, { type: 'REPORT_TO_AUTHORITY', channel: 'national_platform' });
     expect(reported.status).toBe(200);
-    await allSent(filed.id, 4);
+    await allSent(filed.id, 5);
     const review = await until('the review request parsed', async () => mailsOf(filed.reference).find((m) => to(m).includes('ciso@sup.gov.tw')));
 
     const [report, acknowledgement, superiorReview, recovery] = [
@@ -84,14 +85,12 @@ describe('notification e-mails: the reader’s deadline and the strictest label'
       await dueAt(filed.id, 'superior_review'),
       await dueAt(filed.id, 'recovery'),
     ];
-    expect((await t.db.query(`SELECT status FROM deadlines WHERE subject_id = $1 AND kind = 'acknowledgement'`, [filed.id])).rows).toEqual([
-      { status: 'pending' },
-    ]);
-    // Nobody acknowledged the page: its timeout is the soonest pending deadline, yet it is not the reviewer's.
-    expect(acknowledgement.getTime()).toBeLessThan(superiorReview.getTime());
+    expect((await t.db.query(`SELECT status FROM deadlines WHERE subject_id = $1 AND kind = 'acknowledgement'`, [filed.id])).rows).toEqual([{ status: 'met' }]);
+    // The agency's own next clock (recovery) is not the reviewer's: the reviewer sees the review deadline.
     expect(review.subject).toBe(`[TLP:AMBER] 下級機關資安事件 ${filed.reference} 待審核`);
     expect(review.text).toContain(`上級審核期限: ${taipei(superiorReview)} (Asia/Taipei, UTC+08:00)`);
     expect(review.text).not.toContain(taipei(acknowledgement));
+    expect(review.text).not.toContain(taipei(recovery));
 
     // The filing mail names the one-hour report, the page the acknowledgement it asks for.
     const toManager = mailsOf(filed.reference).filter((m) => to(m).includes('manager@sub.gov.tw'));

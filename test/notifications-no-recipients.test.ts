@@ -118,9 +118,10 @@ describe('notifications: an intent with nobody to receive it fails and alerts th
     const reported = await send(t, manager, filed.id, { type: 'REPORT_TO_AUTHORITY', channel: 'national_platform' });
     expect(reported.status).toBe(200);
 
+    // filed, paged, acknowledged (the triage acknowledged), triaged, the review request and its alert.
     const rows = await until('the alert delivered', async () => {
       const r = await intentsOf(filed.id);
-      return r.length === 5 && r.every((i) => i.finished_at) && r;
+      return r.length === 6 && r.every((i) => i.finished_at) && r;
     });
     expect(rows.filter((r) => r.failure_reason).map((r) => r.template)).toEqual(['authority.review_requested']);
     const request = rows.find((r) => r.template === 'authority.review_requested')!;
@@ -150,6 +151,7 @@ describe('notifications: an intent with nobody to receive it fails and alerts th
     expect(listed.body.items.map((n: any) => [n.template, n.status, n.failureReason]).sort()).toEqual([
       ['authority.review_requested', 'failed', 'no_recipients'],
       ['delivery.no_recipients', 'sent', null],
+      ['incident.acknowledged', 'sent', null],
       ['incident.filed', 'sent', null],
       ['incident.paged', 'sent', null],
       ['incident.triaged', 'sent', null],

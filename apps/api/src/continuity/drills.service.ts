@@ -12,6 +12,7 @@ import {
   type DrillType,
   type EventActor,
   type RoleName,
+  labelledClassification,
 } from '@app/workflows';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
@@ -84,7 +85,7 @@ export class DrillsService {
         id: row.plan_id,
         reference: plan[0]!.reference,
         title: withheld ? null : plan[0]!.title,
-        classification: { tlp: plan[0]!.tlp, dataLevel: plan[0]!.data_level },
+        classification: labelledClassification({ tlp: plan[0]!.tlp, dataLevel: plan[0]!.data_level }),
       },
       drillType: row.drill_type,
       state: row.state,

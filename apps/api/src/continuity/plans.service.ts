@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { diffPlans, nextReviewDue, occurrencesBetween, parseProgramme, validatePlanDocument, type PlanDocument } from '@app/workflows';
+import { diffPlans, nextReviewDue, occurrencesBetween, parseProgramme, validatePlanDocument, labelledClassification, type PlanDocument } from '@app/workflows';
 import { isUUID } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
@@ -91,7 +91,7 @@ export class PlansService {
       reference: plan.reference,
       agencyId: plan.agency_id,
       title: withheld ? null : plan.title,
-      classification: { tlp: plan.tlp, dataLevel: plan.data_level },
+      classification: labelledClassification({ tlp: plan.tlp, dataLevel: plan.data_level }),
       redacted: withheld,
       version: plan.current_version,
       document: withheld ? null : current[0]!.document,

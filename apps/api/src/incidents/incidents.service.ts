@@ -22,6 +22,7 @@ import {
   type CorrectiveActionInput,
   type EarlierRound,
   type IncidentContext,
+  labelledClassification,
 } from '@app/workflows';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
@@ -159,7 +160,7 @@ export class IncidentsService {
       occurredAt: row.occurred_at?.toISOString() ?? null,
       impact: row.impact,
       level: row.level,
-      classification: { tlp: row.tlp, dataLevel: row.data_level },
+      classification: labelledClassification({ tlp: row.tlp, dataLevel: row.data_level }),
       isDrill: row.is_drill,
       state: row.state,
       regions: { response: row.response_state, authority: row.authority_state, lawEnforcement: row.law_enforcement_state, review: row.review_state },

@@ -44,5 +44,11 @@ export function effectiveTlp(c: Classification): Tlp {
   return TLP_LABELS.indexOf(floor) > TLP_LABELS.indexOf(c.tlp) ? floor : c.tlp;
 }
 
+/** A classification as the API shows it: as stored, with the label it is shown under (the strictest, effectiveTlp). */
+export function labelledClassification(c: { tlp: string; dataLevel: string }): { tlp: string; dataLevel: string; label: Tlp } {
+  const known = (TLP_LABELS as readonly string[]).includes(c.tlp) && (DATA_LEVELS as readonly string[]).includes(c.dataLevel);
+  return { tlp: c.tlp, dataLevel: c.dataLevel, label: known ? effectiveTlp(c as Classification) : 'RED' };
+}
+
 /** Roles cleared to read restricted incident details (besides the person who filed it). */
 export const CLEARED_ROLES = ['responder', 'on_call_manager', 'ciso', 'ethics_officer', 'auditor'] as const;
