@@ -208,7 +208,7 @@ const RULE_CLOCKS: RuleClockKind[] = ['report', 'superior_review', 'recovery', '
 const ALL_KINDS: DeadlineKind[] = [...RULE_CLOCKS, 'acknowledgement', 'report_due_soon'];
 
 type Clocks = IncidentContext['clocks'];
-type ReminderEffect = { type: 'startDeadline'; params: StartDeadlineParams } | { type: 'cancelDeadlines'; params: CancelDeadlinesParams };
+type StartOrCancel = { type: 'startDeadline'; params: StartDeadlineParams } | { type: 'cancelDeadlines'; params: CancelDeadlinesParams };
 
 /**
  * The "report due soon" reminder that goes with a report clock started at `start` and due at
@@ -217,7 +217,7 @@ type ReminderEffect = { type: 'startDeadline'; params: StartDeadlineParams } | {
  * reminder already set for the same instant (pending, or already fired) is kept, so recomputing a
  * clock that keeps its due time never reminds twice; otherwise a pending one is replaced or cancelled.
  */
-function scheduleReportReminder(clocks: Clocks, policy: IncidentPolicy, start: string, reportDue: string): ReminderEffect[] {
+function scheduleReportReminder(clocks: Clocks, policy: IncidentPolicy, start: string, reportDue: string): StartOrCancel[] {
   const dueAt = reportReminderAt(policy, start, reportDue);
   const current = clocks.report_due_soon;
   if (dueAt === null) return cancelReportReminder(clocks);
@@ -227,7 +227,7 @@ function scheduleReportReminder(clocks: Clocks, policy: IncidentPolicy, start: s
 }
 
 /** The report was made, or its clock ended otherwise: a pending reminder is cancelled (in `clocks`, a copy). */
-function cancelReportReminder(clocks: Clocks): ReminderEffect[] {
+function cancelReportReminder(clocks: Clocks): StartOrCancel[] {
   const current = clocks.report_due_soon;
   if (current?.status !== 'pending') return [];
   clocks.report_due_soon = { ...current, status: 'cancelled' };
@@ -257,6 +257,29 @@ function clocksForLevel(context: IncidentContext, clocks: Clocks, level: Level):
     }
   }
   return effects;
+}
+
+/**
+ * The clocks a round of handling opens with (filing, or a reopening): report and recovery counted
+ * from `base`, the first page's acknowledgement from `pagedAt`, and the report reminder unless the
+ * report is already due at `pagedAt`. Set in `clocks` (a copy the caller assigns); returns the
+ * deadlines to start.
+ */
+function openingClocks(clocks: Clocks, policy: IncidentPolicy, level: Level, base: string, pagedAt: string): Array<StartOrCancel> {
+  const zone = policy.timezone;
+  const report = addDuration(base, clockDuration(policy, 'report', level), zone);
+  const recovery = addDuration(base, clockDuration(policy, 'recovery', level), zone);
+  const ack = addDuration(pagedAt, policy.escalation.steps[0]!.timeout, zone);
+  clocks.report = { dueAt: report, status: 'pending' };
+  clocks.recovery = { dueAt: recovery, status: 'pending' };
+  clocks.acknowledgement = { dueAt: ack, status: 'pending', step: 0 };
+  const reminder = ms(report) > ms(pagedAt) ? scheduleReportReminder(clocks, policy, base, report) : [];
+  return [
+    { type: 'startDeadline', params: { kind: 'report', dueAt: report } },
+    ...reminder,
+    { type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } },
+    { type: 'startDeadline', params: { kind: 'acknowledgement', dueAt: ack, step: 0 } },
+  ];
 }
 
 function sameImpact(a: Impact, b: Impact): boolean {
@@ -419,20 +442,11 @@ export const incidentMachine = setup({
      */
     recordReopening: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'REOPEN') return;
-      const zone = context.policy.timezone;
       const ended: EarlierRound['ended'] = context.closure.closedAt !== null ? 'closed' : 'dismissed';
       const clockBase = ended === 'closed' ? event.at : context.clockBase;
-      const report = addDuration(clockBase, clockDuration(context.policy, 'report', context.level), zone);
-      const recovery = addDuration(clockBase, clockDuration(context.policy, 'recovery', context.level), zone);
+      const clocks: Clocks = { ...context.clocks };
+      const deadlines = openingClocks(clocks, context.policy, context.level, clockBase, event.at);
       const firstStep = context.policy.escalation.steps[0]!;
-      const ack = addDuration(event.at, firstStep.timeout, zone);
-      const clocks: Clocks = {
-        ...context.clocks,
-        report: { dueAt: report, status: 'pending' },
-        recovery: { dueAt: recovery, status: 'pending' },
-        acknowledgement: { dueAt: ack, status: 'pending', step: 0 },
-      };
-      const reminder = ms(report) > ms(event.at) ? scheduleReportReminder(clocks, context.policy, clockBase, report) : [];
       const round: EarlierRound = {
         reopenedAt: event.at,
         ended,
@@ -456,10 +470,7 @@ export const incidentMachine = setup({
         closure: { approvedBy: null, closedAt: null },
         dismissal: null,
       });
-      enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
-      for (const effect of reminder) enqueue(effect);
-      enqueue({ type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } });
-      enqueue({ type: 'startDeadline', params: { kind: 'acknowledgement', dueAt: ack, step: 0 } });
+      for (const effect of deadlines) enqueue(effect);
       enqueue({ type: 'timeline', params: { entry: 'reopened', data: { reason: event.reason, ended, clocksFrom: clockBase } } });
       enqueue({
         type: 'notify',
@@ -554,21 +565,11 @@ export const incidentMachine = setup({
   // Filing: the report and recovery clocks start from awareness (知悉), the first escalation step is paged.
   entry: enqueueActions(({ context, enqueue }) => {
     const { policy, level, awareAt, filedAt } = context;
-    const report = addDuration(awareAt, clockDuration(policy, 'report', level), policy.timezone);
-    const recovery = addDuration(awareAt, clockDuration(policy, 'recovery', level), policy.timezone);
     const firstStep = policy.escalation.steps[0]!;
-    const ack = addDuration(filedAt, firstStep.timeout, policy.timezone);
-    const clocks: Clocks = {
-      report: { dueAt: report, status: 'pending' },
-      recovery: { dueAt: recovery, status: 'pending' },
-      acknowledgement: { dueAt: ack, status: 'pending', step: 0 },
-    };
-    const reminder = scheduleReportReminder(clocks, policy, awareAt, report);
+    const clocks: Clocks = {};
+    const deadlines = openingClocks(clocks, policy, level, awareAt, filedAt);
     enqueue.assign({ clocks });
-    enqueue({ type: 'startDeadline', params: { kind: 'report', dueAt: report } });
-    for (const effect of reminder) enqueue(effect);
-    enqueue({ type: 'startDeadline', params: { kind: 'recovery', dueAt: recovery } });
-    enqueue({ type: 'startDeadline', params: { kind: 'acknowledgement', dueAt: ack, step: 0 } });
+    for (const effect of deadlines) enqueue(effect);
     enqueue({
       type: 'notify',
       params: {
