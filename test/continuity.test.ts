@@ -444,7 +444,12 @@ describe('business continuity through the HTTP API', () => {
       .set('If-Match', String(done.version))
       .send({ status: 'verified' });
     expect(selfVerify.status).toBe(422);
-    expect(selfVerify.body).toMatchObject({ rule: 'fourEyes' });
+    expect(selfVerify.body).toMatchObject({
+      status: 422,
+      rule: 'fourEyes',
+      currentStatus: 'done',
+      errors: [{ field: 'status', rule: 'fourEyes', message: expect.any(String) }],
+    });
     const stale = await t
       .http()
       .patch(`/api/corrective-actions/${action.id}`)

@@ -149,6 +149,15 @@ describe('incident workflow rules through the API', () => {
       const told = await mailsTo(filed.reference, 'authority.level_changed', 2);
       expect(told).toEqual(['ciso@sub.gov.tw', 'manager@sub.gov.tw']);
       expect(await mailsTo(filed.reference, 'incident.major', 1)).toEqual(['ciso@sub.gov.tw']);
+      // The agency's own reclassification cannot lower the superior's level: the impact is recorded, level 3 stands.
+      const adjusted = ok(
+        await send(t, w.tokens.manager, filed.id, {
+          type: 'RECLASSIFY',
+          impact: { confidentiality: 1, integrity: 1, availability: 2 },
+          reason: 'integrity restored',
+        }),
+      );
+      expect(adjusted).toMatchObject({ level: 3, impact: { confidentiality: 1, integrity: 1, availability: 2 }, regions: { authority: 'reviewed' } });
       // Level 3: closure needs the CISO's approval.
       ok(await send(t, w.tokens.ethics, filed.id, { type: 'LE_NOT_REQUIRED', reason: 'no criminal act' }));
       ok(await send(t, w.tokens.responder, filed.id, { type: 'CONTAINED', summary: 'x' }));
@@ -199,6 +208,13 @@ describe('incident workflow rules through the API', () => {
       const res = await send(t, w.tokens.manager, filed.id, { type: 'RECLASSIFY', impact: before.impact, reason: 'checked again' });
       expect(res.status).toBe(422);
       expect(res.body.errors).toEqual([{ field: 'impact', rule: 'changed', message: expect.stringContaining('nothing to change') }]);
+      // On a dismissed incident the same body is refused for the state, and says so.
+      const dismissed = await fileIncident(t, w.tokens.reporter);
+      ok(await send(t, w.tokens.manager, dismissed.id, { type: 'DISMISS', reason: 'duplicate' }));
+      const late = await send(t, w.tokens.manager, dismissed.id, { type: 'RECLASSIFY', impact: before.impact, reason: 'checked again' });
+      expect(late.status).toBe(422);
+      expect(late.body.errors).toBeUndefined();
+      expect(late.body.detail).toContain('not possible now');
       const after = await get(w.tokens.manager, filed.id);
       expect(after.version).toBe(before.version);
       expect((await templates(filed.id)).length).toBe(intents);

@@ -14,6 +14,7 @@ import { configureHttpApp } from '../../apps/api/src/http-app.js';
 import { createLogger } from '../../apps/api/src/logging/logger.js';
 import { DEFAULT_POLICY } from '../../apps/api/src/agencies/agency-policy.js';
 import type { Role } from '../../apps/api/src/identity/roles.js';
+import { checkedAgent, Contract } from './contract.js';
 
 /** A database of this test file's own, cloned from the migrated template. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -44,6 +45,7 @@ export interface TestApp {
   clock: ManualClock;
   db: pg.Pool;
   config: AppConfig;
+  contract: Contract;
   close(): Promise<void>;
 }
 
@@ -65,12 +67,14 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     .useValue(clock)
     .compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
-  configureHttpApp(app, config, createLogger('silent'));
+  const contract = new Contract(configureHttpApp(app, config, createLogger('silent')) as never);
   await app.init();
   const db = new pg.Pool({ connectionString: database.url, max: 3 });
   return {
     app,
-    http: () => request(app.getHttpServer()),
+    // Every request a test makes is checked against the API's own document (support/contract.ts).
+    http: () => checkedAgent(request(app.getHttpServer()), contract),
+    contract,
     clock,
     db,
     config,

@@ -11,7 +11,7 @@ import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { ClockModule } from './clock/clock.module.js';
 import { ProblemFilter } from './common/problem.filter.js';
-import { createValidationPipe } from './common/validation.js';
+import { createSchemaValidationPipe, createValidationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { CalendarController } from './continuity/calendar.controller.js';
@@ -119,6 +119,7 @@ export class ApiModule implements NestModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_PIPE, useFactory: createSchemaValidationPipe },
       ],
     };
   }

@@ -1,13 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { jsonBody } from './common/json-body.js';
 import type { AppConfig } from './config/app-config.js';
 import { createHttpLogger } from './logging/logger.js';
 import { QUEUE_DASHBOARD_PATH, QueueDashboard } from './operations/queue-dashboard.js';
+import { buildOpenApiDocument } from './openapi/document.js';
 
 /** Everything the HTTP app needs besides its module: body parsing, request ids, logs, the queue dashboard, OpenAPI. */
-export function configureHttpApp(app: INestApplication, config: AppConfig, logger: Logger): void {
+export function configureHttpApp(app: INestApplication, config: AppConfig, logger: Logger): OpenAPIObject {
   const http = app.getHttpAdapter().getInstance() as { disable?: (s: string) => void; set?: (k: string, v: unknown) => void };
   http.disable?.('x-powered-by');
   http.set?.('trust proxy', 'loopback');
@@ -15,16 +16,7 @@ export function configureHttpApp(app: INestApplication, config: AppConfig, logge
   for (const handler of jsonBody(config.bodyLimitBytes)) app.use(handler);
   // The BullMQ dashboard (admins, by a cookie traded for a ticket; see operations/queue-dashboard.ts).
   app.use(QUEUE_DASHBOARD_PATH, app.get(QueueDashboard).router());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Incident response and business continuity API (資安事件通報應變與營運持續)')
-      .setDescription(
-        'Articles 40–42 of the Executive Yuan information security management guidelines, as working software. Errors are RFC 9457 problem details.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
+  return document;
 }

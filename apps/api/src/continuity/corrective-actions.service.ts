@@ -445,7 +445,13 @@ export class CorrectiveActionsService {
         if (!decision.ok) {
           throw decision.status === 403
             ? Problems.forbidden(decision.message)
-            : Problems.unprocessable(decision.message, { field: 'status', rule: decision.rule, status: row.status });
+            : Problems.unprocessable(decision.message, {
+                field: 'status',
+                rule: decision.rule,
+                // The action's own state, not the HTTP status (`status` of a problem is always the HTTP status).
+                currentStatus: row.status,
+                errors: [{ field: 'status', rule: decision.rule, message: decision.message }],
+              });
         }
         next.status = body.status as CorrectiveActionStatus;
         if (next.status === 'done') Object.assign(next, { done_at: now, done_by: user.id });

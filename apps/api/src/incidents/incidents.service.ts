@@ -5,6 +5,7 @@ import {
   actorMaySend,
   allowedEvents,
   applyIncidentEvent,
+  refusalReasons,
   CATEGORIES,
   CLIENT_EVENT_TYPES,
   CLEARED_ROLES,
@@ -81,18 +82,6 @@ function flattenValidation(errors: ValidationError[], parent = ''): FieldError[]
     if (e.children?.length) out.push(...flattenValidation(e.children, field));
   }
   return out;
-}
-
-/** Why the workflow refused a well-formed event, where a rule names a field (the rest is "not possible now"). */
-function refusalErrors(context: IncidentContext, event: IncidentEvent): FieldError[] {
-  if (event.type === 'RECLASSIFY') {
-    const i = event.impact;
-    const c = context.impact;
-    if (i.confidentiality === c.confidentiality && i.integrity === c.integrity && i.availability === c.availability) {
-      return [{ field: 'impact', rule: 'changed', message: 'the impact is already this one; a reclassification must change it (nothing to change)' }];
-    }
-  }
-  return [];
 }
 
 export interface Viewer {
@@ -485,7 +474,7 @@ export class IncidentsService {
       const applied = applyIncidentEvent(snapshot, event);
       if (!applied.changed) {
         return {
-          refused: { state: flattenState(snapshot), allowed: allowedEvents(snapshot, eventActor), errors: refusalErrors(snapshot.context, event) },
+          refused: { state: flattenState(snapshot), allowed: allowedEvents(snapshot, eventActor), errors: refusalReasons(snapshot, event) },
         } as const;
       }
       const before = flattenState(snapshot);

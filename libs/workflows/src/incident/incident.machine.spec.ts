@@ -18,6 +18,7 @@ import {
   applyMachineEvent,
   eventsInState,
   fileIncident,
+  refusalReasons,
   flattenState,
   restoreIncident,
   type AppliedEvent,
@@ -749,6 +750,22 @@ describe('AUTHORITY_REVIEWED (authority reported → reviewed)', () => {
     expect(flattenState(next)).toEqual(flatOf('review', 'awaiting_approval'));
   });
 
+  it('the reviewed level is a floor: a later reclassification may raise it (and reports again), not lower it', () => {
+    const s = play(['TRIAGE', 'CONTAINED', 'REPORT_TO_AUTHORITY']);
+    const reviewed = send(s, { type: 'AUTHORITY_REVIEWED', actor: superior, at: at(50), level: 3, note: 'citizens’ data' }).snapshot;
+    expect(reviewed.context.reviewedLevel).toBe(3);
+    // Availability adjusted: the impact alone gives level 2, the superior's 3 stands; nothing to report again.
+    const adjusted = send(reviewed, { type: 'RECLASSIFY', actor: manager, at: at(55), impact: impactOf(1, 2, 1), reason: 'integrity, not confidentiality' });
+    expect(adjusted.snapshot.context.level).toBe(3);
+    expect(adjusted.snapshot.context.impact).toEqual(impactOf(1, 2, 1));
+    expect(flattenState(adjusted.snapshot).authority).toBe('reviewed');
+    expect(ofType(adjusted.effects, 'notify')).toEqual([]);
+    // Raised above it: level 4, reported again.
+    const raised = send(adjusted.snapshot, { type: 'RECLASSIFY', actor: manager, at: at(60), impact: impactOf(4), reason: 'worse' }).snapshot;
+    expect(raised.context.level).toBe(4);
+    expect(flattenState(raised).authority).toBe('pending');
+  });
+
   it('a review lowering the level lengthens the clocks, including a running improvement-report clock (3 → 1)', () => {
     const s = play(['TRIAGE', 'CONTAINED', 'RECOVERED', 'REPORT_TO_AUTHORITY', 'LE_NOT_REQUIRED'], { level: 3 });
     expect(flattenState(s)).toEqual(flatOf('review', 'awaiting_report'));
@@ -927,7 +944,7 @@ describe('SUBMIT_IMPROVEMENT_REPORT and APPROVE_CLOSURE (review → closed)', ()
     ]);
   });
 
-  it('a level changed during review is reported again first; raised to 3 it needs the CISO, lowered to 2 during approval still the CISO', () => {
+  it('a level changed during review is reported again first; raised to 3 it needs the CISO; the superior’s reviewed 3 stands against lowering it', () => {
     const raised = send(fixture('review.awaiting_report (authority reviewed)'), {
       type: 'RECLASSIFY',
       actor: manager,
@@ -947,10 +964,12 @@ describe('SUBMIT_IMPROVEMENT_REPORT and APPROVE_CLOSURE (review → closed)', ()
       impact: impactOf(2),
       reason: 'less',
     }).snapshot;
-    expectRefused(lowered, { type: 'APPROVE_CLOSURE', actor: ciso, at: at(91) });
-    const lowReported = send(lowered, { type: 'REPORT_TO_AUTHORITY', actor: manager, at: at(92), channel: 'national_platform' }).snapshot;
-    expectRefused(lowReported, { type: 'APPROVE_CLOSURE', actor: manager, at: at(93) });
-    expect(flattenState(send(lowReported, { type: 'APPROVE_CLOSURE', actor: ciso, at: at(93) }).snapshot).state).toBe('closed');
+    // The superior reviewed it at 3: the agency's own reclassification records the impact, the level stays 3, nothing to report again.
+    expect(lowered.context.level).toBe(3);
+    expect(lowered.context.impact).toEqual(impactOf(2));
+    expect(lowered.context.authority.status).toBe('reviewed');
+    expectRefused(lowered, { type: 'APPROVE_CLOSURE', actor: manager, at: at(93) });
+    expect(flattenState(send(lowered, { type: 'APPROVE_CLOSURE', actor: ciso, at: at(93) }).snapshot).state).toBe('closed');
   });
 });
 
@@ -1625,6 +1644,17 @@ describe('the first handling event acknowledges (applyIncidentEvent)', () => {
   });
 });
 
+describe('refusalReasons', () => {
+  it('names the impact for a reclassification to the same impact, only where the state and the actor would take one', () => {
+    const s = fixture('responding (containing, pending, undecided)');
+    const same = { type: 'RECLASSIFY', actor: manager, at: at(20), impact: s.context.impact, reason: 'again' } as const;
+    expect(refusalReasons(s, same)).toEqual([{ field: 'impact', rule: 'changed', message: expect.stringContaining('nothing to change') }]);
+    expect(refusalReasons(fixture('closed'), { ...same, impact: fixture('closed').context.impact })).toEqual([]);
+    expect(refusalReasons(s, { ...same, actor: reporter })).toEqual([]);
+    expect(refusalReasons(s, { ...same, impact: impactOf(4) })).toEqual([]);
+  });
+});
+
 describe('persistence', () => {
   const roundTrip = (s: IncidentSnapshot) =>
     restoreIncident({ machineVersion: INCIDENT_MACHINE_VERSION, snapshot: JSON.parse(JSON.stringify(incidentMachine.getPersistedSnapshot(s))) });
@@ -1714,7 +1744,9 @@ describe('persistence', () => {
     const persisted = JSON.parse(JSON.stringify(incidentMachine.getPersistedSnapshot(s)));
     delete persisted.context.paging.acknowledgedVia;
     delete persisted.context.earlierRounds;
+    delete persisted.context.reviewedLevel;
     const restored = restoreIncident({ machineVersion: 3, snapshot: persisted });
+    expect(restored.context.reviewedLevel).toBe(s.context.authority.review?.level === s.context.level ? s.context.level : null);
     expect(flattenState(restored)).toEqual(flattenState(s));
     expect(restored.context.earlierRounds).toEqual([]);
     expect(restored.context.paging.acknowledgedVia).toBe(s.context.paging.acknowledgedBy ? 'ACKNOWLEDGE' : null);

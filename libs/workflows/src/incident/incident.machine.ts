@@ -18,7 +18,7 @@ import {
   type LawEnforcementAgency,
   type ReportChannel,
 } from './incident.events.js';
-import { CATEGORIES, isMajor, levelOf, type Category, type Impact, type Level } from './levels.js';
+import { CATEGORIES, isMajor, levelOf, levelWithin, sameImpact, type Category, type Impact, type Level } from './levels.js';
 
 /**
  * The incident workflow of article 41 as a pure statechart: it decides, the application persists.
@@ -81,6 +81,11 @@ export interface IncidentContext {
   policy: IncidentPolicy;
   impact: Impact;
   level: Level;
+  /**
+   * The level the superior agency's last review set, or null: the level never goes below it on the
+   * agency's own reclassification (the superior reviews the level, article 10).
+   */
+  reviewedLevel: Level | null;
   category: Category;
   subcategory: string | null;
   isDrill: boolean;
@@ -282,10 +287,6 @@ function openingClocks(clocks: Clocks, policy: IncidentPolicy, level: Level, bas
   ];
 }
 
-function sameImpact(a: Impact, b: Impact): boolean {
-  return a.confidentiality === b.confidentiality && a.integrity === b.integrity && a.availability === b.availability;
-}
-
 function nonBlank(s: unknown, max = 20_000): boolean {
   return typeof s === 'string' && s.trim().length > 0 && s.length <= max;
 }
@@ -372,6 +373,7 @@ export const incidentMachine = setup({
       const levelEffects = level !== from ? clocksForLevel(context, clocks, level) : [];
       enqueue.assign({
         level,
+        reviewedLevel: level,
         authority: {
           ...context.authority,
           status: 'reviewed',
@@ -542,6 +544,7 @@ export const incidentMachine = setup({
     policy: { ...input.policy, reportReminderLead: input.policy.reportReminderLead ?? DEFAULT_REPORT_REMINDER_LEAD },
     impact: input.impact,
     level: levelOf(input.impact),
+    reviewedLevel: null,
     category: input.category,
     subcategory: input.subcategory ?? null,
     isDrill: input.isDrill,
@@ -614,7 +617,7 @@ export const incidentMachine = setup({
           guard: and(['actorAllowed', 'validReclassify']),
           actions: enqueueActions(({ context, event, enqueue }) => {
             if (event.type !== 'RECLASSIFY') return;
-            const level = levelOf(event.impact);
+            const level = levelWithin(event.impact, context.reviewedLevel);
             const changed = level !== context.level;
             const clocks = { ...context.clocks };
             enqueue.assign({ impact: event.impact, level });
@@ -743,7 +746,7 @@ export const incidentMachine = setup({
               guard: and(['actorAllowed', 'validTriage']),
               actions: enqueueActions(({ context, event, enqueue }) => {
                 if (event.type !== 'TRIAGE') return;
-                const level = levelOf(event.impact);
+                const level = levelWithin(event.impact, context.reviewedLevel);
                 enqueue.assign({ impact: event.impact, level, category: event.category, subcategory: event.subcategory ?? null, triagedAt: event.at });
                 enqueue({ type: 'timeline', params: { entry: 'triaged', data: { level, category: event.category } } });
                 enqueue({

@@ -2,6 +2,7 @@ import { getNextTransitions, initialTransition, transition, type SnapshotFrom } 
 import { DEFAULT_REPORT_REMINDER_LEAD } from './clocks.js';
 import { actorMaySend, CLIENT_EVENT_TYPES, type ClientEventType, type EventActor, type IncidentEvent } from './incident.events.js';
 import { INCIDENT_MACHINE_VERSION, incidentMachine, type IncidentContext, type IncidentEffect, type IncidentInput } from './incident.machine.js';
+import { sameImpact } from './levels.js';
 
 /**
  * The "serverless workflow" around the incident machine: store the snapshot, run the pure
@@ -55,13 +56,17 @@ const UPGRADES: Record<number, (persisted: Record<string, unknown>) => Record<st
     context.policy = policy;
     return { ...p, context };
   },
-  // 3 → 4: paging names the event that acknowledged; rounds before a reopening are kept as history.
+  // 3 → 4: paging names the event that acknowledged; rounds before a reopening are kept as history;
+  // the superior's reviewed level is a floor of the level.
   3: (p) => {
     const context = { ...(p.context as Record<string, unknown>) };
     const paging = { ...(context.paging as Record<string, unknown>) };
     paging.acknowledgedVia ??= paging.acknowledgedBy ? 'ACKNOWLEDGE' : null;
     context.paging = paging;
     context.earlierRounds ??= [];
+    // Before version 4 a review's level was recorded but not applied: it is a floor only where it is the level.
+    const review = (context.authority as { review?: { level?: number } | null } | undefined)?.review;
+    context.reviewedLevel ??= review && review.level === context.level ? review.level : null;
     return { ...p, context };
   },
 };
@@ -180,4 +185,15 @@ export function allowedEvents(snapshot: IncidentSnapshot, actor: EventActor): Ar
   return eventsInState(snapshot)
     .filter((type) => actorMaySend(type, actor, snapshot.context.hasSuperior))
     .map((type) => ({ type, requires: EVENT_REQUIRES[type] }));
+}
+
+/**
+ * Why the workflow refused an event that the state and the actor allow, where a rule names a field
+ * of the event (for the problem's `errors[]`); empty when the refusal is the state's ("not possible now").
+ */
+export function refusalReasons(snapshot: IncidentSnapshot, event: IncidentEvent): Array<{ field: string; rule: string; message: string }> {
+  if (event.type !== 'RECLASSIFY' || !eventsInState(snapshot).includes('RECLASSIFY')) return [];
+  if (!actorMaySend('RECLASSIFY', event.actor, snapshot.context.hasSuperior)) return [];
+  if (!sameImpact(event.impact, snapshot.context.impact)) return [];
+  return [{ field: 'impact', rule: 'changed', message: 'the impact is already this one; a reclassification must change it (nothing to change)' }];
 }

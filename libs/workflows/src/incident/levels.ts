@@ -13,6 +13,19 @@ export function levelOf(impact: Impact): Level {
 }
 
 /** Levels 3–4 are "major": shorter clocks, the CISO engaged at once and approving closure. */
+/** Whether two impact ratings are the same (a reclassification to the same impact changes nothing). */
+export function sameImpact(a: Impact, b: Impact): boolean {
+  return a.confidentiality === b.confidentiality && a.integrity === b.integrity && a.availability === b.availability;
+}
+
+/**
+ * The level an impact gives, never below `floor`: the level the superior agency's review set
+ * (an agency may raise a reviewed level, and reports it again, but not lower it on its own).
+ */
+export function levelWithin(impact: Impact, floor: Level | null): Level {
+  return Math.max(levelOf(impact), floor ?? 1) as Level;
+}
+
 export function isMajor(level: Level): boolean {
   return level >= 3;
 }

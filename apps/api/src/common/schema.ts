@@ -1,0 +1,164 @@
+import * as z from 'zod';
+import { isInstant } from './instant.js';
+import { Problems, type FieldError } from './problem.js';
+
+/**
+ * The one source of every request and response shape: zod schemas. The same schema checks the
+ * request at run time (`parseOr400`, or `@Body({ schema })` through the global pipe), documents it
+ * in /api/openapi.json (`jsonSchemaOf`, the document's standardSchemaConverter) and types the
+ * service code (`z.infer`). Cross-field domain rules (RTO below MTPD, reminder lead shorter than the
+ * report clock, …) stay as code in libs/workflows; only structure lives here.
+ *
+ * Each issue becomes a FieldError with the rule names the API has always used (isString, isIn,
+ * isLength, max, whitelist, isUuid, isInstant, …), so clients and tests keep reading the same rules.
+ */
+
+/** An RFC 3339 instant with a zone offset (see isInstant): `2026-03-02T09:00:00+08:00`. */
+export const Instant = z
+  .custom<string>((v) => isInstant(v), {
+    message: 'must be an RFC 3339 time with a zone offset, e.g. 2026-03-02T09:00:00+08:00',
+    params: { rule: 'isInstant' },
+  })
+  .meta({ type: 'string', format: 'date-time', examples: ['2026-03-02T09:00:00+08:00'] });
+
+/** An instant as the API writes it (UTC, `…Z`). */
+export const InstantOut = z.string().meta({ format: 'date-time', examples: ['2026-03-02T01:00:00.000Z'] });
+
+/** A UUID, case-insensitive on input (RFC 9562) and lower-cased for storage and comparison. */
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+export const Uuid = z
+  .string()
+  .refine((s) => UUID.test(s), { params: { rule: 'isUuid' }, message: 'must be a UUID' })
+  .overwrite((s) => s.toLowerCase())
+  .meta({ format: 'uuid' });
+
+/** Text of `min`–`max` characters with at least one that is not a space. */
+export function Text(max: number, min = 1) {
+  return z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((s) => /\S/.test(s), { message: 'must not be blank', params: { rule: 'notBlank' } });
+}
+
+/** `limit` and `cursor`, as every list takes them. */
+export const PageQueryShape = {
+  limit: z
+    .string()
+    .refine((s) => /^\d{1,4}$/.test(s), { params: { rule: 'isInt' }, message: 'must be a whole number from 1 to 200' })
+    .transform(Number)
+    .pipe(z.int().min(1).max(200))
+    .optional()
+    .meta({ description: 'page size, 1–200 (default 50)' }),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,500}$/, { message: 'cursor must be a cursor returned by a previous page' })
+    .optional()
+    .meta({ description: 'opaque cursor from the previous page (nextCursor)' }),
+};
+
+/** A page of a list: `{items, nextCursor}`. */
+export function PageOf<T extends z.ZodType>(item: T) {
+  return z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+/** One error of a problem: the field (dotted path, `body` for the whole body), the rule it broke, a message. */
+export const FieldErrorSchema = z.strictObject({ field: z.string(), rule: z.string(), message: z.string() }).meta({ id: 'FieldError' });
+
+/** RFC 9457 problem details, as every error of the API is answered. */
+export const ProblemSchema = z
+  .looseObject({
+    type: z.string().meta({ examples: ['/problems/validation-error'] }),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(FieldErrorSchema).optional(),
+    allowedEvents: z.array(z.unknown()).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details; `errors[]` names each field and rule' });
+
+const TYPE_RULES: Record<string, string> = {
+  string: 'isString',
+  number: 'isNumber',
+  int: 'isInt',
+  boolean: 'isBoolean',
+  object: 'isObject',
+  array: 'isArray',
+};
+
+function sizeRule(issue: { code: string; origin?: string }): string {
+  const big = issue.code === 'too_big';
+  switch (issue.origin) {
+    case 'string':
+      return 'isLength';
+    case 'array':
+    case 'set':
+      return big ? 'arrayMaxSize' : 'arrayMinSize';
+    default:
+      return big ? 'max' : 'min';
+  }
+}
+
+function formatRule(format: string | undefined): string {
+  switch (format) {
+    case 'uuid':
+    case 'guid':
+      return 'isUuid';
+    case 'email':
+      return 'isEmail';
+    case 'datetime':
+      return 'isInstant';
+    case 'url':
+      return 'isUrl';
+    default:
+      return 'matches';
+  }
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** The API's FieldErrors for zod's issues: one per issue, one per unknown key. */
+export function fieldErrorsOf(issues: readonly Issue[], root = 'body'): FieldError[] {
+  return issues.flatMap((issue): FieldError[] => {
+    const path = issue.path.map(String).join('.');
+    const field = path || root;
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        return issue.keys.map((key) => ({ field: path ? `${path}.${key}` : key, rule: 'whitelist', message: `property ${key} should not exist` }));
+      case 'invalid_type':
+        return [{ field, rule: TYPE_RULES[issue.expected] ?? 'isDefined', message: `${field} ${issue.message.replace(/^Invalid input: /, '')}` }];
+      case 'too_big':
+      case 'too_small':
+        return [{ field, rule: sizeRule(issue), message: `${field}: ${issue.message}` }];
+      case 'invalid_value':
+        return [{ field, rule: 'isIn', message: `${field} must be one of ${issue.values.map(String).join(', ')}` }];
+      case 'invalid_format':
+        return [{ field, rule: formatRule(issue.format), message: `${field}: ${issue.message}` }];
+      case 'invalid_union':
+        return [{ field, rule: 'isIn', message: `${field}: ${issue.message}` }];
+      case 'custom':
+        return [{ field, rule: (issue.params?.rule as string | undefined) ?? 'custom', message: `${field} ${issue.message}` }];
+      default:
+        return [{ field, rule: issue.code, message: `${field}: ${issue.message}` }];
+    }
+  });
+}
+
+/** The value parsed by the schema, or a 400 problem naming each field and rule. */
+export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, root = 'body'): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw Problems.validation(fieldErrorsOf(result.error.issues, root));
+  return result.data;
+}
+
+/**
+ * A schema as the OpenAPI 3.1 document holds it (JSON Schema 2020-12): named schemas (`meta({ id })`)
+ * become components, referenced as `#/components/schemas/…`.
+ */
+export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): { schema: Record<string, unknown>; components: Record<string, unknown> } {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any', io, reused: 'inline' }) as Record<string, unknown>;
+  const { $defs = {}, $schema: _schema, ...rest } = json as { $defs?: Record<string, unknown>; $schema?: string };
+  const relink = <V>(v: V): V => JSON.parse(JSON.stringify(v).replaceAll('"#/$defs/', '"#/components/schemas/')) as V;
+  return { schema: relink(rest), components: relink($defs) };
+}

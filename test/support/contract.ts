@@ -1,0 +1,123 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type request from 'supertest';
+
+/**
+ * The API's own document as the judge of every exchange the tests make: each response is checked
+ * against the schema the document gives for its operation, status and content type, and each
+ * request body the API accepted against the operation's request body. A mismatch fails the test
+ * that made the request (supertest's `.expect(fn)`), naming the operation and what differs.
+ *
+ * Operations the document does not describe yet (no schema for a 2xx) are counted, not failed:
+ * test/openapi-contract.test.ts holds the list of those, and it may only shrink.
+ */
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+type Method = (typeof METHODS)[number];
+
+interface OpenApiDocument {
+  paths: Record<string, Partial<Record<Method, { requestBody?: { content?: Record<string, { schema?: unknown }> }; responses?: Record<string, unknown> }>>>;
+}
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+
+export class Contract {
+  private readonly ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+  private readonly routes: Array<{ template: string; pattern: RegExp; specificity: number }>;
+  private readonly compiled = new Map<string, ValidateFunction | null>();
+
+  constructor(readonly document: OpenApiDocument) {
+    addFormats(this.ajv);
+    this.ajv.addSchema({ ...document, $id: 'openapi.json' } as object);
+    this.routes = Object.keys(document.paths)
+      .map((template) => ({
+        template,
+        pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^/}]+\}/g, '[^/]+')}$`),
+        specificity: template.split('/').filter((s) => !s.startsWith('{')).length,
+      }))
+      .sort((a, b) => b.specificity - a.specificity);
+  }
+
+  /** The document's path template for a request path (`/api/incidents/{id}`), if any. */
+  templateOf(path: string): string | undefined {
+    const bare = path.split('?')[0]!;
+    return this.routes.find((r) => r.pattern.test(bare))?.template;
+  }
+
+  private validator(pointer: string): ValidateFunction | null {
+    if (!this.compiled.has(pointer)) {
+      let fn: ValidateFunction | null;
+      try {
+        fn = this.ajv.compile({ $ref: `openapi.json#${pointer}` });
+      } catch {
+        fn = null;
+      }
+      this.compiled.set(pointer, fn);
+    }
+    return this.compiled.get(pointer)!;
+  }
+
+  /** Checks one exchange; throws an Error saying what differs. */
+  check(method: Method, url: string, sent: unknown, res: { status: number; headers: Record<string, string>; body: unknown; text?: string }): void {
+    const template = this.templateOf(url);
+    if (!template) return; // not part of the API (the console, /docs assets, the queue dashboard)
+    const operation = this.document.paths[template]?.[method];
+    if (!operation) return; // a method the API does not serve: answered 404/405 as a problem elsewhere
+    const responses = (operation.responses ?? {}) as Record<string, { content?: Record<string, { schema?: unknown }> }>;
+    const status = String(res.status);
+    const key = status in responses ? status : `${status[0]}XX` in responses ? `${status[0]}XX` : undefined;
+    const contentType = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const where = `${method.toUpperCase()} ${template} → ${status}`;
+    if (key) {
+      const content = responses[key]!.content;
+      if (content && contentType && content[contentType]?.schema) {
+        const pointer = `/paths/${escape(template)}/${method}/responses/${key}/content/${escape(contentType)}/schema`;
+        const validate = this.validator(pointer);
+        if (validate && !validate(res.body))
+          throw new Error(`${where}: the response does not match the document: ${describe(validate)}\n${JSON.stringify(res.body).slice(0, 2000)}`);
+      } else if (content && contentType && !(contentType in content) && res.status !== 204) {
+        throw new Error(`${where}: answered ${contentType}, the document says ${Object.keys(content).join(', ')}`);
+      }
+    }
+    if (res.status >= 200 && res.status < 300 && sent !== undefined && typeof sent === 'object') {
+      const body = operation.requestBody?.content?.['application/json'];
+      if (body?.schema) {
+        const validate = this.validator(`/paths/${escape(template)}/${method}/requestBody/content/application~1json/schema`);
+        if (validate && !validate(sent))
+          throw new Error(`${where}: the API accepted a body the document refuses: ${describe(validate)}\n${JSON.stringify(sent).slice(0, 2000)}`);
+      }
+    }
+  }
+}
+
+function escape(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function describe(validate: ValidateFunction): string {
+  return (validate.errors ?? [])
+    .slice(0, 8)
+    .map((e) => `${e.instancePath || '(root)'} ${e.message}${e.params ? ' ' + JSON.stringify(e.params) : ''}`)
+    .join('; ');
+}
+
+type Agent = ReturnType<typeof request>;
+
+/** The supertest agent with every request checked against the contract. */
+export function checkedAgent(agent: Agent, contract: Contract): Agent {
+  return new Proxy(agent, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof prop !== 'string' || !(METHODS as readonly string[]).includes(prop) || typeof value !== 'function') return value;
+      return (url: string, ...rest: unknown[]) => {
+        const test = (value as (...a: unknown[]) => request.Test).call(target, url, ...rest);
+        let sent: unknown;
+        const send = test.send.bind(test);
+        test.send = (body?: string | object) => {
+          sent = body;
+          return send(body);
+        };
+        return test.expect((res) => contract.check(prop as Method, url, sent, res as never));
+      };
+    },
+  });
+}
