@@ -144,6 +144,29 @@ describe('account roles and reading accounts', () => {
       expect(mailsTo(sink, 'admin2@a.gov.tw')).toHaveLength(1);
     });
 
+    it('audits and announces a CISO grant once when two admins grant it at the same moment', async () => {
+      const mailsBefore = sink.messages.length;
+      const id = await seedUser(t, { agencyId: A, email: 'twice@a.gov.tw', roles: ['reporter'] });
+      const grant = (token: string) =>
+        t
+          .http()
+          .patch(`/api/users/${id}`)
+          .set(auth(token))
+          .send({ roles: ['ciso'] });
+      const answers = await Promise.all([grant(tokens.admin!), grant(tokens.admin2!), grant(tokens.admin!), grant(tokens.admin2!)]);
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(await roleRows(id)).toEqual(['ciso', 'reporter']);
+      expect(await auditOf('user.role.grant', id)).toEqual([
+        expect.objectContaining({ outcome: 'success', details: expect.objectContaining({ roles: ['ciso'] }) }),
+      ]);
+      const announced = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1 AND template = 'account.privileged_role_granted'`, [
+        id,
+      ]);
+      expect(announced.rows[0].n).toBe(1);
+      await deliverOutbox(t, worker);
+      expect(sink.messages.slice(mailsBefore).filter((m) => (m.subject ?? '').includes('twice@a.gov.tw'))).toHaveLength(1);
+    });
+
     it('announces an account created as admin, in the reader’s language, to the admins but not the new one', async () => {
       const before = sink.messages.length;
       const res = await t
@@ -224,7 +247,7 @@ describe('account roles and reading accounts', () => {
 
   // ------------------------------------------------------------------ item 14
   describe('the full account records are for admins and auditors; others read a directory', () => {
-    it.each(['staff', 'responder', 'vendor'])('gives %s a directory: name, e-mail, agency and units only', async (who) => {
+    it.each(['staff', 'responder'])('gives %s a directory: name, e-mail, agency and units only', async (who) => {
       const res = await t.http().get('/api/users').query({ limit: 200 }).set(auth(tokens[who]!));
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeGreaterThan(3);
@@ -236,6 +259,35 @@ describe('account roles and reading accounts', () => {
       // Its own record, in full.
       const own = await t.http().get(`/api/users/${ids[who]}`).set(auth(tokens[who]!));
       expect(own.body).toMatchObject({ id: ids[who], roles: expect.any(Array), passwordChangedAt: expect.any(String) });
+    });
+
+    it('refuses the directory to a vendor account (403 naming the rule, audited); it still reads its own record', async () => {
+      const refusals = async () =>
+        (
+          await t.db.query(`SELECT details FROM audit_events WHERE action = 'http.refused' AND actor_id = $1 AND outcome = 'refused' ORDER BY seq`, [
+            ids.vendor,
+          ])
+        ).rows;
+      const before = (await refusals()).length;
+      const listed = await t.http().get('/api/users').query({ limit: 200 }).set(auth(tokens.vendor!));
+      const other = await t.http().get(`/api/users/${ids.admin}`).set(auth(tokens.vendor!));
+      for (const res of [listed, other]) {
+        expect(res.status).toBe(403);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body).toMatchObject({ type: '/problems/forbidden', reason: 'vendorNoDirectory' });
+        expect(res.body.errors).toEqual([expect.objectContaining({ rule: 'vendorNoDirectory' })]);
+        expect(JSON.stringify(res.body)).not.toContain('admin@a.gov.tw');
+      }
+      expect((await refusals()).slice(before)).toEqual([
+        expect.objectContaining({ details: expect.objectContaining({ status: 403, reason: 'vendorNoDirectory' }) }),
+        expect.objectContaining({ details: expect.objectContaining({ status: 403, reason: 'vendorNoDirectory' }) }),
+      ]);
+      const me = await t.http().get('/api/me').set(auth(tokens.vendor!));
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ id: ids.vendor, email: 'vendor@a.gov.tw', roles: ['responder', 'vendor'] });
+      const own = await t.http().get(`/api/users/${ids.vendor}`).set(auth(tokens.vendor!));
+      expect(own.status).toBe(200);
+      expect(own.body).toMatchObject({ id: ids.vendor, roles: ['responder', 'vendor'], expiresAt: expect.any(String) });
     });
 
     it('refuses a role filter to the directory readers (403 naming the parameter)', async () => {
@@ -277,6 +329,10 @@ describe('account roles and reading accounts', () => {
 
     it('refuses a vendor account beyond 90 days even under a policy stored with a longer limit', async () => {
       await t.db.query(`UPDATE agency_policies SET document = jsonb_set(document, '{vendorAccountMaxDays}', '365') WHERE agency_id = $1`, [B]);
+      // Every reader sees the stored limit within the ceiling, the policy API included.
+      const policy = await t.http().get(`/api/agencies/${B}/policy`).set(auth(tokens.adminB!));
+      expect(policy.status).toBe(200);
+      expect(policy.body.policy.vendorAccountMaxDays).toBe(90);
       const body = (days: number) => ({
         email: `eng${days}@contractor.com.tw`,
         name: 'Vendor engineer',
