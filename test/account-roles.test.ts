@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
+import { CHAIN_LOCK_KEY } from '../apps/api/src/audit/audit-chain.js';
 import { incidentBody } from './support/incident-fixture.js';
 import { deliverOutbox, mailsTo, recipientsOf } from './support/outbox-delivery.js';
 import { deleteQueueKeys } from './support/queue-keys.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, login, PASSWORD, seedAgency, seedUser, startTestWorker, type TestApp } from './support/test-app.js';
+import { waitFor } from './support/wait.js';
 
 /*
  * Who may hold which roles, and who reads what of an account: nobody changes their own roles; a
@@ -153,8 +155,22 @@ describe('account roles and reading accounts', () => {
           .patch(`/api/users/${id}`)
           .set(auth(token))
           .send({ roles: ['ciso'] });
-      const answers = await Promise.all([grant(tokens.admin!), grant(tokens.admin2!), grant(tokens.admin!), grant(tokens.admin2!)]);
-      expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      // Hold the audit chain's lock, which a grant takes to audit itself: both PATCHes are in flight
+      // at once, each past its read of the roles unless it reads them under the account's lock.
+      const holder = await t.db.connect();
+      await holder.query('SELECT pg_advisory_lock($1)', [CHAIN_LOCK_KEY]);
+      let pending: Promise<Array<{ status: number }>>;
+      try {
+        pending = Promise.all([grant(tokens.admin!), grant(tokens.admin2!)]);
+        await waitFor('both changes waiting on a lock', async () => {
+          const r = await holder.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+          return r.rows[0].n === 2;
+        });
+      } finally {
+        await holder.query('SELECT pg_advisory_unlock($1)', [CHAIN_LOCK_KEY]);
+        holder.release();
+      }
+      expect((await pending).map((r) => r.status)).toEqual([200, 200]);
       expect(await roleRows(id)).toEqual(['ciso', 'reporter']);
       expect(await auditOf('user.role.grant', id)).toEqual([
         expect.objectContaining({ outcome: 'success', details: expect.objectContaining({ roles: ['ciso'] }) }),
