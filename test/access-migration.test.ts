@@ -7,8 +7,12 @@ import { createTestApp, login, seedAgency, seedUser, type TestApp } from './supp
 /*
  * Data written before the access rules, brought under them by the migration: the reporter role
  * auditors used to get goes, a stored vendor limit above 90 days comes down to 90 as a new policy
- * version, each change is on the audit chain (which still verifies), and nothing else moves.
+ * version (a stored limit that is not a whole number does not abort it), vendor accounts expiring
+ * later than 90 days from now (or never) expire then, each change is on the audit chain (which
+ * still verifies), and nothing else moves.
  */
+const DAY = 86_400_000;
+
 describe('migration AccessRules: existing data under the access rules', () => {
   let t: TestApp;
 
@@ -16,6 +20,17 @@ describe('migration AccessRules: existing data under the access rules', () => {
     t = await createTestApp();
   });
   afterAll(() => t.close());
+
+  const migrate = async () => {
+    const runner = t.app.get(DataSource).createQueryRunner();
+    try {
+      await runner.startTransaction();
+      await new AccessRules1764720000000().up(runner);
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+  };
 
   it('takes reporter from auditors and lowers vendor limits above 90 days, auditing each change', async () => {
     const agencyId = await seedAgency(t.db, { code: 'LEGACY' });
@@ -31,14 +46,7 @@ describe('migration AccessRules: existing data under the access rules', () => {
     const auditorId = await seedUser(t, { agencyId, email: 'auditor@legacy.gov.tw', roles: ['auditor', 'reporter'] });
     const staffId = await seedUser(t, { agencyId, email: 'staff@legacy.gov.tw', roles: ['reporter', 'responder'] });
 
-    const runner = t.app.get(DataSource).createQueryRunner();
-    try {
-      await runner.startTransaction();
-      await new AccessRules1764720000000().up(runner);
-      await runner.commitTransaction();
-    } finally {
-      await runner.release();
-    }
+    await migrate();
 
     const roles = async (id: string) => (await t.db.query('SELECT role FROM role_memberships WHERE user_id = $1 ORDER BY role', [id])).rows.map((r) => r.role);
     expect(await roles(auditorId)).toEqual(['auditor']);
@@ -66,5 +74,61 @@ describe('migration AccessRules: existing data under the access rules', () => {
       .get('/api/audit/verify')
       .set('Authorization', `Bearer ${await login(t, 'auditor@legacy.gov.tw')}`);
     expect(verify.body).toMatchObject({ ok: true });
+  });
+  it('reads a stored vendor limit that is not a whole number without aborting, and brings vendor accounts within 90 days, audited', async () => {
+    const limits: Record<string, unknown> = { FRACTION: 120.5, TEXT: '365', NULLED: null, SHORT: 45.5 };
+    const agencies: Record<string, string> = {};
+    for (const [code, days] of Object.entries(limits)) {
+      agencies[code] = await seedAgency(t.db, { code });
+      await t.db.query(`UPDATE agency_policies SET document = $2 WHERE agency_id = $1`, [
+        agencies[code],
+        JSON.stringify({ ...DEFAULT_POLICY, vendorAccountMaxDays: days }),
+      ]);
+    }
+    const agencyId = agencies.SHORT!;
+    const dbNow = async () => (await t.db.query('SELECT now() AS now')).rows[0].now as Date;
+    const inDays = async (days: number) => new Date((await dbNow()).getTime() + days * DAY);
+    const longEnd = await inDays(365);
+    const longVendor = await seedUser(t, { agencyId, email: 'long@vendor.com.tw', roles: ['vendor'], expiresAt: longEnd });
+    const openVendor = await seedUser(t, { agencyId, email: 'open@vendor.com.tw', roles: ['vendor', 'responder'] });
+    const shortEnd = await inDays(30);
+    const shortVendor = await seedUser(t, { agencyId, email: 'short@vendor.com.tw', roles: ['vendor'], expiresAt: shortEnd });
+    const staffEnd = await inDays(365);
+    const staff = await seedUser(t, { agencyId, email: 'staff@short.gov.tw', roles: ['reporter'], expiresAt: staffEnd });
+
+    const started = await dbNow();
+    await migrate();
+
+    const days = await t.db.query(`SELECT agency_id, version, document->'vendorAccountMaxDays' AS days FROM agency_policies WHERE agency_id = ANY($1)`, [
+      Object.values(agencies),
+    ]);
+    expect(Object.fromEntries(days.rows.map((r) => [r.agency_id, [r.version, r.days]]))).toEqual({
+      [agencies.FRACTION!]: [2, 90],
+      [agencies.TEXT!]: [2, 90],
+      [agencies.NULLED!]: [2, 90],
+      [agencies.SHORT!]: [1, 45.5],
+    });
+    const expiry = async (id: string) => (await t.db.query('SELECT expires_at FROM users WHERE id = $1', [id])).rows[0].expires_at as Date | null;
+    for (const id of [longVendor, openVendor]) {
+      const end = (await expiry(id))!.getTime();
+      expect(end).toBeGreaterThanOrEqual(started.getTime() + 90 * DAY);
+      expect(end).toBeLessThanOrEqual((await dbNow()).getTime() + 90 * DAY);
+    }
+    expect(await expiry(shortVendor)).toEqual(shortEnd);
+    expect(await expiry(staff)).toEqual(staffEnd);
+
+    const audited = await t.db.query(
+      `SELECT action, target_id, details FROM audit_events WHERE actor_label LIKE 'migration %' AND target_id = ANY($1) ORDER BY action, target_id`,
+      [[...Object.values(agencies), longVendor, openVendor, shortVendor, staff]],
+    );
+    expect(audited.rows.map((r) => [r.action, r.target_id, r.details.rule, r.details.changes]).sort()).toEqual(
+      [
+        ['agency.policy.replace', agencies.FRACTION, 'max', { vendorAccountMaxDays: { from: 120.5, to: 90 } }],
+        ['agency.policy.replace', agencies.TEXT, 'max', { vendorAccountMaxDays: { from: '365', to: 90 } }],
+        ['agency.policy.replace', agencies.NULLED, 'max', { vendorAccountMaxDays: { from: null, to: 90 } }],
+        ['user.update', longVendor, 'vendorExpiry', { expiresAt: { from: longEnd.toISOString(), to: (await expiry(longVendor))!.toISOString() } }],
+        ['user.update', openVendor, 'vendorExpiry', { expiresAt: { from: null, to: (await expiry(openVendor))!.toISOString() } }],
+      ].sort(),
+    );
   });
 });

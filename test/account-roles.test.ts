@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
+import { CHAIN_LOCK_KEY } from '../apps/api/src/audit/audit-chain.js';
 import { incidentBody } from './support/incident-fixture.js';
 import { deliverOutbox, mailsTo, recipientsOf } from './support/outbox-delivery.js';
 import { deleteQueueKeys } from './support/queue-keys.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, login, PASSWORD, seedAgency, seedUser, startTestWorker, type TestApp } from './support/test-app.js';
+import { waitFor } from './support/wait.js';
 
 /*
  * Who may hold which roles, and who reads what of an account: nobody changes their own roles; a
@@ -144,6 +146,43 @@ describe('account roles and reading accounts', () => {
       expect(mailsTo(sink, 'admin2@a.gov.tw')).toHaveLength(1);
     });
 
+    it('audits and announces a CISO grant once when two admins grant it at the same moment', async () => {
+      const mailsBefore = sink.messages.length;
+      const id = await seedUser(t, { agencyId: A, email: 'twice@a.gov.tw', roles: ['reporter'] });
+      const grant = (token: string) =>
+        t
+          .http()
+          .patch(`/api/users/${id}`)
+          .set(auth(token))
+          .send({ roles: ['ciso'] });
+      // Hold the audit chain's lock, which a grant takes to audit itself: both PATCHes are in flight
+      // at once, each past its read of the roles unless it reads them under the account's lock.
+      const holder = await t.db.connect();
+      await holder.query('SELECT pg_advisory_lock($1)', [CHAIN_LOCK_KEY]);
+      let pending: Promise<Array<{ status: number }>>;
+      try {
+        pending = Promise.all([grant(tokens.admin!), grant(tokens.admin2!)]);
+        await waitFor('both changes waiting on a lock', async () => {
+          const r = await holder.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+          return r.rows[0].n === 2;
+        });
+      } finally {
+        await holder.query('SELECT pg_advisory_unlock($1)', [CHAIN_LOCK_KEY]);
+        holder.release();
+      }
+      expect((await pending).map((r) => r.status)).toEqual([200, 200]);
+      expect(await roleRows(id)).toEqual(['ciso', 'reporter']);
+      expect(await auditOf('user.role.grant', id)).toEqual([
+        expect.objectContaining({ outcome: 'success', details: expect.objectContaining({ roles: ['ciso'] }) }),
+      ]);
+      const announced = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE aggregate_id = $1 AND template = 'account.privileged_role_granted'`, [
+        id,
+      ]);
+      expect(announced.rows[0].n).toBe(1);
+      await deliverOutbox(t, worker);
+      expect(sink.messages.slice(mailsBefore).filter((m) => (m.subject ?? '').includes('twice@a.gov.tw'))).toHaveLength(1);
+    });
+
     it('announces an account created as admin, in the reader’s language, to the admins but not the new one', async () => {
       const before = sink.messages.length;
       const res = await t
@@ -224,7 +263,7 @@ describe('account roles and reading accounts', () => {
 
   // ------------------------------------------------------------------ item 14
   describe('the full account records are for admins and auditors; others read a directory', () => {
-    it.each(['staff', 'responder', 'vendor'])('gives %s a directory: name, e-mail, agency and units only', async (who) => {
+    it.each(['staff', 'responder'])('gives %s a directory: name, e-mail, agency and units only', async (who) => {
       const res = await t.http().get('/api/users').query({ limit: 200 }).set(auth(tokens[who]!));
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeGreaterThan(3);
@@ -236,6 +275,35 @@ describe('account roles and reading accounts', () => {
       // Its own record, in full.
       const own = await t.http().get(`/api/users/${ids[who]}`).set(auth(tokens[who]!));
       expect(own.body).toMatchObject({ id: ids[who], roles: expect.any(Array), passwordChangedAt: expect.any(String) });
+    });
+
+    it('refuses the directory to a vendor account (403 naming the rule, audited); it still reads its own record', async () => {
+      const refusals = async () =>
+        (
+          await t.db.query(`SELECT details FROM audit_events WHERE action = 'http.refused' AND actor_id = $1 AND outcome = 'refused' ORDER BY seq`, [
+            ids.vendor,
+          ])
+        ).rows;
+      const before = (await refusals()).length;
+      const listed = await t.http().get('/api/users').query({ limit: 200 }).set(auth(tokens.vendor!));
+      const other = await t.http().get(`/api/users/${ids.admin}`).set(auth(tokens.vendor!));
+      for (const res of [listed, other]) {
+        expect(res.status).toBe(403);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body).toMatchObject({ type: '/problems/forbidden', reason: 'vendorNoDirectory' });
+        expect(res.body.errors).toEqual([expect.objectContaining({ rule: 'vendorNoDirectory' })]);
+        expect(JSON.stringify(res.body)).not.toContain('admin@a.gov.tw');
+      }
+      expect((await refusals()).slice(before)).toEqual([
+        expect.objectContaining({ details: expect.objectContaining({ status: 403, reason: 'vendorNoDirectory' }) }),
+        expect.objectContaining({ details: expect.objectContaining({ status: 403, reason: 'vendorNoDirectory' }) }),
+      ]);
+      const me = await t.http().get('/api/me').set(auth(tokens.vendor!));
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ id: ids.vendor, email: 'vendor@a.gov.tw', roles: ['responder', 'vendor'] });
+      const own = await t.http().get(`/api/users/${ids.vendor}`).set(auth(tokens.vendor!));
+      expect(own.status).toBe(200);
+      expect(own.body).toMatchObject({ id: ids.vendor, roles: ['responder', 'vendor'], expiresAt: expect.any(String) });
     });
 
     it('refuses a role filter to the directory readers (403 naming the parameter)', async () => {
@@ -277,6 +345,10 @@ describe('account roles and reading accounts', () => {
 
     it('refuses a vendor account beyond 90 days even under a policy stored with a longer limit', async () => {
       await t.db.query(`UPDATE agency_policies SET document = jsonb_set(document, '{vendorAccountMaxDays}', '365') WHERE agency_id = $1`, [B]);
+      // Every reader sees the stored limit within the ceiling, the policy API included.
+      const policy = await t.http().get(`/api/agencies/${B}/policy`).set(auth(tokens.adminB!));
+      expect(policy.status).toBe(200);
+      expect(policy.body.policy.vendorAccountMaxDays).toBe(90);
       const body = (days: number) => ({
         email: `eng${days}@contractor.com.tw`,
         name: 'Vendor engineer',

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { PolicyService } from '../apps/api/src/agencies/policy.service.js';
 import { PasswordHasher } from '../apps/api/src/identity/password-hasher.js';
 import { deliverOutbox, mailsTo } from './support/outbox-delivery.js';
 import { deleteQueueKeys } from './support/queue-keys.js';
@@ -92,6 +94,42 @@ describe('login answers do not tell which accounts exist', () => {
       { actor_label: 'disabled@login.gov.tw', reason: 'disabled', matched: 'true' },
       { actor_label: 'expired@login.gov.tw', reason: 'expired', matched: 'true' },
     ]);
+  });
+
+  it('does the database work of a wrong password for an unknown account too (policy read, UPDATE), writing no account', async () => {
+    await seedUser(t, { agencyId, email: 'timing@login.gov.tw', roles: ['reporter'] });
+    const api = t.app.get(DataSource);
+    const runner = api.createQueryRunner();
+    const run = jest.spyOn(Object.getPrototypeOf(runner) as QueryRunner, 'query');
+    await runner.release();
+    const policyOf = jest.spyOn(t.app.get(PolicyService), 'policyOf');
+    const usersBefore = (await t.db.query('SELECT id, failed_login_count, locked_until, updated_at FROM users ORDER BY id')).rows;
+    // The statements of the API's own connections on accounts and policies (not the worker's, not the audit chain's).
+    const statements = async (email: string) => {
+      run.mockClear();
+      policyOf.mockClear();
+      expect((await attempt(email, 'Not-The-Password-1')).status).toBe(401);
+      const sql = run.mock.calls
+        .filter((_call, i) => (run.mock.contexts[i] as QueryRunner).connection === api)
+        .map(([text]) => String(text).replace(/\s+/g, ' ').trim())
+        .filter((text) => /\b(users|agency_policies)\b/.test(text) && !/audit_events/.test(text))
+        .map((text) => text.split(' ').slice(0, 2).join(' '));
+      return { sql, policyReads: policyOf.mock.calls.length };
+    };
+    try {
+      const wrong = await statements('timing@login.gov.tw');
+      const unknown = await statements('nobody.timing@login.gov.tw');
+      expect(wrong).toEqual({ sql: ['SELECT u.id,', 'SELECT document,', 'UPDATE users'], policyReads: 1 });
+      expect(unknown).toEqual(wrong);
+    } finally {
+      run.mockRestore();
+      policyOf.mockRestore();
+    }
+    // Only the real account's failure count moved; the unknown one wrote no account.
+    const usersAfter = (await t.db.query('SELECT id, failed_login_count, locked_until, updated_at FROM users ORDER BY id')).rows;
+    const changed = usersAfter.filter((row, i) => JSON.stringify(row) !== JSON.stringify(usersBefore[i]));
+    expect(changed.map((r) => r.failed_login_count)).toEqual([1]);
+    expect(usersAfter.length).toBe(usersBefore.length);
   });
 
   it('mails the holder of a locked account once per lock: until when, and to ask an admin, nothing more', async () => {

@@ -54,10 +54,19 @@ export const DEFAULT_POLICY: AgencyPolicyDocument = {
 
 /**
  * A stored policy document as the product reads it: fields added since it was written take their
- * defaults (a document stored before `reportReminderLead` existed gets the default lead).
+ * defaults (a document stored before `reportReminderLead` existed gets the default lead), and a
+ * limit stored before its ceiling was lowered reads within the ceiling (a stored vendor limit of
+ * 365 days reads as 90; one that is not a positive number reads as the default). Every reader of
+ * the policy (the API, account checks) sees the same values.
  */
 export function withPolicyDefaults(stored: Partial<AgencyPolicyDocument>): AgencyPolicyDocument {
-  return { ...DEFAULT_POLICY, ...stored };
+  const read = { ...DEFAULT_POLICY, ...stored };
+  return { ...read, vendorAccountMaxDays: withinVendorCeiling(read.vendorAccountMaxDays) };
+}
+
+function withinVendorCeiling(stored: unknown): number {
+  if (typeof stored !== 'number' || !Number.isFinite(stored) || stored < 1) return DEFAULT_POLICY.vendorAccountMaxDays;
+  return Math.min(stored, POLICY_CEILINGS.vendorAccountMaxDays);
 }
 
 /** Legal ceilings: a policy may be stricter than these, never looser. */

@@ -195,6 +195,13 @@ describe('validatePolicy', () => {
       // A stored lead is kept.
       expect(withPolicyDefaults({ ...stored, reportReminderLead: 'PT5M' }).reportReminderLead).toBe('PT5M');
     });
+
+    it('a vendor limit stored before the ceiling was lowered reads within it; one that is not a number reads as the default', () => {
+      expect(withPolicyDefaults({ ...DEFAULT_POLICY, vendorAccountMaxDays: 365 }).vendorAccountMaxDays).toBe(90);
+      expect(withPolicyDefaults({ ...DEFAULT_POLICY, vendorAccountMaxDays: 30 }).vendorAccountMaxDays).toBe(30);
+      for (const bad of ['365', null, 0, -5, { days: 30 }])
+        expect(withPolicyDefaults({ ...DEFAULT_POLICY, vendorAccountMaxDays: bad as unknown as number }).vendorAccountMaxDays).toBe(90);
+    });
   });
 
   it('refuses a body that is not an object', () => {

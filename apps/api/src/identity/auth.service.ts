@@ -43,6 +43,12 @@ export interface LoginResult {
 }
 
 /** The one answer to a refused login, whatever the reason. */
+/** A failed login counted on the account (and its lock, when the count reaches the threshold). */
+const COUNT_FAILURE = 'UPDATE users SET failed_login_count = $2, locked_until = $3, updated_at = $4 WHERE id = $1';
+
+/** The id no account or agency has: the unknown-account path reads and updates by it, matching nothing. */
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
+
 const invalidCredentials = () => new ProblemException('invalid-credentials');
 
 export function tokenHash(token: string): Buffer {
@@ -106,6 +112,10 @@ export class AuthService {
       // accounts exist. The audit log keeps the reason; a lock is told to the holder by e-mail.
       if (!user) {
         await this.hasher.burn(password);
+        // The database work of a wrong password too, matching nothing and writing nothing: the
+        // same policy read and the same UPDATE (of no account), so the unknown path is not the short one.
+        await this.policies.policyOf(NO_ACCOUNT, manager);
+        await manager.query(COUNT_FAILURE, [NO_ACCOUNT, 0, null, now]);
         return refuse('unknown-account', invalidCredentials());
       }
       const valid = await this.hasher.verify(user.password_hash, password);
@@ -119,12 +129,7 @@ export class AuthService {
         const failures = user.failed_login_count + 1;
         const lock = failures >= document.lockout.threshold;
         const lockedUntil = lock ? new Date(now.getTime() + durationMs(document.lockout.duration, now)) : null;
-        await manager.query('UPDATE users SET failed_login_count = $2, locked_until = $3, updated_at = $4 WHERE id = $1', [
-          user.id,
-          lock ? 0 : failures,
-          lockedUntil ?? user.locked_until,
-          now,
-        ]);
+        await manager.query(COUNT_FAILURE, [user.id, lock ? 0 : failures, lockedUntil ?? user.locked_until, now]);
         if (lockedUntil) {
           await this.audit.append(manager, actor, {
             action: 'auth.lockout',

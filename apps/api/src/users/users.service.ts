@@ -6,7 +6,6 @@ import { PolicyService } from '../agencies/policy.service.js';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { decodeCursor, toPage } from '../common/paging.js';
-import { POLICY_CEILINGS } from '../agencies/agency-policy.js';
 import { ProblemException, Problems, type FieldError } from '../common/problem.js';
 import { noticePrivilegedGrant } from '../identity/account-notices.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
@@ -68,6 +67,20 @@ function viewFor(reader: AuthenticatedUser): (r: UserRow) => ReturnType<typeof u
   return hasAnyRole(reader.roles, ACCOUNT_READER_ROLES) ? userView : directoryEntry;
 }
 
+/**
+ * Vendor accounts are outside contractors: they read no account directory (nobody's name, e-mail
+ * or unit), only their own record (/api/me, /api/users/{own id}). 403 naming the rule; the problem
+ * filter audits the refusal.
+ */
+function refuseDirectoryToVendor(user: AuthenticatedUser): void {
+  if (!user.roles.includes('vendor')) return;
+  const rule = 'vendorNoDirectory';
+  throw new ProblemException('forbidden', 'a vendor account reads only its own record (/api/me), not the account directory', {
+    reason: rule,
+    errors: [{ field: 'roles', rule, message: 'vendor accounts do not read other accounts' }],
+  });
+}
+
 const sameRoles = (a: readonly Role[], b: readonly Role[]) => a.length === b.length && a.every((r) => b.includes(r));
 
 /** Vendor accounts may hold only these other roles. */
@@ -91,6 +104,7 @@ export class UsersService {
   ) {}
 
   async list(user: AuthenticatedUser, query: ListUsersQuery) {
+    refuseDirectoryToVendor(user);
     // The directory shows no roles, and a role filter would tell them all the same.
     if (query.role && !hasAnyRole(user.roles, ACCOUNT_READER_ROLES)) {
       throw new ProblemException('forbidden', `filtering accounts by role needs one of the roles: ${ACCOUNT_READER_ROLES.join(', ')}`, {
@@ -119,6 +133,7 @@ export class UsersService {
 
   /** An account as the caller may read it: the full record for account readers and for itself, else its directory entry. */
   async read(user: AuthenticatedUser, id: string) {
+    if (id !== user.id) refuseDirectoryToVendor(user);
     const row = await this.row(user, id);
     return row.id === user.id ? userView(row) : viewFor(user)(row);
   }
@@ -150,9 +165,7 @@ export class UsersService {
       const bad = roles.filter((r) => !VENDOR_COMPATIBLE.includes(r));
       if (bad.length)
         errors.push({ field: 'roles', rule: 'vendorLeastPrivilege', message: `a vendor account may only also be responder, not ${bad.join(', ')}` });
-      const { document } = await this.policies.policyOf(agencyId, manager);
-      // A policy stored before the ceiling was lowered is read within it.
-      const maxDays = Math.min(document.vendorAccountMaxDays, POLICY_CEILINGS.vendorAccountMaxDays);
+      const maxDays = (await this.policies.policyOf(agencyId, manager)).document.vendorAccountMaxDays;
       const max = now.getTime() + maxDays * 86_400_000;
       if (!expiresAt) errors.push({ field: 'expiresAt', rule: 'vendorExpiry', message: 'expiresAt is required for a vendor account' });
       else if (expiresAt.getTime() > max)
@@ -255,21 +268,23 @@ export class UsersService {
   }
 
   async update(admin: AuthenticatedUser, actor: Actor, id: string, dto: UpdateUserDto) {
-    const before = await this.get(admin, id);
-    const roles = dto.roles ? heldRoles(dto.roles) : before.roles;
-    if (id === admin.id && !sameRoles(roles, before.roles)) await this.refuseOwnRoleChange(actor, before.agencyId, id, roles);
-    if (id === admin.id && dto.disabled === true) throw Problems.unprocessable('an administrator cannot disable their own account');
-    const expiresAt =
-      dto.expiresAt === undefined ? (before.expiresAt ? new Date(before.expiresAt) : null) : dto.expiresAt === null ? null : new Date(dto.expiresAt);
     const now = this.clock.now();
     const newPassword = dto.resetPassword ? temporaryPassword() : undefined;
     const hashed = newPassword ? await this.hasher.hash(newPassword) : undefined;
     return this.dataSource.transaction(async (manager) => {
+      // Lock, then read: the roles compared below (own roles, a grant to announce) are the ones this change replaces,
+      // whatever another change committed meanwhile.
+      await manager.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
+      const before = await this.get(admin, id, manager);
+      const roles = dto.roles ? heldRoles(dto.roles) : before.roles;
+      if (id === admin.id && !sameRoles(roles, before.roles)) await this.refuseOwnRoleChange(actor, before.agencyId, id, roles);
+      if (id === admin.id && dto.disabled === true) throw Problems.unprocessable('an administrator cannot disable their own account');
+      const expiresAt =
+        dto.expiresAt === undefined ? (before.expiresAt ? new Date(before.expiresAt) : null) : dto.expiresAt === null ? null : new Date(dto.expiresAt);
       const errors: FieldError[] = [];
       if (dto.roles || dto.expiresAt !== undefined) await this.checkRolesAndExpiry(manager, before.agencyId, roles, expiresAt, errors);
       if (dto.unitIds) await this.checkUnits(manager, before.agencyId, dto.unitIds, errors);
       if (errors.length) throw Problems.validation(errors);
-      await manager.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
       const disabledAt = dto.disabled === undefined ? undefined : dto.disabled ? (before.disabledAt ? new Date(before.disabledAt) : now) : null;
       await manager.query(
         `UPDATE users SET name = coalesce($2, name), locale = coalesce($3, locale), expires_at = $4,
