@@ -25,7 +25,9 @@ export const resolveHost: HostResolver = async (host) =>
 
 /**
  * Address ranges no webhook reaches unless allow-listed, by what they are. Node's BlockList also
- * matches IPv4-mapped IPv6 addresses (::ffff:127.0.0.1) against the IPv4 ranges.
+ * matches IPv4-mapped IPv6 addresses (::ffff:127.0.0.1) against the IPv4 ranges; the other IPv6
+ * forms that embed an IPv4 address (NAT64, 6to4, Teredo) are refused as a whole, whatever the
+ * address inside, since a translator would forward to it (64:ff9b::a9fe:a9fe is 169.254.169.254).
  */
 const NON_PUBLIC_RANGES: ReadonlyArray<readonly [kind: string, network: string, prefix: number, family: AddressFamily]> = [
   ['unspecified', '0.0.0.0', 8, 'ipv4'],
@@ -35,13 +37,23 @@ const NON_PUBLIC_RANGES: ReadonlyArray<readonly [kind: string, network: string, 
   ['link-local', '169.254.0.0', 16, 'ipv4'],
   ['private', '172.16.0.0', 12, 'ipv4'],
   ['reserved', '192.0.0.0', 24, 'ipv4'],
+  ['documentation', '192.0.2.0', 24, 'ipv4'],
   ['private', '192.168.0.0', 16, 'ipv4'],
   ['reserved', '198.18.0.0', 15, 'ipv4'],
+  ['documentation', '198.51.100.0', 24, 'ipv4'],
+  ['documentation', '203.0.113.0', 24, 'ipv4'],
   ['multicast', '224.0.0.0', 4, 'ipv4'],
   ['reserved', '240.0.0.0', 4, 'ipv4'],
   ['unspecified', '::', 128, 'ipv6'],
   ['loopback', '::1', 128, 'ipv6'],
   ['IPv4-compatible', '::', 96, 'ipv6'],
+  // Forms that carry an IPv4 address inside (a translator or relay then reaches it, private or not).
+  ['NAT64', '64:ff9b::', 96, 'ipv6'],
+  ['NAT64', '64:ff9b:1::', 48, 'ipv6'],
+  ['6to4', '2002::', 16, 'ipv6'],
+  ['Teredo', '2001::', 32, 'ipv6'],
+  ['discard-only', '100::', 64, 'ipv6'],
+  ['documentation', '2001:db8::', 32, 'ipv6'],
   ['unique-local', 'fc00::', 7, 'ipv6'],
   ['link-local', 'fe80::', 10, 'ipv6'],
   ['site-local', 'fec0::', 10, 'ipv6'],
@@ -122,6 +134,12 @@ export interface TargetRefusal {
   rule: 'https' | 'publicAddress' | 'resolvable' | 'url';
   message: string;
 }
+
+/**
+ * The rules whose breach is the target's own and lasting: the URL is not https, or it points at a
+ * non-public address. A host that does not resolve now (EAI_AGAIN, ENOTFOUND) may resolve later.
+ */
+export const LASTING_REFUSALS: ReadonlySet<TargetRefusal['rule']> = new Set(['https', 'publicAddress']);
 
 export type TargetVerdict = { ok: true; url: URL; host: string; addresses: ResolvedAddress[] } | { ok: false; refusals: TargetRefusal[] };
 

@@ -37,6 +37,19 @@ describe('vetWebhookTarget', () => {
     ['https://[::ffff:169.254.169.254]/', 'link-local'],
     ['https://[::ffff:10.0.0.1]/', 'private'],
     ['https://[::127.0.0.1]/', 'IPv4-compatible'],
+    ['https://192.0.2.10/', 'documentation'],
+    ['https://198.51.100.10/', 'documentation'],
+    ['https://203.0.113.10/', 'documentation'],
+    ['https://[2001:db8::1]/', 'documentation'],
+    ['https://[100::1]/', 'discard-only'],
+    // IPv6 forms that carry an IPv4 address: a translator or relay would forward to it.
+    ['https://[64:ff9b::a9fe:a9fe]/', 'NAT64'],
+    ['https://[64:ff9b::127.0.0.1]/', 'NAT64'],
+    ['https://[64:ff9b::808:808]/', 'NAT64'],
+    ['https://[64:ff9b:1::a00:1]/', 'NAT64'],
+    ['https://[2002:7f00:1::1]/', '6to4'],
+    ['https://[2002:a9fe:a9fe::]/', '6to4'],
+    ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', 'Teredo'],
     ['https://2130706433/', 'loopback'],
     ['https://0x7f.1/', 'loopback'],
   ])('refuses %s: a %s address', async (url, kind) => {
@@ -59,6 +72,9 @@ describe('vetWebhookTarget', () => {
 
   it('accepts https to public addresses, and what the allow-list permits', async () => {
     expect(await vetWebhookTarget('https://93.184.215.14/hook', EMPTY_ALLOW_LIST)).toMatchObject({ ok: true, addresses: [v4('93.184.215.14')] });
+    // Next to the refused ranges: public.
+    for (const url of ['https://[2606:4700::1111]/', 'https://[2001:4860::8888]/', 'https://[64:ff9c::1]/', 'https://203.0.114.1/', 'https://[2003::1]/'])
+      expect([url, await vetWebhookTarget(url, EMPTY_ALLOW_LIST)]).toEqual([url, expect.objectContaining({ ok: true })]);
     const byRange = parseWebhookAllowList('10.20.0.0/16');
     expect(await vetWebhookTarget('http://10.20.1.1:8080/hook', byRange)).toMatchObject({ ok: true });
     expect(await vetWebhookTarget('http://10.21.1.1:8080/hook', byRange)).toMatchObject({
@@ -106,20 +122,38 @@ describe('postWebhook', () => {
     expect(hits[0]!.headers['x-signature']).toBe(signWebhook('secret', Number(hits[0]!.headers['x-timestamp']), hits[0]!.body));
   });
 
-  it('is not fooled by a host that resolves to a public address when checked and to a loopback one afterwards (DNS rebinding)', async () => {
+  it('is not fooled by a host that resolves elsewhere once checked (DNS rebinding): it connects only to the checked address', async () => {
     hits.length = 0;
-    const resolve = scriptedResolver([v4('203.0.113.7')], [v4('127.0.0.1')]);
-    const result = await postWebhook(`https://rebind.example.test:${port}/hook`, 'secret', 'd2', {}, { allowList: EMPTY_ALLOW_LIST, resolve, timeoutMs: 500 });
-    expect(result.ok).toBe(false);
+    // The check hears 127.0.0.2 (allowed, nobody listens there); the system resolver, asked again,
+    // would answer 127.0.0.1 for localhost, where the test server listens.
+    const resolve = scriptedResolver([v4('127.0.0.2')]);
+    const allowList = parseWebhookAllowList('127.0.0.2/32');
+    const result = await postWebhook(`http://localhost:${port}/hook`, 'secret', 'd2', {}, { allowList, resolve, timeoutMs: 2000 });
+    expect(result).toMatchObject({ ok: false, status: 0, detail: expect.stringContaining(`127.0.0.2:${port}`) });
     expect(result.refused).toBeUndefined();
-    expect(resolve.calls).toHaveLength(1);
+    expect(resolve.calls).toEqual(['localhost']);
     expect(hits).toEqual([]);
+  });
+
+  it('retries a host that does not resolve now: a failure, not a refusal', async () => {
+    const unresolvable =
+      (code: string): HostResolver =>
+      async () => {
+        throw Object.assign(new Error(`getaddrinfo ${code} hooks.example.test`), { code });
+      };
+    for (const code of ['EAI_AGAIN', 'ENOTFOUND']) {
+      const result = await postWebhook('https://hooks.example.test/hook', 'secret', 'd5', {}, { allowList: EMPTY_ALLOW_LIST, resolve: unresolvable(code) });
+      expect(result).toMatchObject({ ok: false, status: 0, rules: ['resolvable'], detail: expect.stringContaining(code) });
+      expect(result.refused).toBeUndefined();
+    }
+    const empty = await postWebhook('https://hooks.example.test/hook', 'secret', 'd6', {}, { allowList: EMPTY_ALLOW_LIST, resolve: scriptedResolver([]) });
+    expect(empty.refused).toBeUndefined();
   });
 
   it('refuses without connecting a target that is not allowed now', async () => {
     hits.length = 0;
     const result = await postWebhook(`http://127.0.0.1:${port}/hook`, 'secret', 'd3', {}, { allowList: EMPTY_ALLOW_LIST });
-    expect(result).toMatchObject({ ok: false, refused: true, detail: expect.stringMatching(/^refused: .*loopback/) });
+    expect(result).toMatchObject({ ok: false, refused: true, rules: ['https', 'publicAddress'], detail: expect.stringMatching(/^refused: .*loopback/) });
     expect(hits).toEqual([]);
   });
 

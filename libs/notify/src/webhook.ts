@@ -2,7 +2,15 @@ import { createHmac } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { resolveHost, vetWebhookTarget, type HostResolver, type ResolvedAddress, type WebhookAllowList } from './webhook-target.js';
+import {
+  LASTING_REFUSALS,
+  resolveHost,
+  vetWebhookTarget,
+  type HostResolver,
+  type ResolvedAddress,
+  type TargetRefusal,
+  type WebhookAllowList,
+} from './webhook-target.js';
 
 /**
  * The webhook channel's signature: HMAC-SHA256 over "<timestamp>.<body>" with the webhook's
@@ -17,8 +25,12 @@ export interface WebhookResult {
   ok: boolean;
   status: number;
   detail: string;
-  /** The target was refused before any connection (not https, not a public address): retrying would not help. */
+  /**
+   * The target was refused before any connection for a lasting reason (not https, not a public
+   * address: LASTING_REFUSALS): retrying would not help. The rules broken, in `rules`.
+   */
   refused?: boolean;
+  rules?: Array<TargetRefusal['rule']>;
 }
 
 export interface WebhookPostOptions {
@@ -41,12 +53,17 @@ function pinnedLookup(address: ResolvedAddress): LookupFunction {
  * POSTs one signed JSON notification. The target is checked first (vetWebhookTarget), and the
  * connection goes to the address that was checked, so a host that resolves elsewhere a moment
  * later (DNS rebinding) reaches nothing new. Redirects are not followed: a 3xx is a failure. A
- * refused target, a non-2xx answer or a network error is a failure; only the latter two are worth
- * retrying.
+ * target refused for a lasting reason (not https, not public), a non-2xx answer, a host that does
+ * not resolve or a network error is a failure; all but the first are worth retrying.
  */
 export async function postWebhook(url: string, secret: string, deliveryId: string, payload: unknown, options: WebhookPostOptions): Promise<WebhookResult> {
   const verdict = await vetWebhookTarget(url, options.allowList, options.resolve ?? resolveHost);
-  if (!verdict.ok) return { ok: false, status: 0, refused: true, detail: `refused: ${verdict.refusals.map((r) => r.message).join('; ')}` };
+  if (!verdict.ok) {
+    const rules = [...new Set(verdict.refusals.map((r) => r.rule))];
+    const detail = `refused: ${verdict.refusals.map((r) => r.message).join('; ')}`;
+    // A host that does not resolve now is a failure like a network error: retried, with backoff.
+    return rules.some((r) => LASTING_REFUSALS.has(r)) ? { ok: false, status: 0, refused: true, rules, detail } : { ok: false, status: 0, rules, detail };
+  }
   const body = JSON.stringify(payload);
   const timestamp = Math.floor(Date.now() / 1000);
   const request = verdict.url.protocol === 'https:' ? httpsRequest : httpRequest;
