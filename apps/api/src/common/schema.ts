@@ -49,7 +49,7 @@ export const PageQueryShape = {
     .transform(Number)
     .pipe(z.int().min(1).max(200))
     .optional()
-    .meta({ description: 'page size, 1–200 (default 50)' }),
+    .meta({ type: 'integer', minimum: 1, maximum: 200, default: 50, description: 'page size, 1–200 (default 50)' }),
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,500}$/, { message: 'cursor must be a cursor returned by a previous page' })
@@ -119,15 +119,78 @@ function formatRule(format: string | undefined): string {
 type Issue = z.core.$ZodIssue;
 
 /** The API's FieldErrors for zod's issues: one per issue, one per unknown key. */
-export function fieldErrorsOf(issues: readonly Issue[], root = 'body'): FieldError[] {
+type AnySchema = z.core.$ZodType;
+interface Def {
+  type: string;
+  innerType?: AnySchema;
+  in?: AnySchema;
+  shape?: Record<string, AnySchema>;
+  element?: AnySchema;
+  valueType?: AnySchema;
+  format?: string;
+  params?: { rule?: string };
+  checks?: Array<{ _zod: { def: { check?: string; params?: { rule?: string }; format?: string } } }>;
+}
+const defOf = (s: AnySchema): Def => (s._zod as unknown as { def: Def }).def;
+
+/** The schema under optional, nullable, default, readonly and the input side of a pipe. */
+function unwrap(schema: AnySchema): AnySchema {
+  let s = schema;
+  for (let i = 0; i < 20; i++) {
+    const def = defOf(s);
+    if (def.innerType && ['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch', 'nonoptional'].includes(def.type)) s = def.innerType;
+    else if (def.type === 'pipe' && def.in) s = def.in;
+    else break;
+  }
+  return s;
+}
+
+/** The schema a path leads to inside an object schema, when it can be followed. */
+function schemaAt(schema: AnySchema | undefined, path: readonly PropertyKey[]): AnySchema | undefined {
+  let s = schema;
+  for (const key of path) {
+    if (!s) return undefined;
+    const def = defOf(unwrap(s));
+    s = def.type === 'object' ? def.shape?.[String(key)] : def.type === 'array' ? def.element : def.type === 'record' ? def.valueType : undefined;
+  }
+  return s && unwrap(s);
+}
+
+const FORMAT_RULES: Record<string, string> = { uuid: 'isUuid', guid: 'isUuid', email: 'isEmail', url: 'isUrl', datetime: 'isInstant', safeint: 'isInt' };
+
+/** The rule a field's schema stands for beyond its type (isUuid, isEmail, isIn, isInstant, …), if any. */
+function declaredRule(schema: AnySchema | undefined): string | undefined {
+  if (!schema) return undefined;
+  const def = defOf(schema);
+  if (def.type === 'enum' || def.type === 'literal') return 'isIn';
+  if (def.params?.rule) return def.params.rule;
+  if (def.format && FORMAT_RULES[def.format]) return FORMAT_RULES[def.format];
+  for (const check of def.checks ?? []) {
+    const d = check._zod.def;
+    if (d.params?.rule) return d.params.rule;
+    if (d.format && FORMAT_RULES[d.format]) return FORMAT_RULES[d.format];
+  }
+  return undefined;
+}
+
+/**
+ * The API's FieldErrors for zod's issues: one per issue, one per unknown key. A value of the wrong
+ * type (or missing) also names the rule its field stands for, as class-validator did (`agencyId`
+ * missing: isString and isUuid), when the schema is given.
+ */
+export function fieldErrorsOf(issues: readonly Issue[], root = 'body', schema?: z.ZodType): FieldError[] {
   return issues.flatMap((issue): FieldError[] => {
     const path = issue.path.map(String).join('.');
     const field = path || root;
     switch (issue.code) {
       case 'unrecognized_keys':
         return issue.keys.map((key) => ({ field: path ? `${path}.${key}` : key, rule: 'whitelist', message: `property ${key} should not exist` }));
-      case 'invalid_type':
-        return [{ field, rule: TYPE_RULES[issue.expected] ?? 'isDefined', message: `${field} ${issue.message.replace(/^Invalid input: /, '')}` }];
+      case 'invalid_type': {
+        const message = `${field} ${issue.message.replace(/^Invalid input: /, '')}`;
+        const typeRule = TYPE_RULES[issue.expected] ?? 'isDefined';
+        const declared = declaredRule(schemaAt(schema, issue.path));
+        return [{ field, rule: typeRule, message }, ...(declared && declared !== typeRule ? [{ field, rule: declared, message }] : [])];
+      }
       case 'too_big':
       case 'too_small':
         return [{ field, rule: sizeRule(issue), message: `${field}: ${issue.message}` }];
@@ -148,7 +211,7 @@ export function fieldErrorsOf(issues: readonly Issue[], root = 'body'): FieldErr
 /** The value parsed by the schema, or a 400 problem naming each field and rule. */
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, root = 'body'): z.output<T> {
   const result = schema.safeParse(value);
-  if (!result.success) throw Problems.validation(fieldErrorsOf(result.error.issues, root));
+  if (!result.success) throw Problems.validation(fieldErrorsOf(result.error.issues, root, schema));
   return result.data;
 }
 

@@ -1,5 +1,5 @@
-import { StandardSchemaValidationPipe, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { fieldErrorsOf } from './schema.js';
+import { Injectable, ValidationPipe, type ArgumentMetadata, type PipeTransform, type ValidationError } from '@nestjs/common';
+import { parseOr400 } from './schema.js';
 import type * as z from 'zod';
 import { Problems, type FieldError } from './problem.js';
 
@@ -36,8 +36,17 @@ export function createValidationPipe(): ValidationPipe {
  * `@Param('id', { schema })`): the same schema is in the OpenAPI document; each issue names the
  * field and the rule (common/schema.ts). Runs beside the class-validator pipe while DTOs move over.
  */
-export function createSchemaValidationPipe(): StandardSchemaValidationPipe {
-  return new StandardSchemaValidationPipe({
-    exceptionFactory: (issues) => Problems.validation(fieldErrorsOf(issues as unknown as z.core.$ZodIssue[])),
-  });
+@Injectable()
+export class SchemaValidationPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    const schema = metadata.schema as z.ZodType | undefined;
+    if (!schema || typeof schema !== 'object' || !('_zod' in schema)) return value;
+    const root =
+      metadata.type === 'body' ? (metadata.data ?? 'body') : metadata.type === 'query' ? (metadata.data ?? 'query') : (metadata.data ?? metadata.type);
+    return parseOr400(schema, value, root);
+  }
+}
+
+export function createSchemaValidationPipe(): SchemaValidationPipe {
+  return new SchemaValidationPipe();
 }

@@ -8,7 +8,7 @@ import { decodeCursor, toPage } from '../common/paging.js';
 import { Problems } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { ScopeService } from '../identity/scope.service.js';
-import type { CreateUnitDto, ListUnitsQuery } from './unit.dto.js';
+import type { CreateUnitBody, ListUnitsQuery, UnitView } from './unit.schema.js';
 
 interface UnitRow {
   id: string;
@@ -21,11 +21,11 @@ interface UnitRow {
   member_ids: string[];
 }
 
-const view = (r: UnitRow) => ({
+const view = (r: UnitRow): UnitView => ({
   id: r.id,
   agencyId: r.agency_id,
   name: r.name,
-  type: r.type,
+  type: r.type as UnitView['type'],
   headUserId: r.head_user_id,
   email: r.email,
   memberIds: r.member_ids,
@@ -59,7 +59,7 @@ export class UnitsService {
     return { items: page.items.map(view), nextCursor: page.nextCursor };
   }
 
-  async create(user: AuthenticatedUser, actor: Actor, dto: CreateUnitDto) {
+  async create(user: AuthenticatedUser, actor: Actor, dto: CreateUnitBody) {
     await this.scope.assertVisible(user, dto.agencyId, `agency ${dto.agencyId}`);
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
