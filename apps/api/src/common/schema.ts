@@ -225,3 +225,47 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): { schem
   const relink = <V>(v: V): V => JSON.parse(JSON.stringify(v).replaceAll('"#/$defs/', '"#/components/schemas/')) as V;
   return { schema: relink(rest), components: relink($defs) };
 }
+
+/** One field of a request body as `GET …/transitions` tells a client to build a form from. */
+export const FieldDescriptionSchema = z
+  .strictObject({
+    name: z.string(),
+    required: z.boolean(),
+    type: z.string().meta({ description: 'JSON type: string, integer, number, boolean, object, array' }),
+    enum: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
+    format: z.string().optional(),
+    minLength: z.int().optional(),
+    maxLength: z.int().optional(),
+    minimum: z.number().optional(),
+    maximum: z.number().optional(),
+    schema: z.record(z.string(), z.unknown()).optional().meta({ description: 'the JSON Schema of an object or array field' }),
+  })
+  .meta({ id: 'FieldDescription' });
+export type FieldDescription = z.infer<typeof FieldDescriptionSchema>;
+
+/**
+ * The fields of an object schema (an event variant, a form's body), each with its type and allowed
+ * values, read from the same JSON Schema the document carries; `type` itself is left out.
+ */
+export function fieldsOf(schema: z.ZodType, omit: readonly string[] = ['type']): FieldDescription[] {
+  const json = jsonSchemaOf(schema, 'input').schema as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  const required = new Set(json.required ?? []);
+  return Object.entries(json.properties ?? {})
+    .filter(([name]) => !omit.includes(name))
+    .map(([name, p]) => {
+      const type = typeof p.type === 'string' ? p.type : 'enum' in p ? 'string' : 'object';
+      const pick = <K extends 'format' | 'minLength' | 'maxLength' | 'minimum' | 'maximum'>(k: K) => (p[k] === undefined ? {} : { [k]: p[k] });
+      return {
+        name,
+        required: required.has(name),
+        type,
+        ...(Array.isArray(p.enum) ? { enum: p.enum as Array<string | number | boolean> } : 'const' in p ? { enum: [p.const as string] } : {}),
+        ...pick('format'),
+        ...pick('minLength'),
+        ...pick('maxLength'),
+        ...pick('minimum'),
+        ...pick('maximum'),
+        ...(type === 'object' || type === 'array' ? { schema: p } : {}),
+      } as FieldDescription;
+    });
+}
