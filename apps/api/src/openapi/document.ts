@@ -32,8 +32,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'the opaque session token from POST /api/auth/login (not a JWT)' })
     .build();
   const document = SwaggerModule.createDocument(app, config, { standardSchemaConverter: convert, operationIdFactory: operationId });
+  for (const addition of DOCUMENT_ADDITIONS) addition(document);
   return withProblems(document);
 }
+
+/**
+ * What decorators cannot say, added to the document after createDocument (each module keeps its
+ * own: the event unions with their discriminator mapping and an example per event type, …).
+ */
+const DOCUMENT_ADDITIONS: ReadonlyArray<(document: OpenAPIObject) => void> = [];
 
 /** Every operation answers 4xx as a `Problem` (application/problem+json), beside what it documents itself. */
 function withProblems(document: OpenAPIObject): OpenAPIObject {
