@@ -2607,7 +2607,7 @@ export interface operations {
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
                 /** @description page size, 1–200 (default 50) */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -2637,7 +2637,10 @@ export interface operations {
     createUnit: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };

@@ -1,6 +1,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type request from 'supertest';
+import { RULE_MESSAGES } from '../../apps/api/src/common/problem-messages.js';
 
 /**
  * The API's own document as the judge of every exchange the tests make: each response is checked
@@ -67,6 +68,7 @@ export class Contract {
     const key = status in responses ? status : `${status[0]}XX` in responses ? `${status[0]}XX` : undefined;
     const contentType = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
     const where = `${method.toUpperCase()} ${template} → ${status}`;
+    checkRulesTranslated(where, res.body);
     if (key) {
       const content = responses[key]!.content;
       if (content && contentType && content[contentType]?.schema) {
@@ -87,6 +89,14 @@ export class Contract {
       }
     }
   }
+}
+
+/** Every rule a problem names has its texts in the message catalog (zh-TW and English). */
+function checkRulesTranslated(where: string, body: unknown): void {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors)) return;
+  const missing = errors.map((e: { rule?: unknown }) => String(e.rule)).filter((rule) => !(rule in RULE_MESSAGES));
+  if (missing.length) throw new Error(`${where}: the rule(s) ${missing.join(', ')} have no entry in apps/api/src/common/problem-messages.ts`);
 }
 
 function escape(segment: string): string {

@@ -194,6 +194,7 @@ export class IncidentsService {
         field: 'awareAt',
         rule: 'withinLookBack',
         message: `awareAt must lie within the last ${lookBack.iso} (AWARENESS_LOOKBACK); an older awareness time is implausible and would breach every clock at once`,
+        params: { lookBack: lookBack.iso },
       });
     }
     if (dto.occurredAt && new Date(dto.occurredAt).getTime() > aware) {
