@@ -11,6 +11,18 @@ import { createTestApp, type TestApp } from './support/test-app.js';
  */
 const REGENERATE = 'the committed API description is out of date: run `npm run openapi` and commit libs/api-types';
 
+/** The JSON path of the first place two values differ, if they do. */
+function firstDifference(a: unknown, b: unknown, path = '$'): string | undefined {
+  if (a === b) return undefined;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return path;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  for (const key of keys) {
+    const found = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
+    if (found) return found;
+  }
+  return Object.keys(a).join() === Object.keys(b).join() ? undefined : `${path} (key order)`;
+}
+
 describe('the committed API description (libs/api-types)', () => {
   let t: TestApp;
   let document: OpenAPIObject;
@@ -24,8 +36,8 @@ describe('the committed API description (libs/api-types)', () => {
   const committed = (file: string) => readFileSync(new URL(`../libs/api-types/${file}`, import.meta.url), 'utf8');
 
   it('holds the document the running code serves', () => {
-    const same = JSON.stringify(JSON.parse(committed('openapi.json'))) === JSON.stringify(document);
-    expect(same ? 'up to date' : REGENERATE).toBe('up to date');
+    const difference = firstDifference(JSON.parse(committed('openapi.json')), document);
+    expect(difference === undefined ? 'up to date' : `${REGENERATE} (first difference at ${difference})`).toBe('up to date');
   });
 
   it('holds the TypeScript openapi-typescript generates from it', async () => {
