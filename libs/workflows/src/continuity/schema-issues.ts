@@ -9,7 +9,8 @@ import type * as z from 'zod';
  * - `FORM_RULES` (drill events, extra drills, corrective actions): `required` for text, `isObject`,
  *   `isBoolean`, `isInt`, `arraySize`, `isIn`, `maxLength`, `whitelist`.
  * A refinement names its own rule (`params: { rule }`): isoDuration, format, isUuid, isInstant, …
- * A field that is missing (or null) is `required`, whatever its type.
+ * In plans a field that is missing (or null) is `required`, whatever its type; in forms it breaks
+ * the rule of its type (text `required`, `isObject`, `isInstant`, `isIn`, …).
  */
 export interface SchemaFieldError {
   field: string;
@@ -31,6 +32,8 @@ export interface RuleVocabulary {
   numberBounds: string;
   /** The field a failure of the value itself is reported on. */
   root: string;
+  /** Whether a missing (or null) field is `required` whatever its type, or breaks the rule its type stands for. */
+  missingIsRequired: boolean;
 }
 
 export const PLAN_RULES: RuleVocabulary = {
@@ -43,6 +46,7 @@ export const PLAN_RULES: RuleVocabulary = {
   tooManyItems: 'maxItems',
   numberBounds: 'type',
   root: 'plan',
+  missingIsRequired: true,
 };
 
 export const FORM_RULES: RuleVocabulary = {
@@ -55,6 +59,7 @@ export const FORM_RULES: RuleVocabulary = {
   tooManyItems: 'arraySize',
   numberBounds: 'isInt',
   root: 'body',
+  missingIsRequired: false,
 };
 
 /** `impactAnalysis[0].rto` for the path ['impactAnalysis', 0, 'rto']. */
@@ -73,7 +78,7 @@ export function fieldErrorsOfIssues(issues: readonly z.core.$ZodIssue[], rules: 
     const field = path || rules.root;
     const last = issue.path[issue.path.length - 1];
     const input = (issue as { input?: unknown }).input;
-    const missing = typeof last === 'string' && (input === undefined || input === null) && issue.code !== 'unrecognized_keys';
+    const missing = rules.missingIsRequired && typeof last === 'string' && (input === undefined || input === null) && issue.code !== 'unrecognized_keys';
     if (missing) {
       out.push({ field, rule: 'required', message: input === null ? `${field} must not be null` : `${field} is required` });
       continue;
