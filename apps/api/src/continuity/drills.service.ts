@@ -8,6 +8,7 @@ import {
   FORM_RULES,
   schemaErrors,
   type AfterActionReport,
+  type DrillClientEventType,
   type DrillEvent,
   type DrillType,
   type EventActor,
@@ -19,7 +20,8 @@ import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { isInstant } from '../common/instant.js';
 import { decodeCursor, decodeTimeIdCursor, toPage } from '../common/paging.js';
-import { fieldsOf } from '../common/schema.js';
+import { fieldsOf, type FieldDescription } from '../common/schema.js';
+import * as z from 'zod';
 import { ProblemException, Problems, type FieldError } from '../common/problem.js';
 import { deadlinesOf } from '../deadlines/deadline-rows.js';
 import { DeadlineScheduler, type DeadlineToArm } from '../incidents/deadline-scheduler.js';
@@ -38,6 +40,11 @@ import { lockPlan } from './plan-store.js';
 import { ProgrammeScheduler } from './programme-scheduler.js';
 
 const MAX_WINDOW_MS = 5 * 366 * 86_400_000;
+
+/** Each event's fields for GET …/transitions (read from an unnamed copy: fieldsOf reads the properties of the schema itself, not of a $ref). */
+const DRILL_EVENT_FIELDS = Object.fromEntries(
+  Object.entries(DRILL_EVENT_VARIANTS).map(([type, variant]) => [type, fieldsOf(z.strictObject(variant.shape))]),
+) as Record<DrillClientEventType, FieldDescription[]>;
 
 /**
  * Drills (article 40: regular drills): reading in the caller's scope, and events as single
@@ -149,7 +156,7 @@ export class DrillsService {
     const after = decodeCursor(q.cursor, 1)?.[0];
     if (after !== undefined && !/^\d{1,18}$/.test(after)) throw Problems.field('cursor', 'isCursor', 'cursor must be a cursor returned by a previous page');
     const rows: Array<{ seq: string; at: Date; actor_id: string | null; entry: string; data: unknown }> = await this.dataSource.query(
-      'SELECT seq::text, at, actor_id, entry, data FROM drill_timeline WHERE drill_id = $1 AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3',
+      'SELECT seq::text, at, actor_id, entry, data FROM drill_timeline WHERE drill_id = $1 AND ($2::bigint IS NULL OR drill_timeline.seq > $2) ORDER BY drill_timeline.seq LIMIT $3',
       [id, after ?? null, limit + 1],
     );
     const page = toPage(rows, limit, (r) => [r.seq]);
@@ -174,7 +181,7 @@ export class DrillsService {
     return {
       allowedEvents: allowedDrillEvents(this.store.restore(row), this.actorOf(user, row)).map((e) => ({
         ...e,
-        fields: fieldsOf(DRILL_EVENT_VARIANTS[e.type]),
+        fields: DRILL_EVENT_FIELDS[e.type],
         schema: `#/components/schemas/${String(DRILL_EVENT_VARIANTS[e.type].meta()?.id)}`,
       })),
     };
