@@ -161,10 +161,11 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
+        /** Continuity plans of the agencies the caller can see, newest first */
         get: operations["listPlans"];
         put?: never;
         /** Create a plan (version 1): scope, impact analysis per hazard (RTO < MTPD), activation criteria, procedures, contacts */
-        post: operations["createPlans"];
+        post: operations["createPlan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -178,9 +179,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["getPlans"];
+        /** A plan with its current document (withheld without clearance), its review clock and programme */
+        get: operations["getPlan"];
         /** A new version of the plan, with changeReason (article 19); addressesDrillIds lets drills waiting for a plan change close */
-        put: operations["updatePlans"];
+        put: operations["updatePlan"];
         post?: never;
         delete?: never;
         options?: never;
@@ -196,7 +198,7 @@ export type paths = {
             cookie?: never;
         };
         /** What changed between two versions (JSON Patch operations with the old values) */
-        get: operations["diffPlans"];
+        get: operations["diffPlanVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -215,7 +217,7 @@ export type paths = {
         get?: never;
         put?: never;
         /** Schedule a drill outside the programme {scheduledFor, drillType, reminders?} */
-        post: operations["scheduleDrillPlans"];
+        post: operations["scheduleDrill"];
         delete?: never;
         options?: never;
         head?: never;
@@ -229,9 +231,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["programmePlans"];
-        /** Set the drill programme {rrule, drillType, reminders, afterActionWindow?}; the next drill is scheduled at once */
-        put: operations["setProgrammePlans"];
+        /** The drill programme, its drills of the coming two years and its waiting drill (ETag: the programme version) */
+        get: operations["getPlanProgramme"];
+        /** Set the drill programme {rrule, drillType, reminders, afterActionWindow?}: the `programme` of GET …/programme is accepted back as it is; the next drill is scheduled at once */
+        put: operations["replacePlanProgramme"];
         post?: never;
         delete?: never;
         options?: never;
@@ -246,7 +249,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["versionsPlans"];
+        /** The versions of a plan, newest first */
+        get: operations["listPlanVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -262,7 +266,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["versionPlans"];
+        /** One version of a plan, with its document */
+        get: operations["getPlanVersion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -282,7 +287,7 @@ export type paths = {
         get: operations["listCorrectiveActions"];
         put?: never;
         /** File a corrective action for an incident improvement report (or a drill) by hand */
-        post: operations["createCorrectiveActions"];
+        post: operations["createCorrectiveAction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -296,14 +301,15 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["getCorrectiveActions"];
+        /** A corrective action with its clocks */
+        get: operations["getCorrectiveAction"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Work on an action: status (open → in_progress → done → verified by someone else), note, dueAt, owner */
-        patch: operations["patchCorrectiveActions"];
+        patch: operations["updateCorrectiveAction"];
         trace?: never;
     };
     "/api/drills": {
@@ -330,7 +336,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["getDrills"];
+        /** A drill (participants, observations and report withheld without clearance) */
+        get: operations["getDrill"];
         put?: never;
         post?: never;
         delete?: never;
@@ -348,8 +355,8 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** START, RECORD_PARTICIPANT, RECORD_OBSERVATION, COMPLETE, SUBMIT_AFTER_ACTION, PLAN_UPDATED, CLOSE, CANCEL, RESCHEDULE */
-        post: operations["eventDrills"];
+        /** START, RECORD_PARTICIPANT, RECORD_OBSERVATION, COMPLETE, SUBMIT_AFTER_ACTION, PLAN_UPDATED, CLOSE, CANCEL, RESCHEDULE (DEADLINE_PASSED is the system’s: 422) */
+        post: operations["sendDrillEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -380,7 +387,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["timelineDrills"];
+        /** What happened to the drill, oldest first */
+        get: operations["listDrillTimeline"];
         put?: never;
         post?: never;
         delete?: never;
@@ -396,7 +404,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["transitionsDrills"];
+        /** The events the caller may send now, each with its fields and schema */
+        get: operations["listDrillTransitions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -415,9 +424,9 @@ export type paths = {
         get?: never;
         put?: never;
         /** Create or rotate your secret drill calendar URL (shown once; the previous URL stops working) */
-        post: operations["createFeedCalendar"];
+        post: operations["createDrillCalendarFeed"];
         /** Revoke your drill calendar URL */
-        delete: operations["revokeFeedCalendar"];
+        delete: operations["deleteDrillCalendarFeed"];
         options?: never;
         head?: never;
         patch?: never;
@@ -431,7 +440,7 @@ export type paths = {
             cookie?: never;
         };
         /** The drills you may see as iCalendar: one recurring event per plan programme (RRULE in its time zone, reminders as alarms), rescheduled drills as overrides, one-off drills as events. Authenticate with ?token= or a bearer token. */
-        get: operations["feedCalendar"];
+        get: operations["getDrillCalendar"];
         put?: never;
         post?: never;
         delete?: never;
@@ -824,6 +833,25 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        AfterActionReport: {
+            areasForImprovement: string[];
+            capabilities: {
+                capability: string;
+                notes?: string;
+                /**
+                 * @description P performed without challenges, S with some, M with major challenges, U unable to perform
+                 * @enum {string}
+                 */
+                rating: "P" | "S" | "M" | "U";
+            }[];
+            correctiveActions: components["schemas"]["ReportCorrectiveAction"][];
+            objectives: string[];
+            participants: components["schemas"]["DrillParticipantInput"][];
+            /** @description whether the plan must change (CLOSE then waits for a plan version naming this drill) */
+            planChangeRequired: boolean;
+            scenario: string;
+            strengths: string[];
+        };
         AuditRecord: {
             /** @example webhook.disable */
             action: string;
@@ -882,6 +910,15 @@ export type components = {
             headHash: string;
             headSeq: string | null;
             ok: boolean;
+        };
+        CalendarFeed: {
+            /** @description whether an earlier URL stopped working */
+            rotated: boolean;
+            /**
+             * @description the secret feed URL (shown once)
+             * @example https://irbc.example.gov.tw/api/drills/calendar.ics?token=…
+             */
+            url: string;
         };
         ChangePasswordDto: {
             currentPassword: string;
@@ -1179,6 +1216,73 @@ export type components = {
             };
             year: number;
         };
+        /** @description TLP (CLEAR, GREEN, AMBER, AMBER+STRICT, RED) and data level (public, general, sensitive, confidential) */
+        ContinuityClassification: {
+            dataLevel: string;
+            /**
+             * @description the label it is shown under: the strictest of TLP and data level
+             * @enum {string}
+             */
+            label: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+            tlp: string;
+        };
+        ContinuityDeadline: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            dueAt: string;
+            kind: string;
+            lateByMs?: number;
+            status: string;
+            step?: number;
+        };
+        CorrectiveAction: {
+            /** Format: uuid */
+            agencyId: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            deadlines: components["schemas"]["ContinuityDeadline"][];
+            doneAt: string | null;
+            doneBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            dueAt: string;
+            /** Format: uuid */
+            id: string;
+            note: string | null;
+            overdue: boolean;
+            ownerUnitId: string | null;
+            ownerUserId: string | null;
+            redacted: boolean;
+            source: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                type: "incident" | "drill";
+            };
+            /** @enum {string} */
+            status: "open" | "in_progress" | "done" | "verified" | "cancelled";
+            /** @description null when withheld (redacted) */
+            title: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            updatedAt: string;
+            verifiedAt: string | null;
+            verifiedBy: string | null;
+            version: number;
+        };
+        CorrectiveActionPage: {
+            items: components["schemas"]["CorrectiveAction"][];
+            nextCursor: string | null;
+        };
         CreateAgencyDto: {
             /**
              * @description upper-case letters and digits, 2–16, unique; used in incident references
@@ -1202,6 +1306,27 @@ export type components = {
              * @example Asia/Taipei
              */
             timezone: string;
+        };
+        /** @description names an owner: ownerUserId or ownerUnitId (or both) */
+        CreateCorrectiveAction: {
+            /**
+             * Format: date-time
+             * @description in the future
+             * @example 2027-04-30T17:00:00+08:00
+             */
+            dueAt: string;
+            /** Format: uuid */
+            ownerUnitId?: string;
+            /** Format: uuid */
+            ownerUserId?: string;
+            /**
+             * Format: uuid
+             * @description the incident or drill
+             */
+            sourceId: string;
+            /** @enum {string} */
+            sourceType: "incident" | "drill";
+            title: string;
         };
         CreatedWebhook: {
             /** Format: uuid */
@@ -1285,6 +1410,26 @@ export type components = {
             /** Format: uuid */
             userId: string;
         };
+        CreatePlan: {
+            activationCriteria: string[];
+            /**
+             * @description why the plan changes (article 19)
+             * @example 年度審查：更新聯絡人
+             */
+            changeReason?: string;
+            classification: components["schemas"]["PlanClassificationInput"];
+            contacts: components["schemas"]["PlanContact"][];
+            impactAnalysis: components["schemas"]["PlanImpactRow"][];
+            procedures: components["schemas"]["PlanProcedure"][];
+            /**
+             * @description how often the plan is reviewed, at most P1Y (default P1Y)
+             * @example P6M
+             */
+            reviewInterval?: string;
+            scope: components["schemas"]["PlanScopeEntry"][];
+            summary?: string;
+            title: string;
+        };
         CreateScheduleDto: {
             /** Format: uuid */
             agencyId: string;
@@ -1349,6 +1494,260 @@ export type components = {
              * @example https://chat.agency.gov.tw/hooks/ir
              */
             url: string;
+        };
+        Drill: {
+            /** @description the after-action report as submitted (null until then, or when withheld) */
+            afterAction: components["schemas"]["AfterActionReport"] | null;
+            afterActionDueAt: string | null;
+            afterActionOverdue: boolean;
+            /** Format: uuid */
+            agencyId: string;
+            breaches: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                dueAt: string;
+                kind: string;
+                lateByMs: number;
+            }[];
+            cancellation: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                by: string;
+                reason: string;
+            } | null;
+            completedAt: string | null;
+            correctiveActions: {
+                /** Format: uuid */
+                id: string;
+                status: string;
+            }[];
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            deadlines: components["schemas"]["ContinuityDeadline"][];
+            /** @enum {string} */
+            drillType: "tabletop" | "functional" | "full_scale";
+            fromProgramme: boolean;
+            /** Format: uuid */
+            id: string;
+            observations: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                by: string;
+                capability: string | null;
+                text: string;
+            }[] | null;
+            occurrenceAt: string | null;
+            participants: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                by: string;
+                name: string;
+                organisation: string | null;
+                role: string;
+            }[] | null;
+            plan: {
+                classification: components["schemas"]["ContinuityClassification"];
+                /** Format: uuid */
+                id: string;
+                reference: string;
+                title: string | null;
+            };
+            planChangeRequired: boolean;
+            planUpdate: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                by: string;
+                planVersion: number;
+            } | null;
+            redacted: boolean;
+            reference: string;
+            reschedules: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                by: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                from: string;
+                reason: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                to: string;
+            }[];
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            scheduledFor: string;
+            startedAt: string | null;
+            /** @enum {string} */
+            state: "scheduled" | "overdue" | "in_progress" | "debrief" | "improvement" | "closed" | "cancelled";
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            updatedAt: string;
+            version: number;
+        };
+        /** @description the drill will not take place */
+        DrillCancelEvent: {
+            reason: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "CANCEL";
+        };
+        /** @description close the drill (every corrective action verified, the plan changed where the report said so) */
+        DrillCloseEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "CLOSE";
+        };
+        /** @description the exercise is over; the after-action report is due */
+        DrillCompleteEvent: {
+            summary?: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "COMPLETE";
+        };
+        /** @description a drill event, by `type` */
+        DrillEvent: components["schemas"]["DrillStartEvent"] | components["schemas"]["DrillRecordParticipantEvent"] | components["schemas"]["DrillRecordObservationEvent"] | components["schemas"]["DrillCompleteEvent"] | components["schemas"]["DrillSubmitAfterActionEvent"] | components["schemas"]["DrillPlanUpdatedEvent"] | components["schemas"]["DrillCloseEvent"] | components["schemas"]["DrillCancelEvent"] | components["schemas"]["DrillRescheduleEvent"];
+        DrillPage: {
+            items: components["schemas"]["Drill"][];
+            nextCursor: string | null;
+        };
+        DrillParticipantInput: {
+            name: string;
+            organisation?: string;
+            role: string;
+        };
+        /** @description a plan version answers the findings */
+        DrillPlanUpdatedEvent: {
+            /** @description a plan version naming this drill in addressesDrillIds */
+            planVersion: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "PLAN_UPDATED";
+        };
+        /** @description what was seen during the drill */
+        DrillRecordObservationEvent: {
+            capability?: string;
+            text: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "RECORD_OBSERVATION";
+        };
+        /** @description someone takes part */
+        DrillRecordParticipantEvent: {
+            name: string;
+            organisation?: string;
+            role: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "RECORD_PARTICIPANT";
+        };
+        /** @description move the drill to another date */
+        DrillRescheduleEvent: {
+            /**
+             * Format: date-time
+             * @description the new date, in the future
+             * @example 2027-03-15T09:00:00+08:00
+             */
+            date: string;
+            reason: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "RESCHEDULE";
+        };
+        /** @description the drill begins */
+        DrillStartEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "START";
+        };
+        /** @description the after-action report, with its corrective actions */
+        DrillSubmitAfterActionEvent: {
+            report: components["schemas"]["AfterActionReport"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "SUBMIT_AFTER_ACTION";
+        };
+        DrillTimelineEntry: {
+            actorId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            at: string;
+            /** @description what the entry records (null when withheld) */
+            data: unknown;
+            entry: string;
+            /** @description position in the drill’s timeline (a JSON number) */
+            seq: number;
+        };
+        DrillTimelinePage: {
+            items: components["schemas"]["DrillTimelineEntry"][];
+            nextCursor: string | null;
+        };
+        DrillTransitions: {
+            allowedEvents: {
+                /** @description every field of the event, with its type and allowed values */
+                fields: components["schemas"]["FieldDescription"][];
+                /** @description the fields the event cannot go without */
+                requires: string[];
+                /**
+                 * @description the event’s schema in this document
+                 * @example #/components/schemas/DrillStartEvent
+                 */
+                schema: string;
+                /** @enum {string} */
+                type: "START" | "RECORD_PARTICIPANT" | "RECORD_OBSERVATION" | "COMPLETE" | "SUBMIT_AFTER_ACTION" | "PLAN_UPDATED" | "CLOSE" | "CANCEL" | "RESCHEDULE";
+            }[];
         };
         Evidence: {
             /**
@@ -1837,6 +2236,59 @@ export type components = {
             items: components["schemas"]["NotificationHistoryItem"][];
             nextCursor: string | null;
         };
+        Plan: {
+            /** Format: uuid */
+            agencyId: string;
+            changeReason: string | null;
+            classification: components["schemas"]["ContinuityClassification"];
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string;
+            deadlines: components["schemas"]["ContinuityDeadline"][];
+            document: components["schemas"]["PlanDocument"] | null;
+            /** Format: uuid */
+            id: string;
+            nextDrill: {
+                /** Format: uuid */
+                id: string;
+                reference: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                scheduledFor: string;
+                state: string;
+            } | null;
+            programme: components["schemas"]["Programme"] | null;
+            redacted: boolean;
+            /** @example MOF-BCP-001 */
+            reference: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            reviewDueAt: string;
+            reviewOverdue: boolean;
+            /** @description null when withheld (redacted) */
+            title: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            updatedAt: string;
+            version: number;
+        };
+        /** @description TLP label and data level of the plan (article 42) */
+        PlanClassificationInput: {
+            /** @enum {string} */
+            dataLevel: "public" | "general" | "sensitive" | "confidential";
+            /** @enum {string} */
+            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+        };
         PlanCompliance: {
             /** @description drilled this year, or not required to be */
             compliant: boolean;
@@ -1856,6 +2308,127 @@ export type components = {
             /** @description withheld (null) for plans classified AMBER or stricter, or at a sensitive/confidential level */
             title: string | null;
         };
+        /** @description a contact with a phone number or an e-mail address */
+        PlanContact: {
+            email?: string;
+            function: string;
+            name: string;
+            organisation?: string;
+            phone?: string;
+        };
+        PlanDiff: {
+            changes: {
+                /** @description the old value (replace, remove) */
+                from?: unknown;
+                /** @enum {string} */
+                op: "add" | "remove" | "replace";
+                /** @description JSON pointer (RFC 6901) into the plan document */
+                path: string;
+                /** @description the new value (add, replace) */
+                value?: unknown;
+            }[];
+            from: number;
+            /** Format: uuid */
+            planId: string;
+            to: number;
+        };
+        PlanDocument: {
+            activationCriteria: string[];
+            classification: components["schemas"]["PlanClassificationInput"];
+            contacts: components["schemas"]["PlanContact"][];
+            impactAnalysis: components["schemas"]["PlanImpactRow"][];
+            procedures: components["schemas"]["PlanProcedure"][];
+            /**
+             * @description how often the plan is reviewed, at most P1Y (default P1Y)
+             * @example P6M
+             */
+            reviewInterval?: string;
+            scope: components["schemas"]["PlanScopeEntry"][];
+            summary?: string;
+            title: string;
+        };
+        /** @description one row of the business impact analysis: a scope entry under one hazard */
+        PlanImpactRow: {
+            /** @enum {string} */
+            hazard: "earthquake" | "typhoon" | "flood" | "fire" | "power_loss" | "network_loss" | "cyber_attack" | "pandemic" | "staff_loss" | "supplier_failure" | "facility_loss" | "other";
+            impact: string;
+            /**
+             * @description maximum tolerable period of disruption (ISO 8601 duration)
+             * @example P3D
+             */
+            mtpd: string;
+            /**
+             * @description recovery point objective (ISO 8601 duration)
+             * @example PT1H
+             */
+            rpo: string;
+            /**
+             * @description recovery time objective (ISO 8601 duration), strictly below the MTPD
+             * @example PT24H
+             */
+            rto: string;
+            /** @description the name of a scope entry */
+            service: string;
+        };
+        PlanPage: {
+            items: components["schemas"]["Plan"][];
+            nextCursor: string | null;
+        };
+        /** @description a step of the emergency, recovery or resumption procedure; names a responsible role or unit */
+        PlanProcedure: {
+            action: string;
+            /** @description step number, unique within its phase */
+            order: number;
+            /** @enum {string} */
+            phase: "emergency" | "recovery" | "resumption";
+            /** @enum {string} */
+            responsibleRole?: "reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor";
+            responsibleUnitId?: string;
+        };
+        PlanScopeEntry: {
+            /** @description a core service or system needs at least one impact analysis row */
+            core: boolean;
+            description?: string;
+            /** @enum {string} */
+            kind: "service" | "system";
+            /**
+             * @description unique within the plan; impact rows name it
+             * @example e-filing
+             */
+            name: string;
+        };
+        PlanVersion: {
+            addressesDrillIds: string[];
+            /** Format: uuid */
+            authorId: string;
+            changeReason: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            document: components["schemas"]["PlanDocument"];
+            /** Format: uuid */
+            planId: string;
+            version: number;
+        };
+        PlanVersionPage: {
+            items: components["schemas"]["PlanVersionSummary"][];
+            nextCursor: string | null;
+        };
+        PlanVersionSummary: {
+            addressesDrillIds: string[];
+            /** Format: uuid */
+            authorId: string;
+            changeReason: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            title: string | null;
+            version: number;
+        };
         /** @description RFC 9457 problem details; `errors[]` names each field and rule */
         Problem: {
             allowedEvents?: unknown[];
@@ -1868,6 +2441,44 @@ export type components = {
             type: string;
         } & {
             [key: string]: unknown;
+        };
+        Programme: {
+            /**
+             * @description how long after a drill its after-action report is due, at most one month (default P30D)
+             * @example P30D
+             */
+            afterActionWindow: string;
+            /** @enum {string} */
+            drillType: "tabletop" | "functional" | "full_scale";
+            reminders: string[];
+            /** @description normalised: DTSTART in the agency’s zone, then the RRULE */
+            rrule: string;
+            /** @description the agency’s IANA time zone the rule is expanded in */
+            timezone: string;
+        };
+        ProgrammeView: {
+            nextDrill: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                occurrenceAt: string;
+                reference: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                scheduledFor: string;
+                state: string;
+            } | null;
+            /** Format: uuid */
+            planId: string;
+            programme: components["schemas"]["Programme"] | null;
+            programmeVersion: number;
+            /** @description the drills of the coming two years */
+            upcoming: string[];
         };
         QueueDashboardTicket: {
             /**
@@ -2059,6 +2670,52 @@ export type components = {
             /** @description the version to send as If-Match (also the ETag) */
             version: number;
         };
+        /** @description the programme: exactly the `programme` member of GET …/programme is accepted back (timezone, when sent, is the agency’s) */
+        ReplaceProgramme: {
+            /**
+             * @description how long after a drill its after-action report is due, at most one month (default P30D)
+             * @example P30D
+             */
+            afterActionWindow?: string;
+            /** @enum {string} */
+            drillType: "tabletop" | "functional" | "full_scale";
+            /** @description default (absent or null) P30D, P7D, P1D; [] for none */
+            reminders?: string[] | null;
+            /**
+             * @description iCalendar RRULE (RFC 5545) of FREQ YEARLY, MONTHLY or WEEKLY without COUNT/UNTIL, optionally after a DTSTART line in the agency’s time zone; default (absent or null) FREQ=YEARLY
+             * @example DTSTART;TZID=Asia/Taipei:20270315T090000
+             *     RRULE:FREQ=YEARLY
+             */
+            rrule?: string | null;
+            /** @description read-only: when sent (as GET returns it), it must be the agency’s time zone */
+            timezone?: string;
+        };
+        /** @description an action the drill calls for; names an owner (ownerUserId or ownerUnitId) */
+        ReportCorrectiveAction: {
+            /**
+             * Format: date-time
+             * @description in the future
+             * @example 2027-04-30T17:00:00+08:00
+             */
+            dueAt: string;
+            /** Format: uuid */
+            ownerUnitId?: string;
+            /** Format: uuid */
+            ownerUserId?: string;
+            title: string;
+        };
+        ScheduleDrill: {
+            /** @enum {string} */
+            drillType: "tabletop" | "functional" | "full_scale";
+            /** @description default P30D, P7D, P1D */
+            reminders?: string[];
+            /**
+             * Format: date-time
+             * @description in the future
+             * @example 2027-05-20T09:00:00+08:00
+             */
+            scheduledFor: string;
+        };
         Unit: {
             /** Format: uuid */
             agencyId: string;
@@ -2079,6 +2736,47 @@ export type components = {
         UnitPage: {
             items: components["schemas"]["Unit"][];
             nextCursor: string | null;
+        };
+        UpdateCorrectiveAction: {
+            /**
+             * Format: date-time
+             * @description in the future
+             * @example 2027-04-30T17:00:00+08:00
+             */
+            dueAt?: string;
+            note?: string;
+            /** @description null removes it (an owner must remain) */
+            ownerUnitId?: string | null;
+            /** @description null removes it (an owner must remain) */
+            ownerUserId?: string | null;
+            /**
+             * @description open → in_progress → done → verified (by someone else); cancelled with a note
+             * @enum {string}
+             */
+            status?: "open" | "in_progress" | "done" | "verified" | "cancelled";
+        };
+        /** @description a new version: the whole document (GET …/versions/{v} `document`), a changeReason and the drills it answers */
+        UpdatePlan: {
+            activationCriteria: string[];
+            /** @description drills of this plan waiting for a plan change whose findings this version answers (they are told PLAN_UPDATED) */
+            addressesDrillIds?: string[];
+            /**
+             * @description why the plan changes (article 19)
+             * @example 年度審查：更新聯絡人
+             */
+            changeReason: string;
+            classification: components["schemas"]["PlanClassificationInput"];
+            contacts: components["schemas"]["PlanContact"][];
+            impactAnalysis: components["schemas"]["PlanImpactRow"][];
+            procedures: components["schemas"]["PlanProcedure"][];
+            /**
+             * @description how often the plan is reviewed, at most P1Y (default P1Y)
+             * @example P6M
+             */
+            reviewInterval?: string;
+            scope: components["schemas"]["PlanScopeEntry"][];
+            summary?: string;
+            title: string;
         };
         UpdateUserDto: {
             /** @description true ends every session of the user at once */
@@ -2464,6 +3162,7 @@ export interface operations {
                 agencyId?: string;
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
+                /** @description page size, 1–200 (default 50) */
                 limit?: number;
             };
             header?: never;
@@ -2485,11 +3184,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PlanPage"];
+                };
             };
         };
     };
-    createPlans: {
+    createPlan: {
         parameters: {
             query?: never;
             header?: never;
@@ -2498,7 +3199,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["CreatePlan"];
             };
         };
         responses: {
@@ -2515,11 +3216,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
             };
         };
     };
-    getPlans: {
+    getPlan: {
         parameters: {
             query?: never;
             header?: never;
@@ -2543,15 +3246,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
             };
         };
     };
-    updatePlans: {
+    updatePlan: {
         parameters: {
             query?: never;
             header: {
-                /** @description the version being edited */
+                /** @description the version being changed (the ETag of the last read) */
                 "If-Match": string;
             };
             path: {
@@ -2561,7 +3266,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["UpdatePlan"];
             };
         };
         responses: {
@@ -2578,15 +3283,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
             };
         };
     };
-    diffPlans: {
+    diffPlanVersions: {
         parameters: {
-            query?: {
-                from?: string;
-                to?: string;
+            query: {
+                from: number;
+                to: number;
             };
             header?: never;
             path: {
@@ -2609,11 +3316,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PlanDiff"];
+                };
             };
         };
     };
-    scheduleDrillPlans: {
+    scheduleDrill: {
         parameters: {
             query?: never;
             header?: never;
@@ -2624,7 +3333,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["ScheduleDrill"];
             };
         };
         responses: {
@@ -2641,11 +3350,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Drill"];
+                };
             };
         };
     };
-    programmePlans: {
+    getPlanProgramme: {
         parameters: {
             query?: never;
             header?: never;
@@ -2669,14 +3380,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProgrammeView"];
+                };
             };
         };
     };
-    setProgrammePlans: {
+    replacePlanProgramme: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the programme version being replaced (the ETag of GET …/programme); when sent and stale, 409 */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2684,7 +3400,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["ReplaceProgramme"];
             };
         };
         responses: {
@@ -2701,13 +3417,20 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProgrammeView"];
+                };
             };
         };
     };
-    versionsPlans: {
+    listPlanVersions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2729,11 +3452,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PlanVersionPage"];
+                };
             };
         };
     };
-    versionPlans: {
+    getPlanVersion: {
         parameters: {
             query?: never;
             header?: never;
@@ -2758,7 +3483,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PlanVersion"];
+                };
             };
         };
     };
@@ -2768,12 +3495,13 @@ export interface operations {
                 agencyId?: string;
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
+                /** @description page size, 1–200 (default 50) */
                 limit?: number;
                 /** @description only actions owned by me or my units */
                 mine?: "true" | "false";
                 overdue?: "true" | "false";
                 sourceId?: string;
-                sourceType?: "drill" | "incident";
+                sourceType?: "incident" | "drill";
                 status?: "open" | "in_progress" | "done" | "verified" | "cancelled";
             };
             header?: never;
@@ -2795,11 +3523,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CorrectiveActionPage"];
+                };
             };
         };
     };
-    createCorrectiveActions: {
+    createCorrectiveAction: {
         parameters: {
             query?: never;
             header?: never;
@@ -2808,7 +3538,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["CreateCorrectiveAction"];
             };
         };
         responses: {
@@ -2825,11 +3555,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CorrectiveAction"];
+                };
             };
         };
     };
-    getCorrectiveActions: {
+    getCorrectiveAction: {
         parameters: {
             query?: never;
             header?: never;
@@ -2853,14 +3585,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CorrectiveAction"];
+                };
             };
         };
     };
-    patchCorrectiveActions: {
+    updateCorrectiveAction: {
         parameters: {
             query?: never;
             header: {
+                /** @description the version being changed (the ETag of the last read) */
                 "If-Match": string;
             };
             path: {
@@ -2870,7 +3605,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["UpdateCorrectiveAction"];
             };
         };
         responses: {
@@ -2887,7 +3622,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CorrectiveAction"];
+                };
             };
         };
     };
@@ -2897,12 +3634,13 @@ export interface operations {
                 agencyId?: string;
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
-                /** @description ISO instant: drills scheduled at or after */
+                /** @description drills scheduled at or after */
                 from?: string;
+                /** @description page size, 1–200 (default 50) */
                 limit?: number;
                 planId?: string;
                 state?: "scheduled" | "overdue" | "in_progress" | "debrief" | "improvement" | "closed" | "cancelled";
-                /** @description ISO instant: drills scheduled before */
+                /** @description drills scheduled before (at most five years after from) */
                 to?: string;
             };
             header?: never;
@@ -2924,11 +3662,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DrillPage"];
+                };
             };
         };
     };
-    getDrills: {
+    getDrill: {
         parameters: {
             query?: never;
             header?: never;
@@ -2952,14 +3692,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Drill"];
+                };
             };
         };
     };
-    eventDrills: {
+    sendDrillEvent: {
         parameters: {
             query?: never;
             header: {
+                /** @description the version being changed (the ETag of the last read) */
                 "If-Match": string;
             };
             path: {
@@ -2969,10 +3712,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example START */
-                    type: string;
-                };
+                "application/json": components["schemas"]["DrillEvent"];
             };
         };
         responses: {
@@ -2989,7 +3729,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Drill"];
+                };
             };
         };
     };
@@ -3021,7 +3763,42 @@ export interface operations {
             };
         };
     };
-    timelineDrills: {
+    listDrillTimeline: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillTimelinePage"];
+                };
+            };
+        };
+    };
+    listDrillTransitions: {
         parameters: {
             query?: never;
             header?: never;
@@ -3045,39 +3822,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-        };
-    };
-    transitionsDrills: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["DrillTransitions"];
                 };
-            };
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
         };
     };
-    createFeedCalendar: {
+    createDrillCalendarFeed: {
         parameters: {
             query?: never;
             header?: never;
@@ -3099,11 +3850,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
             };
         };
     };
-    revokeFeedCalendar: {
+    deleteDrillCalendarFeed: {
         parameters: {
             query?: never;
             header?: never;
@@ -3129,7 +3882,7 @@ export interface operations {
             };
         };
     };
-    feedCalendar: {
+    getDrillCalendar: {
         parameters: {
             query?: {
                 /** @description the secret of the feed URL from POST /api/drills/calendar-feed */
@@ -3150,11 +3903,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description an iCalendar (RFC 5545) document */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/calendar": string;
+                };
             };
         };
     };
