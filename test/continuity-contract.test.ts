@@ -241,6 +241,36 @@ describe('the continuity contract', () => {
     expect(document.components.schemas.DrillTimelineEntry!.properties.seq.type).toBe('integer');
   });
 
+  it('pages through the drill notifications with limit=1, every intent exactly once, oldest first', async () => {
+    const plan = await createPlan();
+    const drill = await scheduleDrill(plan.id);
+    for (const days of [40, 50, 60])
+      ok(await sendEvent(drill.id, { type: 'RESCHEDULE', date: new Date(t.clock.now().getTime() + days * 86_400_000).toISOString(), reason: `moved ${days}` }));
+    const all = (await t.db.query(`SELECT id FROM outbox WHERE aggregate_type = 'drill' AND aggregate_id = $1 ORDER BY created_at, id`, [drill.id])).rows.map(
+      (r) => r.id,
+    );
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 20; pages++) {
+      const page: { items: Array<{ id: string }>; nextCursor: string | null } = ok(
+        await t
+          .http()
+          .get(`/api/drills/${drill.id}/notifications`)
+          .query({ limit: 1, ...(cursor ? { cursor } : {}) })
+          .set(auth(w.tokens.coordinator)),
+      );
+      expect(page.items).toHaveLength(1);
+      seen.push(page.items[0]!.id);
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual(all);
+    const refused = await t.http().get(`/api/drills/${drill.id}/notifications`).query({ limit: 0 }).set(auth(w.tokens.coordinator));
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0]).toMatchObject({ field: 'limit', rule: 'min' });
+  });
+
   it('shows the plan body with its nested rows, not a bare object', () => {
     const create = document.paths['/api/continuity/plans']!.post.requestBody.content['application/json'].schema;
     expect(create).toEqual({ $ref: '#/components/schemas/CreatePlan' });

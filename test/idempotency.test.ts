@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type supertest from 'supertest';
+import { moveClock, planBody, seedContinuityWorld, type ContinuityWorld } from './support/continuity-fixture.js';
+import { expectStatus as ok } from './support/http.js';
+import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
 import { createTestApp, login, seedAgency, seedUser, type TestApp } from './support/test-app.js';
 
 /*
@@ -84,5 +88,121 @@ describe('Idempotency-Key on creations', () => {
   it('still creates without a key, as before', async () => {
     expect((await createUnit(admin, undefined, { agencyId, name: '無鍵單位', type: 'it' })).status).toBe(201);
     expect(await countUnits('無鍵單位')).toBe(1);
+  });
+});
+
+/*
+ * Every other creation takes the key the same way: a plan, an extra drill, a corrective action,
+ * an evidence item and a custody transfer, retried with their key, exist once. (A transfer retried
+ * without the key would be a second transfer, refused as not from the current custodian.)
+ * Creations that answer a one-time secret (a webhook's, a calendar feed URL) keep no copy of it
+ * in a replay store: they take no key, and are listed in the README.
+ */
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Sends the same creation twice under one key: the second is the first answer again. */
+async function twice(send: () => supertest.Test, status = 201) {
+  const first = await send();
+  expect(first.status).toBe(status);
+  const again = await send();
+  expect([again.status, again.headers['idempotent-replayed']]).toEqual([status, 'true']);
+  expect(again.body).toEqual(first.body);
+  expect(again.headers.location).toBe(first.headers.location);
+  return first.body;
+}
+
+const count = async (t: TestApp, table: string, where: string, value: unknown) =>
+  (await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where} = $1`, [value])).rows[0].n as number;
+
+describe('Idempotency-Key on continuity creations', () => {
+  let t: TestApp;
+  let cw: ContinuityWorld;
+
+  beforeAll(async () => {
+    t = await createTestApp({ SESSION_TTL: 'P60D' });
+    cw = await seedContinuityWorld(t);
+  });
+  afterAll(() => t.close());
+
+  it('a plan, an extra drill and a corrective action, each retried, exist once', async () => {
+    const coordinator = bearer(cw.tokens.coordinator);
+    const body = planBody({ title: 'Retried plan 重送' });
+    const plan = await twice(() => t.http().post('/api/continuity/plans').set(coordinator).set('Idempotency-Key', 'plan-key-0001').send(body));
+    expect(await count(t, 'continuity_plans', 'title', 'Retried plan 重送')).toBe(1);
+
+    const drillBody = { scheduledFor: new Date(t.clock.now().getTime() + 30 * 86_400_000).toISOString(), drillType: 'tabletop', reminders: [] };
+    const drill = await twice(() =>
+      t.http().post(`/api/continuity/plans/${plan.id}/drills`).set(coordinator).set('Idempotency-Key', 'drill-key-0001').send(drillBody),
+    );
+    expect(await count(t, 'drills', 'plan_id', plan.id)).toBe(1);
+    const different = await t
+      .http()
+      .post(`/api/continuity/plans/${plan.id}/drills`)
+      .set(coordinator)
+      .set('Idempotency-Key', 'drill-key-0001')
+      .send({ ...drillBody, drillType: 'full_interruption' });
+    expect([different.status, different.body.field]).toEqual([422, 'Idempotency-Key']);
+
+    await moveClock(t, cw, drillBody.scheduledFor);
+    for (const event of [{ type: 'START' }, { type: 'COMPLETE' }]) {
+      const current = ok(await t.http().get(`/api/drills/${drill.id}`).set(coordinator));
+      ok(await t.http().post(`/api/drills/${drill.id}/events`).set(coordinator).set('If-Match', String(current.version)).send(event));
+    }
+    const action = { sourceType: 'drill', sourceId: drill.id, title: 'Shorten the DNS TTL', ownerUserId: cw.users.staff, dueAt: '2099-09-01T00:00:00Z' };
+    await twice(() => t.http().post('/api/corrective-actions').set(coordinator).set('Idempotency-Key', 'action-key-0001').send(action));
+    expect(await count(t, 'corrective_actions', 'title', 'Shorten the DNS TTL')).toBe(1);
+  });
+});
+
+describe('Idempotency-Key on evidence creations', () => {
+  let t: TestApp;
+  let iw: IncidentWorld;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    iw = await seedIncidentWorld(t);
+  });
+  afterAll(() => t.close());
+
+  it('an evidence item and its custody transfer, each retried, are recorded once', async () => {
+    const filed = await fileIncident(t, iw.tokens.reporter);
+    const collectedAt = new Date(t.clock.now().getTime() - 60_000).toISOString();
+    const evidence = {
+      description: 'firewall logs',
+      source: 'fw01',
+      collectedBy: 'responder@sub.gov.tw',
+      collectedAt,
+      sha256: 'e'.repeat(64),
+      storage: 'locker D-4',
+    };
+    const item = await twice(() =>
+      t.http().post(`/api/incidents/${filed.id}/evidence`).set(bearer(iw.tokens.responder)).set('Idempotency-Key', 'evidence-key-0001').send(evidence),
+    );
+    expect(await count(t, 'evidence_items', 'incident_id', filed.id)).toBe(1);
+
+    const transfer = {
+      from: 'responder@sub.gov.tw',
+      to: 'CISO office',
+      at: new Date(t.clock.now().getTime() - 30_000).toISOString(),
+      purpose: 'analysis',
+      sha256: 'e'.repeat(64),
+    };
+    await twice(() =>
+      t
+        .http()
+        .post(`/api/incidents/${filed.id}/evidence/${item.id}/transfers`)
+        .set(bearer(iw.tokens.ethics))
+        .set('Idempotency-Key', 'transfer-key-0001')
+        .send(transfer),
+    );
+    expect(await count(t, 'evidence_transfers', 'evidence_id', item.id)).toBe(1);
+    // The same key on another item is another request, not a replay of the first.
+    const other = await t
+      .http()
+      .post(`/api/incidents/${filed.id}/evidence`)
+      .set(bearer(iw.tokens.responder))
+      .set('Idempotency-Key', 'evidence-key-0001')
+      .send({ ...evidence, description: 'proxy logs' });
+    expect([other.status, other.body.field]).toEqual([422, 'Idempotency-Key']);
   });
 });

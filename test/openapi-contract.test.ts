@@ -27,7 +27,6 @@ const NOT_YET_DESCRIBED: readonly string[] = [
   'listUsers',
   'loginAuth',
   'meAuth',
-  'notificationsDrills',
   'nowOnCall',
   'overrideOnCall',
   'policyAgencies',

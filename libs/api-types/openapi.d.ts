@@ -370,8 +370,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Notification intents of the drill and their deliveries */
-        get: operations["notificationsDrills"];
+        /** Notification intents of the drill and their deliveries, oldest first, a page at a time */
+        get: operations["listDrillNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3193,7 +3193,10 @@ export interface operations {
     createPlan: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3325,7 +3328,10 @@ export interface operations {
     scheduleDrill: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3532,7 +3538,10 @@ export interface operations {
     createCorrectiveAction: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3735,9 +3744,14 @@ export interface operations {
             };
         };
     };
-    notificationsDrills: {
+    listDrillNotifications: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3759,7 +3773,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationHistoryPage"];
+                };
             };
         };
     };
@@ -4096,7 +4112,10 @@ export interface operations {
     addEvidence: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4130,7 +4149,10 @@ export interface operations {
     transferEvidence: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 evidenceId: string;
                 id: string;

@@ -1,10 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { prefersEnglish, problemBody, type ProblemType } from './problem.js';
-
-function sendProblem(req: Request, res: Response, type: ProblemType, detail: string, extensions: Record<string, unknown> = {}): void {
-  const body = { ...problemBody(type, detail, prefersEnglish(req.headers['accept-language']), extensions), instance: req.path };
-  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
-}
+import { sendProblem } from './send-problem.js';
 
 /** Deepest nesting accepted in a JSON body; no request of this API needs more. */
 export const MAX_JSON_DEPTH = 32;
@@ -45,18 +40,29 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, res, next) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is(['application/json', 'application/*+json'])) {
-      return sendProblem(req, res, 'unsupported-media-type', `send the body as application/json, not ${req.headers['content-type'] ?? 'no content type'}`);
+      const sent = req.headers['content-type'] ?? 'no content type';
+      return sendProblem(req, res, 'unsupported-media-type', {
+        'zh-TW': `請以 application/json 送出內容，而不是 ${sent}`,
+        en: `send the body as application/json, not ${sent}`,
+      });
     }
     next();
   };
   const parseErrors = (error: unknown, req: Request, res: Response, next: NextFunction) => {
     const e = error as { type?: string; status?: number; limit?: number };
     if (e?.type === 'entity.too.large')
-      return sendProblem(req, res, 'payload-too-large', `the body must be at most ${limitBytes} bytes`, { limit: limitBytes });
-    if (e?.type === 'entity.parse.failed') return sendProblem(req, res, 'malformed-json', 'the body is not valid JSON');
+      return sendProblem(
+        req,
+        res,
+        'payload-too-large',
+        { 'zh-TW': `內容最多 ${limitBytes} 位元組`, en: `the body must be at most ${limitBytes} bytes` },
+        { limit: limitBytes },
+      );
+    if (e?.type === 'entity.parse.failed') return sendProblem(req, res, 'malformed-json', { 'zh-TW': '內容不是有效的 JSON', en: 'the body is not valid JSON' });
     if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
-      return sendProblem(req, res, 'unsupported-media-type', 'the body must be UTF-8 JSON');
-    if (e?.status && e.status >= 400 && e.status < 500) return sendProblem(req, res, 'validation-error', 'the body could not be read');
+      return sendProblem(req, res, 'unsupported-media-type', { 'zh-TW': '內容必須是 UTF-8 編碼的 JSON', en: 'the body must be UTF-8 JSON' });
+    if (e?.status && e.status >= 400 && e.status < 500)
+      return sendProblem(req, res, 'validation-error', { 'zh-TW': '無法讀取請求內容', en: 'the body could not be read' });
     next(error);
   };
   const rejectUnacceptable: RequestHandler = (req, res, next) => {
@@ -68,7 +74,7 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
           : found.rule === 'forbiddenKey'
             ? 'is not an allowed property name'
             : `must not be nested deeper than ${MAX_JSON_DEPTH} levels`;
-      return sendProblem(req, res, 'validation-error', `${found.field}: ${message}`, { errors: [{ field: found.field, rule: found.rule, message }] });
+      return sendProblem(req, res, 'validation-error', undefined, { errors: [{ field: found.field, rule: found.rule, message }] });
     }
     next();
   };

@@ -61,6 +61,7 @@ export const RULE_MESSAGES: Record<string, RuleMessage> = {
   arrayNotEmpty: { 'zh-TW': '{field} 至少需要一項', en: '{field} needs at least one entry' },
   isPositive: { 'zh-TW': '{field} 必須大於 0', en: '{field} must be greater than 0' },
   isNotIn: { 'zh-TW': '{field} 不得使用此值', en: '{field} must not be this value' },
+  agencyTimezone: { 'zh-TW': '演練排程以機關的時區 {timezone} 執行', en: "a programme runs in the agency's time zone {timezone}" },
   isTimeZone: { 'zh-TW': '{field} 必須是 IANA 時區，例如 Asia/Taipei', en: '{field} must be an IANA time zone such as Asia/Taipei' },
   isYear: { 'zh-TW': '{field} 必須是四位數年份', en: '{field} must be a four-digit year' },
   isVersion: { 'zh-TW': '{field} 必須是版本號（1、2、…）', en: '{field} is a version number (1, 2, …)' },

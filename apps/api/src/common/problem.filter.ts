@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { actorOf, type RequestWithUser } from '../identity/request-context.js';
-import { PROBLEMS, ProblemException, languageOf, problemBody, type Detail, type ProblemType } from './problem.js';
+import { PROBLEMS, ProblemException, languageOf, problemBody, type Detail, type Localized, type ProblemType } from './problem.js';
 
 const STATUS_TO_TYPE: Record<number, ProblemType> = {
   400: 'validation-error',
@@ -21,20 +21,20 @@ const STATUS_TO_TYPE: Record<number, ProblemType> = {
 };
 
 /** PostgreSQL errors a client's input can still reach past validation: never a 500. */
-const PG_CLIENT_ERRORS: Record<string, { type: ProblemType; detail: string }> = {
-  '23505': { type: 'conflict', detail: 'a record with the same unique value exists' },
-  '23503': { type: 'unprocessable', detail: 'a referenced record does not exist' },
-  '22P02': { type: 'validation-error', detail: 'a value has the wrong format' },
-  '22001': { type: 'validation-error', detail: 'a value is too long' },
-  '22P05': { type: 'validation-error', detail: 'text contains a character that cannot be stored (NUL)' },
-  '22021': { type: 'validation-error', detail: 'text contains a character that cannot be stored' },
-  '54001': { type: 'validation-error', detail: 'the input is nested too deeply' },
-  '22003': { type: 'validation-error', detail: 'a number is out of range' },
-  '22007': { type: 'validation-error', detail: 'a date or time has the wrong format' },
-  '22008': { type: 'validation-error', detail: 'a date or time is out of range' },
-  '22009': { type: 'validation-error', detail: 'a time zone offset is out of range' },
-  '40001': { type: 'conflict', detail: 'a concurrent change won; retry with fresh data' },
-  '40P01': { type: 'conflict', detail: 'a concurrent change won; retry with fresh data' },
+const PG_CLIENT_ERRORS: Record<string, { type: ProblemType; detail: Localized }> = {
+  '23505': { type: 'conflict', detail: { 'zh-TW': '已有相同唯一值的資料', en: 'a record with the same unique value exists' } },
+  '23503': { type: 'unprocessable', detail: { 'zh-TW': '所參照的資料不存在', en: 'a referenced record does not exist' } },
+  '22P02': { type: 'validation-error', detail: { 'zh-TW': '有欄位的格式不正確', en: 'a value has the wrong format' } },
+  '22001': { type: 'validation-error', detail: { 'zh-TW': '有欄位的內容過長', en: 'a value is too long' } },
+  '22P05': { type: 'validation-error', detail: { 'zh-TW': '文字含有無法儲存的字元（NUL）', en: 'text contains a character that cannot be stored (NUL)' } },
+  '22021': { type: 'validation-error', detail: { 'zh-TW': '文字含有無法儲存的字元', en: 'text contains a character that cannot be stored' } },
+  '54001': { type: 'validation-error', detail: { 'zh-TW': '內容的巢狀層數過深', en: 'the input is nested too deeply' } },
+  '22003': { type: 'validation-error', detail: { 'zh-TW': '有數值超出範圍', en: 'a number is out of range' } },
+  '22007': { type: 'validation-error', detail: { 'zh-TW': '有日期或時間的格式不正確', en: 'a date or time has the wrong format' } },
+  '22008': { type: 'validation-error', detail: { 'zh-TW': '有日期或時間超出範圍', en: 'a date or time is out of range' } },
+  '22009': { type: 'validation-error', detail: { 'zh-TW': '有時區位移超出範圍', en: 'a time zone offset is out of range' } },
+  '40001': { type: 'conflict', detail: { 'zh-TW': '同時有另一項變更先完成；請以最新資料重試', en: 'a concurrent change won; retry with fresh data' } },
+  '40P01': { type: 'conflict', detail: { 'zh-TW': '同時有另一項變更先完成；請以最新資料重試', en: 'a concurrent change won; retry with fresh data' } },
 };
 
 /** Statuses that are refusals of identity or scope: each is written to the audit log. */
@@ -71,9 +71,15 @@ export class ProblemFilter implements ExceptionFilter {
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
       detail =
-        status === 404 ? `no route ${req.method} ${req.path}` : Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
+        status === 404
+          ? { 'zh-TW': `沒有這個路徑：${req.method} ${req.path}`, en: `no route ${req.method} ${req.path}` }
+          : Array.isArray(message)
+            ? message.join('; ')
+            : typeof message === 'string'
+              ? message
+              : undefined;
       if (status === 503 && typeof response === 'object' && response && 'details' in response) {
-        detail = 'a dependency is not ready';
+        detail = { 'zh-TW': '有相依的服務尚未就緒', en: 'a dependency is not ready' };
         extensions = { checks: (response as { details: unknown }).details };
       }
     } else if (
@@ -88,7 +94,10 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error(
         `unhandled error on ${req.method} ${req.path} (request ${String(req.id)}): ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
       );
-      detail = `an unexpected error occurred; quote request id ${String(req.id)} to the operators`;
+      detail = {
+        'zh-TW': `發生非預期的錯誤；請將請求編號 ${String(req.id)} 告知系統維運人員`,
+        en: `an unexpected error occurred; quote request id ${String(req.id)} to the operators`,
+      };
     }
 
     const status = PROBLEMS[type].status;
@@ -104,6 +113,7 @@ export class ProblemFilter implements ExceptionFilter {
     }
     const body = { ...problemBody(type, detail, language, extensions), instance: req.path };
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res.setHeader('Content-Language', language);
     res.status(status).type('application/problem+json').send(JSON.stringify(body));
   }
 }

@@ -1,3 +1,4 @@
+import { Idempotent } from '../common/idempotency.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -9,6 +10,8 @@ import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { Roles } from '../identity/decorators.js';
 import { CurrentUser, RequestActor } from '../identity/request-context.js';
 import { CONTINUITY_READERS, CORRECTIVE_ACTION_FILERS, DRILL_PARTICIPANTS, PLAN_EDITORS } from './continuity-access.js';
+import { PageQuery } from '../incidents/incident.schema.js';
+import { NotificationHistoryPageSchema } from '../notifications/notification-history.schema.js';
 import { CorrectiveActionPage, CorrectiveActionSchema, ListCorrectiveActionsQuery } from './corrective-action.schema.js';
 import { CorrectiveActionsService } from './corrective-actions.service.js';
 import { DrillPage, DrillSchema, DrillTimelinePage, DrillTimelineQuery, DrillTransitionsSchema, ListDrillsQuery } from './drill.schema.js';
@@ -64,6 +67,7 @@ export class PlansController {
     summary: 'Create a plan (version 1): scope, impact analysis per hazard (RTO < MTPD), activation criteria, procedures, contacts',
   })
   @ApiCreatedResponse({ standardSchema: PlanSchema })
+  @Idempotent('createPlan')
   async create(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     const plan = await this.plans.create(user, actor, body);
     res.status(201);
@@ -127,6 +131,7 @@ export class PlansController {
   @Roles(...PLAN_EDITORS)
   @ApiOperation({ operationId: 'scheduleDrill', summary: 'Schedule a drill outside the programme {scheduledFor, drillType, reminders?}' })
   @ApiCreatedResponse({ standardSchema: DrillSchema })
+  @Idempotent('scheduleDrill')
   async scheduleDrill(
     @CurrentUser() user: AuthenticatedUser,
     @RequestActor() actor: Actor,
@@ -218,9 +223,13 @@ export class DrillsController {
   }
 
   @Get(':id/notifications')
-  @ApiOperation({ summary: 'Notification intents of the drill and their deliveries' })
-  notifications(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
-    return this.drills.notifications(user, id);
+  @ApiOperation({
+    operationId: 'listDrillNotifications',
+    summary: 'Notification intents of the drill and their deliveries, oldest first, a page at a time',
+  })
+  @ApiOkResponse({ standardSchema: NotificationHistoryPageSchema })
+  notifications(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string, @Query({ schema: PageQuery }) page: PageQuery) {
+    return this.drills.notifications(user, id, page);
   }
 
   @Post(':id/events')
@@ -265,6 +274,7 @@ export class CorrectiveActionsController {
   @Roles(...CORRECTIVE_ACTION_FILERS)
   @ApiOperation({ operationId: 'createCorrectiveAction', summary: 'File a corrective action for an incident improvement report (or a drill) by hand' })
   @ApiCreatedResponse({ standardSchema: CorrectiveActionSchema })
+  @Idempotent('createCorrectiveAction')
   async create(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     const action = await this.actions.create(user, actor, body);
     res.status(201);

@@ -167,9 +167,9 @@ export class DrillsService {
   }
 
   /** The drill's notification intents and their deliveries (a dead one shows here, as on an incident). */
-  async notifications(user: AuthenticatedUser, id: string) {
+  async notifications(user: AuthenticatedUser, id: string, page: { limit?: number; cursor?: string }) {
     await this.load(user, id);
-    return notificationHistory(this.dataSource.manager, 'drill', id);
+    return notificationHistory(this.dataSource.manager, 'drill', id, page);
   }
 
   private actorOf(user: AuthenticatedUser, row: DrillRow): EventActor {

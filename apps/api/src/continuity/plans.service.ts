@@ -374,7 +374,12 @@ export class PlansService {
       const errors: FieldError[] = 'errors' in parsed ? [...parsed.errors] : [];
       errors.push(...schemaErrors(ProgrammeExtraFields, extra, PLAN_RULES));
       if ('programme' in parsed && typeof timezone === 'string' && timezone !== parsed.programme.timezone) {
-        errors.push({ field: 'timezone', rule: 'agencyTimezone', message: `a programme runs in the agency's time zone ${parsed.programme.timezone}` });
+        errors.push({
+          field: 'timezone',
+          rule: 'agencyTimezone',
+          message: `a programme runs in the agency's time zone ${parsed.programme.timezone}`,
+          params: { timezone: parsed.programme.timezone },
+        });
       }
       if (errors.length || !('programme' in parsed)) throw Problems.validation(errors);
       if (ifMatch !== undefined && ifMatch !== plan.programme_version) {

@@ -1,3 +1,4 @@
+import { Idempotent } from '../common/idempotency.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -137,6 +138,7 @@ export class IncidentsController {
     summary: 'Record an evidence item with its SHA-256 at collection; a collection time in the future or before the incident began is refused (422)',
   })
   @ApiCreatedResponse({ standardSchema: EvidenceSchema })
+  @Idempotent('addEvidence')
   addEvidence(
     @CurrentUser() user: AuthenticatedUser,
     @RequestActor() actor: Actor,
@@ -154,6 +156,7 @@ export class IncidentsController {
       'Record a custody transfer; one dated in the future, before the collection or the previous transfer, or not from the current custodian is refused (422) and changes nothing; the hash is re-checked and a mismatch is refused (422) and recorded',
   })
   @ApiCreatedResponse({ standardSchema: EvidenceTransferSchema })
+  @Idempotent('transferEvidence')
   transfer(
     @CurrentUser() user: AuthenticatedUser,
     @RequestActor() actor: Actor,

@@ -14,7 +14,8 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AuditService, type Actor, type AuditEntry } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
-import { prefersEnglish, problemBody, Problems } from '../common/problem.js';
+import { Problems, type Localized } from '../common/problem.js';
+import { sendProblem } from '../common/send-problem.js';
 import { AppConfig } from '../config/app-config.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { DEADLINE_QUEUE } from '../incidents/deadline-scheduler.js';
@@ -126,7 +127,11 @@ export class QueueDashboard {
     const top: Array<{ n: number }> = await this.dataSource.query('SELECT count(*)::int AS n FROM agencies WHERE id = $1 AND parent_id IS NULL', [
       user.agencyId,
     ]);
-    if (!top[0]!.n) throw Problems.forbidden('the queue dashboard is for the admins of a top-level agency (the queues serve every agency)');
+    if (!top[0]!.n)
+      throw Problems.forbidden({
+        'zh-TW': '佇列儀表板僅供最上層機關的管理者使用（佇列服務所有機關）',
+        en: 'the queue dashboard is for the admins of a top-level agency (the queues serve every agency)',
+      });
     const ticket = randomBytes(32).toString('base64url');
     const expiresAt = new Date(this.clock.now().getTime() + TICKET_TTL_MS);
     const record: TicketRecord = { sessionId: user.sessionId, userId: user.id, email: user.email, agencyId: user.agencyId, expiresAt: expiresAt.toISOString() };
@@ -219,12 +224,9 @@ export class QueueDashboard {
     return this.checkSession((JSON.parse(raw) as CookieRecord).sessionId);
   }
 
-  private sendUnauthenticated(req: Request, res: Response, detail: string, reason: string): void {
-    const body = {
-      ...problemBody('unauthenticated', detail, prefersEnglish(req.headers['accept-language']), { reason }),
-      instance: pathOf(req),
-    };
-    res.status(401).type('application/problem+json').setHeader('Cache-Control', 'no-store').send(JSON.stringify(body));
+  private sendUnauthenticated(req: Request, res: Response, detail: Localized, reason: string): void {
+    res.setHeader('Cache-Control', 'no-store');
+    sendProblem(req, res, 'unauthenticated', detail, { reason });
   }
 
   private async login(req: Request, res: Response): Promise<void> {
@@ -233,12 +235,21 @@ export class QueueDashboard {
     const outcome = await this.exchange(ticket, requestId);
     res.setHeader('Referrer-Policy', 'no-referrer');
     if ('refusal' in outcome) {
-      const detail =
+      const detail: Localized =
         outcome.refusal === 'ticket-expired'
-          ? 'the ticket has expired; ask for a new one with POST /api/admin/queues/ticket'
+          ? {
+              'zh-TW': '票證已過期；請以 POST /api/admin/queues/ticket 重新申請',
+              en: 'the ticket has expired; ask for a new one with POST /api/admin/queues/ticket',
+            }
           : outcome.refusal === 'unknown-or-used-ticket'
-            ? 'the ticket is unknown or was already used; ask for a new one with POST /api/admin/queues/ticket'
-            : `the session behind the ticket does not grant the dashboard (${outcome.refusal}); log in again`;
+            ? {
+                'zh-TW': '票證不存在或已使用過；請以 POST /api/admin/queues/ticket 重新申請',
+                en: 'the ticket is unknown or was already used; ask for a new one with POST /api/admin/queues/ticket',
+              }
+            : {
+                'zh-TW': `票證所屬的工作階段無權開啟佇列儀表板（${outcome.refusal}）；請重新登入`,
+                en: `the session behind the ticket does not grant the dashboard (${outcome.refusal}); log in again`,
+              };
       return this.sendUnauthenticated(req, res, detail, outcome.refusal);
     }
     const secure = this.config.publicUrl.startsWith('https:') ? '; Secure' : '';
@@ -267,7 +278,10 @@ export class QueueDashboard {
       return this.sendUnauthenticated(
         req,
         res,
-        'open the dashboard with the URL from POST /api/admin/queues/ticket (admins only); the dashboard cookie is missing or its session has ended',
+        {
+          'zh-TW': '請以 POST /api/admin/queues/ticket 取得的網址開啟儀表板（限管理者）；儀表板 cookie 不存在或其工作階段已結束',
+          en: 'open the dashboard with the URL from POST /api/admin/queues/ticket (admins only); the dashboard cookie is missing or its session has ended',
+        },
         check.refusal,
       );
     }
@@ -360,11 +374,7 @@ export class QueueDashboard {
     router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
       this.logger.error(`queue dashboard: ${req.method} ${pathOf(req)} failed: ${error instanceof Error ? error.message : String(error)}`);
       if (res.headersSent) return;
-      const body = {
-        ...problemBody('internal-error', 'the queue dashboard failed; see the logs', prefersEnglish(req.headers['accept-language'])),
-        instance: pathOf(req),
-      };
-      res.status(500).type('application/problem+json').send(JSON.stringify(body));
+      sendProblem(req, res, 'internal-error', { 'zh-TW': '佇列儀表板發生錯誤；請查看紀錄', en: 'the queue dashboard failed; see the logs' });
     });
     return router;
   }
