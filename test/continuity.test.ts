@@ -228,7 +228,7 @@ describe('business continuity through the HTTP API', () => {
 
     const blocked = await event(id, { type: 'CLOSE' });
     expect(blocked.status).toBe(422);
-    expect(blocked.body.detail).toMatch(/1 corrective action/);
+    expect(blocked.body.detail).toBe('演練無法結案：尚有 1 項矯正措施未經確認');
 
     const action = ok(await t.http().get(`/api/corrective-actions/${actionId}`).set(auth(w.tokens.owner)));
     expect(action).toMatchObject({ status: 'open', source: { type: 'drill', id }, dueAt: '2026-07-31T16:00:00.000Z' });
@@ -300,7 +300,7 @@ describe('business continuity through the HTTP API', () => {
     ok(await event(id, { type: 'SUBMIT_AFTER_ACTION', report: afterActionBody({ planChangeRequired: true }) }));
     const blocked = await event(id, { type: 'CLOSE' });
     expect(blocked.status).toBe(422);
-    expect(blocked.body.detail).toMatch(/plan must change/);
+    expect(blocked.body.detail).toMatch(/計畫必須修訂/);
     expect(blocked.body.allowedEvents.map((e: any) => e.type)).not.toContain('CLOSE');
 
     // A version that names another plan's drill, or none, does not unblock it.

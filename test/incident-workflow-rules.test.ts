@@ -214,7 +214,7 @@ describe('incident workflow rules through the API', () => {
       const late = await send(t, w.tokens.manager, dismissed.id, { type: 'RECLASSIFY', impact: before.impact, reason: 'checked again' });
       expect(late.status).toBe(422);
       expect(late.body.errors).toBeUndefined();
-      expect(late.body.detail).toContain('not possible now');
+      expect(late.body.detail).toBe('目前（狀態 dismissed）不能送出 RECLASSIFY，或其資料不符合處理流程');
       const after = await get(w.tokens.manager, filed.id);
       expect(after.version).toBe(before.version);
       expect((await templates(filed.id)).length).toBe(intents);

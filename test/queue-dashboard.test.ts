@@ -102,7 +102,7 @@ describe('queue dashboard (/admin/queues): admins only, by a single-use ticket t
       .post('/api/admin/queues/ticket')
       .set(auth(await login(t, 'admin@opssub.gov.tw')));
     expect(res.status).toBe(403);
-    expect(res.body.detail).toMatch(/top-level agency/);
+    expect(res.body.detail).toMatch(/最上層機關/);
   });
 
   it("trades an admin's ticket for a cookie that opens the dashboard and lists the queues; both steps audited", async () => {

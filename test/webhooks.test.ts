@@ -253,10 +253,18 @@ describe('webhooks: no internal targets, and they can be disabled and deleted', 
         },
       ]);
       const alerts = (
-        await t.db.query(`SELECT agency_id, audience, finished_at, payload FROM outbox WHERE template = 'webhook.disabled' AND aggregate_id = $1`, [filed.id])
+        await t.db.query(
+          `SELECT agency_id, audience, finished_at, payload FROM outbox WHERE template = 'webhook.disabled' AND aggregate_id = $1 AND payload->'webhookIds' ? $2`,
+          [filed.id, hook.id],
+        )
       ).rows;
       expect(alerts).toEqual([
-        { agency_id: w.sub, audience: [{ kind: 'role', role: 'admin' }], finished_at: expect.any(Date), payload: expect.objectContaining({ webhook: base }) },
+        {
+          agency_id: w.sub,
+          audience: [{ kind: 'role', role: 'admin' }],
+          finished_at: expect.any(Date),
+          payload: expect.objectContaining({ webhook: base, webhookIds: [hook.id] }),
+        },
       ]);
       // One e-mail, to the agency's admin, in their language, naming the target's origin but not its path.
       const mails = sink.messages.slice(mailsBefore).filter((m) => (m.subject ?? '').includes('Webhook'));

@@ -69,6 +69,7 @@ export class Contract {
     const contentType = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
     const where = `${method.toUpperCase()} ${template} → ${status}`;
     checkRulesTranslated(where, res.body);
+    checkProblemLanguage(where, res);
     if (key) {
       const content = responses[key]!.content;
       // A media type the document gives with parameters (`text/plain; version=0.0.4`) matches the same type answered.
@@ -101,6 +102,24 @@ function checkRulesTranslated(where: string, body: unknown): void {
   if (!Array.isArray(errors)) return;
   const missing = errors.map((e: { rule?: unknown }) => String(e.rule)).filter((rule) => !(rule in RULE_MESSAGES));
   if (missing.length) throw new Error(`${where}: the rule(s) ${missing.join(', ')} have no entry in apps/api/src/common/problem-messages.ts`);
+}
+
+/** Chinese characters (CJK unified ideographs and their punctuation): a zh-TW text has some. */
+const HAN = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]/;
+
+/**
+ * A problem answered in zh-TW (Content-Language) says everything in Chinese: its title, its detail
+ * and each errors[].message. An English sentence there is a call site that gave no zh-TW text.
+ */
+function checkProblemLanguage(where: string, res: { headers: Record<string, string>; body: unknown }): void {
+  if (!/problem\+json/.test(res.headers['content-type'] ?? '')) return;
+  const language = res.headers['content-language'];
+  if (!language) throw new Error(`${where}: a problem without Content-Language`);
+  if (language !== 'zh-TW') return;
+  const body = res.body as { title?: unknown; detail?: unknown; errors?: Array<{ message?: unknown }> };
+  const texts = [body.title, body.detail, ...(Array.isArray(body.errors) ? body.errors.map((e) => e.message) : [])];
+  const english = texts.filter((text): text is string => typeof text === 'string' && !HAN.test(text));
+  if (english.length) throw new Error(`${where}: answered zh-TW, but says ${JSON.stringify(english)}: give the call site a { 'zh-TW', en } text`);
 }
 
 function escape(segment: string): string {

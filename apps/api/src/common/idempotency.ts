@@ -107,13 +107,26 @@ export class IdempotencyInterceptor implements NestInterceptor {
       [userId, operation, key],
     );
     const row = rows[0];
-    if (!row) throw Problems.conflict('a request with this Idempotency-Key has just failed; send it again', { field: 'Idempotency-Key' });
+    if (!row)
+      throw Problems.conflict(
+        { 'zh-TW': '使用此 Idempotency-Key 的請求剛剛失敗；請再送一次', en: 'a request with this Idempotency-Key has just failed; send it again' },
+        { field: 'Idempotency-Key' },
+      );
     if (row.request_hash !== requestHash)
-      throw Problems.unprocessable('this Idempotency-Key was used for a different request; use a new key for a new creation', { field: 'Idempotency-Key' });
+      throw Problems.unprocessable(
+        {
+          'zh-TW': '此 Idempotency-Key 已用於另一個請求；新增其他資料請使用新的 key',
+          en: 'this Idempotency-Key was used for a different request; use a new key for a new creation',
+        },
+        { field: 'Idempotency-Key' },
+      );
     if (row.state === 'pending')
       throw Object.assign(
         Problems.conflict(
-          'a request with this Idempotency-Key is still being carried out (or stopped before it answered); retry in a moment, or check whether it was created and use a new key',
+          {
+            'zh-TW': '使用此 Idempotency-Key 的請求仍在處理中（或在回覆前中斷）；請稍後重試，或確認資料是否已建立後改用新的 key',
+            en: 'a request with this Idempotency-Key is still being carried out (or stopped before it answered); retry in a moment, or check whether it was created and use a new key',
+          },
           { field: 'Idempotency-Key' },
         ),
       );

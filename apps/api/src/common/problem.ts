@@ -186,7 +186,7 @@ export const Problems = {
   outOfScope: (what: string) => Object.assign(new ProblemException('not-found', notFoundDetail(what)), { scopeRefusal: true }),
   forbidden: (detail: Detail) => new ProblemException('forbidden', detail),
   conflict: (detail: Detail, extensions: Record<string, unknown> = {}) => new ProblemException('conflict', detail, extensions),
-  unprocessable: (detail: Detail, extensions: Record<string, unknown> = {}) => new ProblemException('unprocessable', detail, extensions),
+  unprocessable: (detail: Detail | undefined, extensions: Record<string, unknown> = {}) => new ProblemException('unprocessable', detail, extensions),
   /** 422 for well-formed input that breaks a rule of the current state (a time out of order, the wrong custodian). */
   rulesBroken: (errors: FieldError[]) => new ProblemException('unprocessable', undefined, { errors }),
 };

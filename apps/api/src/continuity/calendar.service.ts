@@ -181,12 +181,26 @@ export class CalendarService {
     const { user, refusal } = await this.auth.authenticate(match[1]!);
     if (!user) throw this.refused(refusal ?? 'unknown-token');
     if (user.mustChangePassword) {
-      throw new ProblemException('password-change-required', 'change your password with POST /api/auth/password before anything else', {
-        reason: 'password-change-required',
-      });
+      throw new ProblemException(
+        'password-change-required',
+        {
+          'zh-TW': '請先以 POST /api/auth/password 變更密碼，才能進行其他操作',
+          en: 'change your password with POST /api/auth/password before anything else',
+        },
+        {
+          reason: 'password-change-required',
+        },
+      );
     }
     if (!hasAnyRole(user.roles, CALENDAR_ROLES)) {
-      throw new ProblemException('forbidden', `this needs one of the roles: ${CALENDAR_ROLES.join(', ')}`, { reason: 'role', requiredRoles: CALENDAR_ROLES });
+      throw new ProblemException(
+        'forbidden',
+        {
+          'zh-TW': `需要下列角色之一：${CALENDAR_ROLES.join('、')}`,
+          en: `this needs one of the roles: ${CALENDAR_ROLES.join(', ')}`,
+        },
+        { reason: 'role', requiredRoles: CALENDAR_ROLES },
+      );
     }
     return { userId: user.id, agencyId: user.agencyId, roles: user.roles };
   }
@@ -194,7 +208,10 @@ export class CalendarService {
   private refused(reason: string): ProblemException {
     return new ProblemException(
       'unauthenticated',
-      'send ?token= from POST /api/drills/calendar-feed (a revoked, rotated or disabled account’s token no longer works), or Authorization: Bearer <token>',
+      {
+        'zh-TW': '請送出 POST /api/drills/calendar-feed 取得的 ?token=（已撤銷、已更換或帳號已停用者的 token 不再有效），或 Authorization: Bearer <token>',
+        en: 'send ?token= from POST /api/drills/calendar-feed (a revoked, rotated or disabled account’s token no longer works), or Authorization: Bearer <token>',
+      },
       { reason },
     );
   }

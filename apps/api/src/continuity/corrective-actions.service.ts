@@ -311,7 +311,10 @@ export class CorrectiveActionsService {
   /** Files actions for an incident's improvement measures (or, by hand, for a drill). */
   async create(user: AuthenticatedUser, actor: Actor, body: unknown) {
     if (!hasAnyRole(user.roles, CORRECTIVE_ACTION_FILERS))
-      throw Problems.forbidden('only a continuity coordinator, the CISO or an on-call manager files corrective actions');
+      throw Problems.forbidden({
+        'zh-TW': '僅營運持續協調人、資安長或值班主管可登錄矯正措施',
+        en: 'only a continuity coordinator, the CISO or an on-call manager files corrective actions',
+      });
     if (!isObject(body)) throw Problems.field('body', 'isObject', 'send {sourceType, sourceId, title, ownerUserId|ownerUnitId, dueAt}');
     const errors: FieldError[] = schemaErrors(CreateCorrectiveActionBody, body, FORM_RULES);
     if (body.ownerUserId === undefined && body.ownerUnitId === undefined)
@@ -337,7 +340,10 @@ export class CorrectiveActionsService {
         );
         source = rows[0];
         if (source && source.agency_id === user.agencyId && rows[0]!.state === 'dismissed') {
-          throw Problems.unprocessable('a dismissed report was not an incident: it has no corrective actions', { field: 'sourceId', rule: 'notDismissed' });
+          throw Problems.unprocessable(
+            { 'zh-TW': '已駁回的通報不是資安事件，沒有矯正措施', en: 'a dismissed report was not an incident: it has no corrective actions' },
+            { field: 'sourceId', rule: 'notDismissed' },
+          );
         }
       } else {
         // The plan, then the drill: the lock order of drill events, so CLOSE and a new action never cross.
@@ -349,10 +355,16 @@ export class CorrectiveActionsService {
         );
         source = rows[0];
         if (source && source.agency_id === user.agencyId && !['debrief', 'improvement'].includes(rows[0]!.state)) {
-          throw Problems.unprocessable(`the drill is ${rows[0]!.state}: corrective actions are added in debrief or improvement`, {
-            field: 'sourceId',
-            rule: 'drillInImprovement',
-          });
+          throw Problems.unprocessable(
+            {
+              'zh-TW': `演練目前為 ${rows[0]!.state}：矯正措施於檢討（debrief）或改善（improvement）階段新增`,
+              en: `the drill is ${rows[0]!.state}: corrective actions are added in debrief or improvement`,
+            },
+            {
+              field: 'sourceId',
+              rule: 'drillInImprovement',
+            },
+          );
         }
       }
       if (!source || source.agency_id !== user.agencyId) throw Problems.outOfScope(`${sourceType} ${sourceId}`);
@@ -380,25 +392,42 @@ export class CorrectiveActionsService {
     if (isInstant(body.dueAt) && Date.parse(body.dueAt) <= now.getTime())
       errors.push({ field: 'dueAt', rule: 'future', message: 'a new due date must be in the future' });
     if (errors.length) throw Problems.validation(errors);
-    if (ifMatch === undefined) throw new ProblemException('precondition-required', 'send If-Match with the corrective action version you edited');
+    if (ifMatch === undefined)
+      throw new ProblemException('precondition-required', {
+        'zh-TW': '請以 If-Match 送出你編輯時的矯正措施版本',
+        en: 'send If-Match with the corrective action version you edited',
+      });
     const result = await this.dataSource.transaction(async (manager) => {
       const rows: CorrectiveActionRow[] = await manager.query('SELECT * FROM corrective_actions WHERE id = $1 FOR UPDATE', [id]);
       const row = rows[0];
       if (!row) throw Problems.notFound(`corrective action ${id}`);
       await this.scope.assertVisible(user, row.agency_id, `corrective action ${id}`, manager);
-      if (row.agency_id !== user.agencyId) throw Problems.forbidden('a corrective action is worked on by its own agency');
+      if (row.agency_id !== user.agencyId)
+        throw Problems.forbidden({ 'zh-TW': '矯正措施由其所屬機關處理', en: 'a corrective action is worked on by its own agency' });
       if (row.version !== ifMatch)
-        throw Problems.conflict(`the corrective action is at version ${row.version}, not ${ifMatch}`, { currentVersion: row.version });
+        throw Problems.conflict(
+          {
+            'zh-TW': `矯正措施目前為第 ${row.version} 版，不是第 ${ifMatch} 版：請重新載入`,
+            en: `the corrective action is at version ${row.version}, not ${ifMatch}`,
+          },
+          { currentVersion: row.version },
+        );
       const unitIds: Array<{ unit_id: string }> = await manager.query('SELECT unit_id FROM unit_memberships WHERE user_id = $1', [user.id]);
       const changer = { id: user.id, roles: user.roles as RoleName[], unitIds: unitIds.map((u) => u.unit_id) };
       const managerRole = hasAnyRole(user.roles, ['continuity_coordinator', 'ciso']);
       const owner = await this.owns(manager, user, row);
       if (!managerRole && !owner) {
         if (!this.readsAll(user)) throw Problems.outOfScope(`corrective action ${id}`);
-        throw Problems.forbidden('only the owner or a continuity coordinator works on this action');
+        throw Problems.forbidden({
+          'zh-TW': '僅負責人或營運持續協調人可處理此矯正措施',
+          en: 'only the owner or a continuity coordinator works on this action',
+        });
       }
       if ((body.dueAt !== undefined || body.ownerUserId !== undefined || body.ownerUnitId !== undefined) && !managerRole) {
-        throw Problems.forbidden('only a continuity coordinator or the CISO changes the due date or the owner');
+        throw Problems.forbidden({
+          'zh-TW': '僅營運持續協調人或資安長可變更期限或負責人',
+          en: 'only a continuity coordinator or the CISO changes the due date or the owner',
+        });
       }
       const next = { ...row };
       const events: string[] = [];

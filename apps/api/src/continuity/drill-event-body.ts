@@ -46,7 +46,13 @@ export function parseDrillEventBody(body: unknown, now: Date): { type: DrillClie
   if (!isObject(body)) return { errors: [{ field: 'body', rule: 'isObject', message: 'send the event as a JSON object with a type' }] };
   const type = body.type;
   if ((DRILL_SYSTEM_EVENT_TYPES as readonly unknown[]).includes(type)) {
-    throw Problems.unprocessable(`${String(type)} is the system's own event (the drill's clocks); clients cannot send it`, { allowedEvents: [] });
+    throw Problems.unprocessable(
+      {
+        'zh-TW': `${String(type)} 是系統自身的事件（演練的時限），用戶端不能送出`,
+        en: `${String(type)} is the system's own event (the drill's clocks); clients cannot send it`,
+      },
+      { allowedEvents: [] },
+    );
   }
   if (typeof type !== 'string' || !DRILL_CLIENT_EVENT_TYPES.includes(type as DrillClientEventType)) {
     return { errors: [{ field: 'type', rule: 'isIn', message: `type must be one of ${DRILL_CLIENT_EVENT_TYPES.join(', ')}` }] };

@@ -22,7 +22,7 @@ import { isInstant } from '../common/instant.js';
 import { decodeCursor, decodeTimeIdCursor, toPage } from '../common/paging.js';
 import { fieldsOf, type FieldDescription } from '../common/schema.js';
 import * as z from 'zod';
-import { ProblemException, Problems, type FieldError } from '../common/problem.js';
+import { ProblemException, Problems, type FieldError, type Localized } from '../common/problem.js';
 import { deadlinesOf } from '../deadlines/deadline-rows.js';
 import { DeadlineScheduler, type DeadlineToArm } from '../incidents/deadline-scheduler.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
@@ -191,17 +191,27 @@ export class DrillsService {
     const now = this.clock.now();
     const parsed = parseDrillEventBody(body, now);
     if ('errors' in parsed) throw Problems.validation(parsed.errors);
-    if (ifMatch === undefined) throw new ProblemException('precondition-required', 'send If-Match with the drill version the event is based on');
+    if (ifMatch === undefined)
+      throw new ProblemException('precondition-required', {
+        'zh-TW': '請以 If-Match 送出此事件所依據的演練版本',
+        en: 'send If-Match with the drill version the event is based on',
+      });
     const result = await this.dataSource.transaction(async (manager) => {
       const peek = await this.load(user, id, manager);
       // The plan first (the same lock order as plan edits), then the drill.
       const plan = await lockPlan(manager, peek.plan_id);
       const row = (await this.store.lock(manager, id))!;
-      if (row.version !== ifMatch) throw Problems.conflict(`the drill is at version ${row.version}, not ${ifMatch}`, { currentVersion: row.version });
+      if (row.version !== ifMatch)
+        throw Problems.conflict(
+          { 'zh-TW': `演練目前為第 ${row.version} 版，不是第 ${ifMatch} 版：請重新載入`, en: `the drill is at version ${row.version}, not ${ifMatch}` },
+          { currentVersion: row.version },
+        );
       const eventActor = this.actorOf(user, row);
       if (!drillActorMaySend(parsed.type, eventActor)) {
         throw Problems.forbidden(
-          row.agency_id === user.agencyId ? `your roles may not send ${parsed.type}` : `a drill is run by its own agency; you may only read it`,
+          row.agency_id === user.agencyId
+            ? { 'zh-TW': `你的角色不得送出 ${parsed.type}`, en: `your roles may not send ${parsed.type}` }
+            : { 'zh-TW': '演練由其所屬機關執行；你只能閱覽', en: 'a drill is run by its own agency; you may only read it' },
         );
       }
       const fields: Record<string, unknown> = { ...parsed.fields };
@@ -287,21 +297,31 @@ export class DrillsService {
   }
 
   /** Why the machine refused, in words a coordinator can act on. */
-  private refusal(type: string, row: DrillRow, fields: Record<string, unknown>): string {
+  private refusal(type: string, row: DrillRow, fields: Record<string, unknown>): Localized {
     const context = this.store.restore(row).context;
     if (type === 'CLOSE' && row.state === 'improvement') {
-      const reasons: string[] = [];
+      const reasons: Localized[] = [];
       if (context.planChangeRequired && !context.planUpdate)
-        reasons.push('the after-action report says the plan must change, and no new plan version references this drill yet');
-      if ((fields.openCorrectiveActions as number) > 0) reasons.push(`${String(fields.openCorrectiveActions)} corrective action(s) are not verified yet`);
-      if (reasons.length) return `the drill cannot close: ${reasons.join('; ')}`;
+        reasons.push({
+          'zh-TW': '演練檢討報告指出計畫必須修訂，但尚無新的計畫版本引用此演練',
+          en: 'the after-action report says the plan must change, and no new plan version references this drill yet',
+        });
+      const open = String(fields.openCorrectiveActions);
+      if ((fields.openCorrectiveActions as number) > 0)
+        reasons.push({ 'zh-TW': `尚有 ${open} 項矯正措施未經確認`, en: `${open} corrective action(s) are not verified yet` });
+      if (reasons.length)
+        return {
+          'zh-TW': `演練無法結案：${reasons.map((r) => r['zh-TW']).join('；')}`,
+          en: `the drill cannot close: ${reasons.map((r) => r.en).join('; ')}`,
+        };
     }
-    return `${type} is not possible while the drill is ${row.state}`;
+    return { 'zh-TW': `演練目前為 ${row.state}，不能送出 ${type}`, en: `${type} is not possible while the drill is ${row.state}` };
   }
 
   /** A drill outside the programme (an extra exercise, or a plan without a programme yet). */
   async scheduleOneOff(user: AuthenticatedUser, actor: Actor, planId: string, body: unknown) {
-    if (!hasAnyRole(user.roles, PLAN_EDITORS)) throw Problems.forbidden('only a continuity coordinator or the CISO schedules drills');
+    if (!hasAnyRole(user.roles, PLAN_EDITORS))
+      throw Problems.forbidden({ 'zh-TW': '僅營運持續協調人或資安長可排定演練', en: 'only a continuity coordinator or the CISO schedules drills' });
     const now = this.clock.now();
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw Problems.field('body', 'isObject', 'send {scheduledFor, drillType, reminders?}');
@@ -315,7 +335,8 @@ export class DrillsService {
       const plan = await lockPlan(manager, planId);
       if (!plan) throw Problems.notFound(`plan ${planId}`);
       await this.scope.assertVisible(user, plan.agency_id, `plan ${planId}`, manager);
-      if (plan.agency_id !== user.agencyId) throw Problems.forbidden('a drill is scheduled by the plan’s own agency');
+      if (plan.agency_id !== user.agencyId)
+        throw Problems.forbidden({ 'zh-TW': '演練由計畫所屬機關排定', en: 'a drill is scheduled by the plan’s own agency' });
       const agency = await agencyFacts(manager, plan.agency_id);
       const created = await this.store.create(
         manager,

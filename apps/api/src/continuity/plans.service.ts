@@ -53,7 +53,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function parseIfMatch(ifMatch: number | undefined): number {
   if (ifMatch === undefined)
-    throw new ProblemException('precondition-required', 'send If-Match with the plan version you edited (from GET or the ETag header)');
+    throw new ProblemException('precondition-required', {
+      'zh-TW': '請以 If-Match 送出你編輯時的計畫版本（取自 GET 或 ETag 標頭）',
+      en: 'send If-Match with the plan version you edited (from GET or the ETag header)',
+    });
   return ifMatch;
 }
 
@@ -164,7 +167,10 @@ export class PlansService {
   private async visibleContent(user: AuthenticatedUser, id: string): Promise<PlanRow> {
     const plan = await this.visible(user, id);
     if (withheldFrom(user, { tlp: plan.tlp, dataLevel: plan.data_level })) {
-      throw Problems.forbidden(`plan ${plan.reference} is classified ${plan.tlp}/${plan.data_level}: its content is for the people who carry it out`);
+      throw Problems.forbidden({
+        'zh-TW': `計畫 ${plan.reference} 的分級為 ${plan.tlp}/${plan.data_level}：內容僅供執行此計畫的人員閱覽`,
+        en: `plan ${plan.reference} is classified ${plan.tlp}/${plan.data_level}: its content is for the people who carry it out`,
+      });
     }
     return plan;
   }
@@ -226,8 +232,12 @@ export class PlansService {
   }
 
   private assertEditor(user: AuthenticatedUser, plan?: PlanRow): void {
-    if (!hasAnyRole(user.roles, PLAN_EDITORS)) throw Problems.forbidden('only a continuity coordinator or the CISO edits continuity plans');
-    if (plan && plan.agency_id !== user.agencyId) throw Problems.forbidden('a plan is edited by its own agency');
+    if (!hasAnyRole(user.roles, PLAN_EDITORS))
+      throw Problems.forbidden({
+        'zh-TW': '僅營運持續協調人或資安長可編輯營運持續計畫',
+        en: 'only a continuity coordinator or the CISO edits continuity plans',
+      });
+    if (plan && plan.agency_id !== user.agencyId) throw Problems.forbidden({ 'zh-TW': '計畫由其所屬機關編輯', en: 'a plan is edited by its own agency' });
   }
 
   async create(user: AuthenticatedUser, actor: Actor, body: unknown) {
@@ -280,9 +290,15 @@ export class PlansService {
       await this.scope.assertVisible(user, plan.agency_id, `plan ${id}`, manager);
       this.assertEditor(user, plan);
       if (plan.current_version !== expected) {
-        throw Problems.conflict(`the plan is at version ${plan.current_version}, not ${expected}: reload it and apply your change again`, {
-          currentVersion: plan.current_version,
-        });
+        throw Problems.conflict(
+          {
+            'zh-TW': `計畫目前為第 ${plan.current_version} 版，不是第 ${expected} 版：請重新載入後再套用你的變更`,
+            en: `the plan is at version ${plan.current_version}, not ${expected}: reload it and apply your change again`,
+          },
+          {
+            currentVersion: plan.current_version,
+          },
+        );
       }
       const version = plan.current_version + 1;
       const toArm: DeadlineToArm[] = [];
@@ -383,9 +399,15 @@ export class PlansService {
       }
       if (errors.length || !('programme' in parsed)) throw Problems.validation(errors);
       if (ifMatch !== undefined && ifMatch !== plan.programme_version) {
-        throw Problems.conflict(`the programme is at version ${plan.programme_version}, not ${ifMatch}: reload it and apply your change again`, {
-          currentVersion: plan.programme_version,
-        });
+        throw Problems.conflict(
+          {
+            'zh-TW': `演練排程目前為第 ${plan.programme_version} 版，不是第 ${ifMatch} 版：請重新載入後再套用你的變更`,
+            en: `the programme is at version ${plan.programme_version}, not ${ifMatch}: reload it and apply your change again`,
+          },
+          {
+            currentVersion: plan.programme_version,
+          },
+        );
       }
       const programme: StoredProgramme = { ...parsed.programme, afterActionWindow: (afterActionWindow as string | undefined) ?? DEFAULT_AFTER_ACTION_WINDOW };
       const { rows } = await execute<PlanRow>(

@@ -81,7 +81,7 @@ export class EvidenceService {
     if (!rows[0]) throw Problems.notFound(`incident ${incidentId}`);
     if (rows[0].agency_id !== user.agencyId) {
       await this.scope.assertVisible(user, rows[0].agency_id, `incident ${incidentId}`, manager);
-      throw Problems.forbidden('evidence is handled by the incident’s own agency');
+      throw Problems.forbidden({ 'zh-TW': '證物由事件所屬機關處理', en: 'evidence is handled by the incident’s own agency' });
     }
     return { agencyId: rows[0].agency_id, occurredAt: rows[0].occurred_at, awareAt: rows[0].aware_at };
   }
@@ -214,11 +214,17 @@ export class EvidenceService {
     });
     if (result.transfer.outcome !== 'accepted') {
       throw Object.assign(
-        Problems.unprocessable('the SHA-256 at transfer differs from the hash at collection: the transfer is refused and recorded', {
-          field: 'sha256',
-          expected: result.expected,
-          transfer: transferView(result.transfer),
-        }),
+        Problems.unprocessable(
+          {
+            'zh-TW': '移交時的 SHA-256 與蒐集時的雜湊值不符：此移交已被拒絕並記錄',
+            en: 'the SHA-256 at transfer differs from the hash at collection: the transfer is refused and recorded',
+          },
+          {
+            field: 'sha256',
+            expected: result.expected,
+            transfer: transferView(result.transfer),
+          },
+        ),
         { audited: true },
       );
     }

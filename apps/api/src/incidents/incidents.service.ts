@@ -35,7 +35,7 @@ import { CorrectiveActionsService } from '../continuity/corrective-actions.servi
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { decodeTimeIdCursor, toPage } from '../common/paging.js';
-import { ProblemException, Problems, type FieldError } from '../common/problem.js';
+import { ProblemException, Problems, type FieldError, type Localized } from '../common/problem.js';
 import { parseOr400 } from '../common/schema.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { hasAnyRole, seesSubordinates } from '../identity/roles.js';
@@ -230,7 +230,13 @@ export class IncidentsService {
       );
       if (previous[0]) {
         if (previous[0].request_hash !== requestHash) {
-          throw Problems.unprocessable('this Idempotency-Key was used for a different request; use a new key for a new incident', { field: 'Idempotency-Key' });
+          throw Problems.unprocessable(
+            {
+              'zh-TW': '此 Idempotency-Key 已用於另一個請求；通報新事件請使用新的 key',
+              en: 'this Idempotency-Key was used for a different request; use a new key for a new incident',
+            },
+            { field: 'Idempotency-Key' },
+          );
         }
         const { row, viewer } = await this.load(user, previous[0].incident_id, manager);
         return { replayed: true, row, viewer, toArm: [] as DeadlineToArm[] };
@@ -423,7 +429,13 @@ export class IncidentsService {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw Problems.field('body', 'isObject', 'the body must be a JSON object with a type');
     const type = (body as { type?: unknown }).type;
     if ((SYSTEM_EVENT_TYPES as readonly unknown[]).includes(type)) {
-      throw Problems.unprocessable(`${String(type)} is the system's own event (clocks and paging); clients cannot send it`, { allowedEvents: [] });
+      throw Problems.unprocessable(
+        {
+          'zh-TW': `${String(type)} 是系統自身的事件（時限與呼叫），用戶端不能送出`,
+          en: `${String(type)} is the system's own event (clocks and paging); clients cannot send it`,
+        },
+        { allowedEvents: [] },
+      );
     }
     if (typeof type !== 'string' || !CLIENT_EVENT_TYPES.includes(type as ClientEventType)) {
       throw Problems.field('type', 'isIn', `type must be one of ${CLIENT_EVENT_TYPES.join(', ')}`);
@@ -458,21 +470,34 @@ export class IncidentsService {
   async applyEvent(user: AuthenticatedUser, actor: Actor, id: string, ifMatch: number | undefined, body: unknown) {
     const { type, data } = this.parseEvent(body);
     if (ifMatch === undefined)
-      throw new ProblemException('precondition-required', 'send If-Match: <version> (the incident’s current version) with every event');
+      throw new ProblemException('precondition-required', {
+        'zh-TW': '每個事件都請以 If-Match: <version> 送出事件目前的版本',
+        en: 'send If-Match: <version> (the incident’s current version) with every event',
+      });
     const now = this.clock.now();
     const outcome = await this.dataSource.transaction(async (manager) => {
       const row = await this.store.lock(manager, id);
       if (!row) throw Problems.notFound(`incident ${id}`);
       const viewer = await this.viewerOf(user, row, manager);
       if (row.version !== ifMatch)
-        throw Problems.conflict(`the incident is at version ${row.version}, not ${ifMatch}; reload and retry`, { currentVersion: row.version });
+        throw Problems.conflict(
+          {
+            'zh-TW': `事件目前為第 ${row.version} 版，不是第 ${ifMatch} 版；請重新載入後再試`,
+            en: `the incident is at version ${row.version}, not ${ifMatch}; reload and retry`,
+          },
+          { currentVersion: row.version },
+        );
       const snapshot = this.store.restore(row);
       const eventActor = this.eventActor(viewer);
       if (viewer.relation === 'observer' || !actorMaySend(type, eventActor, snapshot.context.hasSuperior)) {
-        throw new ProblemException('forbidden', `your role or agency may not send ${type} for this incident`, {
-          reason: 'event-role',
-          allowedEvents: viewer.relation === 'observer' ? [] : allowedEvents(snapshot, eventActor),
-        });
+        throw new ProblemException(
+          'forbidden',
+          { 'zh-TW': `你的角色或機關不得對此事件送出 ${type}`, en: `your role or agency may not send ${type} for this incident` },
+          {
+            reason: 'event-role',
+            allowedEvents: viewer.relation === 'observer' ? [] : allowedEvents(snapshot, eventActor),
+          },
+        );
       }
       if (data.type === 'LE_EVIDENCE_HANDED_OVER') {
         const ids = data.evidenceIds;
@@ -521,9 +546,14 @@ export class IncidentsService {
         targetId: id,
         details: { type, state, reason: errors.length ? errors.map((e) => e.rule).join(',') : 'machine-refused' },
       });
-      const detail = errors.length
-        ? errors.map((e) => `${e.field}: ${e.message}`).join('; ')
-        : `${type} is not possible now (state ${state.state}${state.review ? '.' + state.review : ''}) or its data does not satisfy the workflow`;
+      // With field errors, the detail is composed from them in the caller's language (problemBody).
+      const where = `${state.state}${state.review ? '.' + state.review : ''}`;
+      const detail: Localized | undefined = errors.length
+        ? undefined
+        : {
+            'zh-TW': `目前（狀態 ${where}）不能送出 ${type}，或其資料不符合處理流程`,
+            en: `${type} is not possible now (state ${where}) or its data does not satisfy the workflow`,
+          };
       throw Object.assign(Problems.unprocessable(detail, { allowedEvents: allowed, ...(errors.length ? { errors } : {}) }), { audited: true });
     }
     await this.scheduler.armQuietly(outcome.saved.toArm);

@@ -68,7 +68,8 @@ export class UnitsService {
         if (!head.length) throw Problems.field('headUserId', 'sameAgency', 'headUserId must be a user of the same agency');
       }
       const dup: unknown[] = await manager.query('SELECT 1 FROM units WHERE agency_id = $1 AND name = $2', [dto.agencyId, dto.name]);
-      if (dup.length) throw Problems.conflict(`the agency already has a unit named ${dto.name}`, { field: 'name' });
+      if (dup.length)
+        throw Problems.conflict({ 'zh-TW': `機關已有名為 ${dto.name} 的單位`, en: `the agency already has a unit named ${dto.name}` }, { field: 'name' });
       const id = randomUUID();
       await manager.query(
         `INSERT INTO units (id, agency_id, name, type, head_user_id, email, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,

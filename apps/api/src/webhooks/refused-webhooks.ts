@@ -71,7 +71,7 @@ export class RefusedWebhooks {
         const now = this.clock.now();
         await enqueueAlert(
           manager,
-          { ...intent, payload: { ...intent.payload, webhook: webhookOrigin(refusal.url) } },
+          { ...intent, payload: { ...intent.payload, webhook: webhookOrigin(refusal.url), webhookIds: disabled } },
           'webhook.disabled',
           [{ kind: 'role', role: 'admin' }],
           now,

@@ -38,6 +38,9 @@ describe('corrective action lifecycle', () => {
     expect(decideStatusChange(record({ status: 'verified' }), 'open', coordinator, 'x')).toMatchObject({ ok: false, status: 422, rule: 'statusTransition' });
     const r = decideStatusChange(record(), 'verified', coordinator, undefined);
     expect(r).toMatchObject({ ok: false, rule: 'statusTransition' });
-    expect(r.ok === false && r.message).toContain('in_progress, done, cancelled');
+    expect(r.ok === false && r.message).toEqual({
+      'zh-TW': expect.stringContaining('in_progress、done、cancelled'),
+      en: expect.stringContaining('in_progress, done, cancelled'),
+    });
   });
 });
