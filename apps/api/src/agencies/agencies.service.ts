@@ -5,12 +5,13 @@ import { DataSource } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { decodeCursor, toPage, type Page } from '../common/paging.js';
-import { Problems } from '../common/problem.js';
+import { ProblemException, Problems } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { ScopeService } from '../identity/scope.service.js';
-import { DEFAULT_POLICY, type AgencyPolicyDocument } from './agency-policy.js';
-import { validatePolicy } from './agency-policy.validate.js';
-import type { AgencyView, CreateAgencyDto } from './agency.dto.js';
+import { DEFAULT_POLICY } from './agency-policy.js';
+import type { AgencyPolicyView, ReplaceAgencyPolicyBody } from './agency-policy.schema.js';
+import { reminderLeadErrors, withReminderLead } from './agency-policy.validate.js';
+import type { AgencyView, CreateAgencyBody } from './agency.schema.js';
 import { PolicyService } from './policy.service.js';
 
 interface AgencyRow {
@@ -62,7 +63,7 @@ export class AgenciesService {
   }
 
   /** A new agency below one the admin manages, with the default policy of today's law. */
-  async create(user: AuthenticatedUser, actor: Actor, dto: CreateAgencyDto): Promise<AgencyView> {
+  async create(user: AuthenticatedUser, actor: Actor, dto: CreateAgencyBody): Promise<AgencyView> {
     await this.scope.assertVisible(user, dto.parentId, `agency ${dto.parentId}`);
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
@@ -91,24 +92,44 @@ export class AgenciesService {
     });
   }
 
-  async policy(user: AuthenticatedUser, agencyId: string): Promise<{ agencyId: string; version: number; policy: AgencyPolicyDocument }> {
+  async policy(user: AuthenticatedUser, agencyId: string): Promise<AgencyPolicyView> {
     await this.scope.assertVisible(user, agencyId, `agency ${agencyId}`);
     const { document, version } = await this.policies.policyOf(agencyId);
     return { agencyId, version, policy: document };
   }
 
+  /**
+   * Replaces the policy with what GET answered, edited: the body names the agency of the path and
+   * the version edited, which If-Match (required, as for every versioned write) names too; a policy
+   * changed since is a 409 with its current version, and nothing changes.
+   */
   async replacePolicy(
     user: AuthenticatedUser,
     actor: Actor,
     agencyId: string,
-    body: unknown,
-  ): Promise<{ agencyId: string; version: number; policy: AgencyPolicyDocument }> {
+    ifMatch: number | undefined,
+    body: ReplaceAgencyPolicyBody,
+  ): Promise<AgencyPolicyView> {
     await this.scope.assertVisible(user, agencyId, `agency ${agencyId}`);
-    const { errors, policy } = validatePolicy(body);
-    if (!policy) throw Problems.validation(errors);
+    const errors = reminderLeadErrors(body.policy, 'policy.');
+    if (body.agencyId !== agencyId)
+      errors.unshift({ field: 'agencyId', rule: 'matchesPath', message: `agencyId must be the agency of the path (${agencyId}), as GET answered it` });
+    if (errors.length) throw Problems.validation(errors);
+    if (ifMatch === undefined)
+      throw new ProblemException('precondition-required', 'send If-Match with the policy version you edited (the ETag of GET /api/agencies/{id}/policy)');
+    if (body.version !== ifMatch)
+      throw Problems.field('version', 'matchesIfMatch', `version must be the version If-Match names (${ifMatch}), the one GET answered; got ${body.version}`);
+    const policy = withReminderLead(body.policy);
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
+      // One writer at a time per agency, whether or not a policy is stored yet.
+      await manager.query('SELECT 1 FROM agencies WHERE id = $1 FOR UPDATE', [agencyId]);
       const current = await this.policies.policyOf(agencyId, manager);
+      if (current.version !== ifMatch)
+        throw Problems.conflict(`the policy is at version ${current.version}, not ${ifMatch}; reload it and retry`, {
+          currentVersion: current.version,
+          errors: [{ field: 'If-Match', rule: 'isCurrentVersion', message: `If-Match must name the current version (${current.version})` }],
+        });
       const version = current.version + 1;
       await manager.query(
         `INSERT INTO agency_policies (agency_id, document, version, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)

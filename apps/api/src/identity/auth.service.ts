@@ -10,6 +10,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ProblemException, Problems } from '../common/problem.js';
 import type { Locale } from '../users/user.entity.js';
 import { noticeAccountLocked } from './account-notices.js';
+import type { LoginResult } from './auth.schema.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { PasswordHasher, passwordRuleViolation } from './password-hasher.js';
 import { isPrivileged, type Role } from './roles.js';
@@ -35,12 +36,6 @@ interface UserRow {
   password_policy: AgencyPolicyDocument['passwords'] | null;
 }
 
-export interface LoginResult {
-  token: string;
-  expiresAt: string;
-  mustChangePassword: boolean;
-  user: { id: string; email: string; name: string; agencyId: string; roles: Role[]; locale: Locale };
-}
 
 /** The one answer to a refused login, whatever the reason. */
 /** A failed login counted on the account (and its lock, when the count reaches the threshold). */

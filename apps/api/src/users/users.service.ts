@@ -13,14 +13,15 @@ import { PasswordHasher, passwordRuleViolation } from '../identity/password-hash
 import { ScopeService } from '../identity/scope.service.js';
 import { ACCOUNT_READER_ROLES, ANNOUNCED_GRANT_ROLES, breaksAuditorSeparation, hasAnyRole, heldRoles, type Role } from '../identity/roles.js';
 import { execute } from '../database/sql.js';
-import type { CreateUserDto, ListUsersQuery, UpdateUserDto } from './user.dto.js';
+import type { Locale } from './user.entity.js';
+import type { CreateUserBody, ListUsersQuery, UpdateUserBody, UserDirectoryEntry, UserView } from './user.schema.js';
 
 interface UserRow {
   id: string;
   agency_id: string;
   email: string;
   name: string;
-  locale: string;
+  locale: Locale;
   expires_at: Date | null;
   disabled_at: Date | null;
   locked_until: Date | null;
@@ -38,7 +39,7 @@ const SELECT = `SELECT u.id, u.agency_id, u.email, u.name, u.locale, u.expires_a
        coalesce((SELECT array_agg(m.unit_id ORDER BY m.unit_id) FROM unit_memberships m WHERE m.user_id = u.id), '{}') AS unit_ids
   FROM users u`;
 
-export const userView = (r: UserRow) => ({
+export const userView = (r: UserRow): UserView => ({
   id: r.id,
   email: r.email,
   name: r.name,
@@ -60,10 +61,10 @@ export const userView = (r: UserRow) => ({
  * What everyone but the account readers sees of an account: enough to pick a person (a corrective
  * action's owner, a unit's head), none of its roles, state, last login or password age.
  */
-export const directoryEntry = (r: UserRow) => ({ id: r.id, email: r.email, name: r.name, agencyId: r.agency_id, unitIds: r.unit_ids });
+export const directoryEntry = (r: UserRow): UserDirectoryEntry => ({ id: r.id, email: r.email, name: r.name, agencyId: r.agency_id, unitIds: r.unit_ids });
 
 /** The full record for admins and auditors, the directory entry for everyone else. */
-function viewFor(reader: AuthenticatedUser): (r: UserRow) => ReturnType<typeof userView> | ReturnType<typeof directoryEntry> {
+function viewFor(reader: AuthenticatedUser): (r: UserRow) => UserView | UserDirectoryEntry {
   return hasAnyRole(reader.roles, ACCOUNT_READER_ROLES) ? userView : directoryEntry;
 }
 
@@ -231,7 +232,7 @@ export class UsersService {
     await noticePrivilegedGrant(manager, { account, roles: granted, grantedBy: { id: admin.id, email: admin.email }, now: this.clock.now() });
   }
 
-  async create(admin: AuthenticatedUser, actor: Actor, dto: CreateUserDto) {
+  async create(admin: AuthenticatedUser, actor: Actor, dto: CreateUserBody) {
     await this.scope.assertVisible(admin, dto.agencyId, `agency ${dto.agencyId}`);
     const roles = heldRoles(dto.roles);
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
@@ -267,7 +268,7 @@ export class UsersService {
     });
   }
 
-  async update(admin: AuthenticatedUser, actor: Actor, id: string, dto: UpdateUserDto) {
+  async update(admin: AuthenticatedUser, actor: Actor, id: string, dto: UpdateUserBody) {
     const now = this.clock.now();
     const newPassword = dto.resetPassword ? temporaryPassword() : undefined;
     const hashed = newPassword ? await this.hasher.hash(newPassword) : undefined;
