@@ -15,6 +15,7 @@ import { Continuity1764547200000 } from './migrations/1764547200000-Continuity.j
 import { OutboxFinished1764633600000 } from './migrations/1764633600000-OutboxFinished.js';
 import { AccessRules1764720000000 } from './migrations/1764720000000-AccessRules.js';
 import { OutboxFailure1764892800000 } from './migrations/1764892800000-OutboxFailure.js';
+import { IdempotencyKeys1765000000000 } from './migrations/1765000000000-IdempotencyKeys.js';
 
 /** Every entity, listed explicitly (no globs). */
 export const ENTITIES = [Agency, AgencyPolicyRow, AuditEvent, Session, Unit, UnitMembership, User, RoleMembership];
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   OutboxFinished1764633600000,
   AccessRules1764720000000,
   OutboxFailure1764892800000,
+  IdempotencyKeys1765000000000,
 ];
 
 /** The one set of TypeORM options, shared by the Nest app, the worker and the migration CLI. */

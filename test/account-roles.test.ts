@@ -356,7 +356,7 @@ describe('account roles and reading accounts', () => {
       });
       const long = await t.http().post('/api/users').set(auth(tokens.adminB!)).send(body(120));
       expect(long.status).toBe(400);
-      expect(long.body.errors).toEqual([expect.objectContaining({ field: 'expiresAt', rule: 'vendorExpiry', message: expect.stringContaining('90 days') })]);
+      expect(long.body.errors).toEqual([expect.objectContaining({ field: 'expiresAt', rule: 'vendorExpiry', message: expect.stringContaining('最長 90 天') })]);
       expect((await t.http().post('/api/users').set(auth(tokens.adminB!)).send(body(90))).status).toBe(201);
       // Lengthening a vendor account past the cap is refused too.
       const extended = await t

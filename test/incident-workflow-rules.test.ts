@@ -207,7 +207,7 @@ describe('incident workflow rules through the API', () => {
       const intents = (await templates(filed.id)).length;
       const res = await send(t, w.tokens.manager, filed.id, { type: 'RECLASSIFY', impact: before.impact, reason: 'checked again' });
       expect(res.status).toBe(422);
-      expect(res.body.errors).toEqual([{ field: 'impact', rule: 'changed', message: expect.stringContaining('nothing to change') }]);
+      expect(res.body.errors).toEqual([{ field: 'impact', rule: 'changed', message: expect.stringContaining('沒有需要變更') }]);
       // On a dismissed incident the same body is refused for the state, and says so.
       const dismissed = await fileIncident(t, w.tokens.reporter);
       ok(await send(t, w.tokens.manager, dismissed.id, { type: 'DISMISS', reason: 'duplicate' }));

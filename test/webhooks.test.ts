@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fileIncident, seedIncidentWorld, type IncidentWorld } from './support/incident-fixture.js';
 import { expectStatus as ok } from './support/http.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
+import { WebhookHostResolver } from '../apps/api/src/webhooks/webhook-host-resolver.js';
 import { createTestApp, login, seedAgency, seedUser, startTestWorker, type TestApp } from './support/test-app.js';
 import { waitFor as until } from './support/wait.js';
 
@@ -63,8 +64,8 @@ describe('webhooks: no internal targets, and they can be disabled and deleted', 
       outcome: string;
     }>;
   /** Files an incident and waits until the worker has finished every intent of it. */
-  async function fileAndDeliver(): Promise<{ id: string; reference: string }> {
-    const filed = await fileIncident(t, w.tokens.reporter, { classification: { tlp: 'GREEN', dataLevel: 'general' } });
+  async function fileAndDeliver(classification = { tlp: 'GREEN', dataLevel: 'general' }): Promise<{ id: string; reference: string }> {
+    const filed = await fileIncident(t, w.tokens.reporter, { classification });
     await until('every intent of the incident finished', async () => {
       const r = await t.db.query('SELECT count(*)::int AS n, count(finished_at)::int AS done FROM outbox WHERE aggregate_id = $1', [filed.id]);
       return r.rows[0].n > 0 && r.rows[0].n === r.rows[0].done;
@@ -72,6 +73,15 @@ describe('webhooks: no internal targets, and they can be disabled and deleted', 
     return filed;
   }
   const hitsFor = (reference: string) => hits.filter((h) => h.body?.reference === reference);
+  /** The same, by a worker whose operator allows no internal target: every delivery to the test server is refused. */
+  async function fileAndDeliverRefused(): Promise<{ id: string; reference: string }> {
+    const strict = await startWorker({});
+    try {
+      return await fileAndDeliver();
+    } finally {
+      await strict.close();
+    }
+  }
 
   it('refuses loopback, link-local, private and non-https targets without an allow-list, and records nothing', async () => {
     const bare = await createTestApp();
@@ -125,12 +135,10 @@ describe('webhooks: no internal targets, and they can be disabled and deleted', 
 
   it('checks the target again at delivery: a worker not allowed to reach it refuses, says why, and does not retry', async () => {
     const hook = ok(await create(t, tokens.admin, w.sub, `${base}/rechecked`), 201);
-    const strict = await startWorker({});
     let filed: { id: string; reference: string };
     try {
-      filed = await fileAndDeliver();
+      filed = await fileAndDeliverRefused();
     } finally {
-      await strict.close();
       await t.db.query('UPDATE webhooks SET enabled = false WHERE id = $1', [hook.id]);
     }
     expect(hits.filter((h) => h.path === '/rechecked')).toEqual([]);
@@ -168,7 +176,7 @@ describe('webhooks: no internal targets, and they can be disabled and deleted', 
       const listed = ok(await t.http().get('/api/webhooks').set(auth(tokens.admin))).items;
       expect(listed.map((h: any) => [h.id, h.enabled])).toEqual([[a.id, false]]);
       const adminId = (await t.db.query(`SELECT id FROM users WHERE email = 'admin@sub.gov.tw'`)).rows[0].id;
-      expect(await auditOf('webhook.disable')).toEqual([{ target_id: a.id, actor_id: adminId, outcome: 'success' }]);
+      expect((await auditOf('webhook.disable')).filter((r) => r.target_id === a.id)).toEqual([{ target_id: a.id, actor_id: adminId, outcome: 'success' }]);
       expect(await auditOf('webhook.delete')).toContainEqual({ target_id: b.id, actor_id: adminId, outcome: 'success' });
 
       const second = await fileAndDeliver();
@@ -214,5 +222,111 @@ describe('webhooks: no internal targets, and they can be disabled and deleted', 
     expect(ok(await patch(tokens.supAdmin, { enabled: false })).enabled).toBe(false);
     expect((await remove(tokens.supAdmin)).status).toBe(204);
     expect(await hooksOf(tokens.admin)).toEqual([]);
+  });
+
+  it('disables a webhook refused at delivery for a lasting reason, once: audited as the system, the admins alerted once', async () => {
+    const hook = ok(await create(t, tokens.admin, w.sub, `${base}/lasting`), 201);
+    const mailsBefore = sink.messages.length;
+    // Every intent of the incident is refused (127.0.0.1 is loopback, over http): the first refusal disables it.
+    const filed = await fileAndDeliverRefused();
+    try {
+      expect(hits.filter((h) => h.path === '/lasting')).toEqual([]);
+      expect((await hooksOf(tokens.admin)).find((h: any) => h.id === hook.id)).toMatchObject({ id: hook.id, enabled: false });
+      const audited = (
+        await t.db.query(`SELECT actor_id, actor_label, agency_id, outcome, details FROM audit_events WHERE action = 'webhook.disable' AND target_id = $1`, [
+          hook.id,
+        ])
+      ).rows;
+      expect(audited).toEqual([
+        {
+          actor_id: null,
+          actor_label: 'system',
+          agency_id: w.sub,
+          outcome: 'success',
+          details: {
+            url: `${base}/lasting`,
+            reason: 'delivery_refused',
+            rules: expect.arrayContaining(['publicAddress']),
+            detail: expect.stringMatching(/^refused: .*loopback/),
+            deliveryId: expect.any(String),
+          },
+        },
+      ]);
+      const alerts = (
+        await t.db.query(`SELECT agency_id, audience, finished_at, payload FROM outbox WHERE template = 'webhook.disabled' AND aggregate_id = $1`, [filed.id])
+      ).rows;
+      expect(alerts).toEqual([
+        { agency_id: w.sub, audience: [{ kind: 'role', role: 'admin' }], finished_at: expect.any(Date), payload: expect.objectContaining({ webhook: base }) },
+      ]);
+      // One e-mail, to the agency's admin, in their language, naming the target's origin but not its path.
+      const mails = sink.messages.slice(mailsBefore).filter((m) => (m.subject ?? '').includes('Webhook'));
+      expect(mails.map((m) => [m.subject, (m.to as { text: string }).text])).toEqual([
+        [`[TLP:GREEN] 【系統】Webhook 已停用 ${filed.reference}`, 'admin@sub.gov.tw'],
+      ]);
+      expect(mails[0]!.text).toContain(`Webhook 目標: ${base}`);
+      expect(mails[0]!.text).not.toContain('/lasting');
+      // An admin re-enables it once the operator allows the target (its URL is checked again).
+      expect(ok(await t.http().patch(`/api/webhooks/${hook.id}`).set(auth(tokens.admin)).send({ enabled: true })).enabled).toBe(true);
+    } finally {
+      expect((await t.http().delete(`/api/webhooks/${hook.id}`).set(auth(tokens.admin))).status).toBe(204);
+    }
+  });
+
+  it('posts the classification with the label it is shown under, and the kind of the deadline it shows', async () => {
+    const hook = ok(await create(t, tokens.admin, w.sub, `${base}/labelled`), 201);
+    const worker = await startWorker(ALLOW_TEST_SERVER);
+    let filed: { id: string; reference: string };
+    try {
+      filed = await fileAndDeliver({ tlp: 'CLEAR', dataLevel: 'general' });
+    } finally {
+      await worker.close();
+      expect((await t.http().delete(`/api/webhooks/${hook.id}`).set(auth(tokens.admin))).status).toBe(204);
+    }
+    const received = hitsFor(filed.reference).filter((h) => h.path === '/labelled');
+    expect(received.length).toBeGreaterThan(0);
+    const deadlines = (await t.db.query(`SELECT kind, due_at FROM deadlines WHERE subject_type = 'incident' AND subject_id = $1`, [filed.id])).rows;
+    for (const { body } of received) {
+      // CLEAR at the general data level is shown as GREEN (the data level's floor), as the API shows it.
+      expect(body.classification).toEqual({ tlp: 'CLEAR', dataLevel: 'general', label: 'GREEN' });
+      expect(body.deadline).toEqual(expect.any(String));
+      expect(deadlines).toContainEqual({ kind: body.deadlineKind, due_at: new Date(body.deadline) });
+    }
+    expect(received.find((h) => h.body.template === 'incident.filed')!.body.deadlineKind).toBe('report');
+  });
+
+  it('checks a re-enabled webhook’s target (DNS) before locking its row, never while holding the lock', async () => {
+    const resolver = t.app.get(WebhookHostResolver);
+    const resolve = resolver.resolve.bind(resolver);
+    const port = new URL(base).port;
+    let hookId = '';
+    const whileResolving: string[] = [];
+    // The host resolves to the test server; while it resolves, another connection tries the row's lock at once.
+    resolver.resolve = async (host: string) => {
+      if (hookId) {
+        const client = await t.db.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query('SELECT id FROM webhooks WHERE id = $1 FOR UPDATE NOWAIT', [hookId]);
+          whileResolving.push('free');
+        } catch (error) {
+          whileResolving.push(`locked (${(error as { code?: string }).code})`);
+        } finally {
+          await client.query('ROLLBACK');
+          client.release();
+        }
+      }
+      return host === 'hooks.test' ? [{ address: '127.0.0.1', family: 'ipv4' }] : resolve(host);
+    };
+    try {
+      const hook = ok(await create(t, tokens.admin, w.sub, `http://hooks.test:${port}/named`), 201);
+      hookId = hook.id;
+      expect(ok(await t.http().patch(`/api/webhooks/${hook.id}`).set(auth(tokens.admin)).send({ enabled: false })).enabled).toBe(false);
+      expect(whileResolving).toEqual([]);
+      expect(ok(await t.http().patch(`/api/webhooks/${hook.id}`).set(auth(tokens.admin)).send({ enabled: true })).enabled).toBe(true);
+      expect(whileResolving).toEqual(['free']);
+      expect((await t.http().delete(`/api/webhooks/${hook.id}`).set(auth(tokens.admin))).status).toBe(204);
+    } finally {
+      resolver.resolve = resolve;
+    }
   });
 });

@@ -11,7 +11,7 @@ export type paths = {
         get?: never;
         put?: never;
         /** Admins: a single-use link (valid 60 s) that opens the BullMQ dashboard at /admin/queues in a browser; the dashboard then lasts as long as this API session */
-        post: operations["issueTicketQueueDashboard"];
+        post: operations["issueQueueDashboardTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -78,7 +78,7 @@ export type paths = {
             cookie?: never;
         };
         /** Audit events, newest first (auditor); agencies in scope, plus agency-less events for auditors of a top agency */
-        get: operations["listAudit"];
+        get: operations["listAuditRecords"];
         put?: never;
         post?: never;
         delete?: never;
@@ -95,7 +95,7 @@ export type paths = {
             cookie?: never;
         };
         /** Recompute the whole hash chain; names the first broken link. Record headHash outside the system to anchor it. */
-        get: operations["verifyAudit"];
+        get: operations["verifyAuditChain"];
         put?: never;
         post?: never;
         delete?: never;
@@ -161,10 +161,11 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
+        /** Continuity plans of the agencies the caller can see, newest first */
         get: operations["listPlans"];
         put?: never;
         /** Create a plan (version 1): scope, impact analysis per hazard (RTO < MTPD), activation criteria, procedures, contacts */
-        post: operations["createPlans"];
+        post: operations["createPlan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -178,9 +179,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["getPlans"];
+        /** A plan with its current document (withheld without clearance), its review clock and programme */
+        get: operations["getPlan"];
         /** A new version of the plan, with changeReason (article 19); addressesDrillIds lets drills waiting for a plan change close */
-        put: operations["updatePlans"];
+        put: operations["updatePlan"];
         post?: never;
         delete?: never;
         options?: never;
@@ -196,7 +198,7 @@ export type paths = {
             cookie?: never;
         };
         /** What changed between two versions (JSON Patch operations with the old values) */
-        get: operations["diffPlans"];
+        get: operations["diffPlanVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -215,7 +217,7 @@ export type paths = {
         get?: never;
         put?: never;
         /** Schedule a drill outside the programme {scheduledFor, drillType, reminders?} */
-        post: operations["scheduleDrillPlans"];
+        post: operations["scheduleDrill"];
         delete?: never;
         options?: never;
         head?: never;
@@ -229,9 +231,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["programmePlans"];
-        /** Set the drill programme {rrule, drillType, reminders, afterActionWindow?}; the next drill is scheduled at once */
-        put: operations["setProgrammePlans"];
+        /** The drill programme, its drills of the coming two years and its waiting drill (ETag: the programme version) */
+        get: operations["getPlanProgramme"];
+        /** Set the drill programme {rrule, drillType, reminders, afterActionWindow?}: the `programme` of GET …/programme is accepted back as it is; the next drill is scheduled at once */
+        put: operations["replacePlanProgramme"];
         post?: never;
         delete?: never;
         options?: never;
@@ -246,7 +249,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["versionsPlans"];
+        /** The versions of a plan, newest first */
+        get: operations["listPlanVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -262,7 +266,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["versionPlans"];
+        /** One version of a plan, with its document */
+        get: operations["getPlanVersion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -282,7 +287,7 @@ export type paths = {
         get: operations["listCorrectiveActions"];
         put?: never;
         /** File a corrective action for an incident improvement report (or a drill) by hand */
-        post: operations["createCorrectiveActions"];
+        post: operations["createCorrectiveAction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -296,14 +301,15 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["getCorrectiveActions"];
+        /** A corrective action with its clocks */
+        get: operations["getCorrectiveAction"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Work on an action: status (open → in_progress → done → verified by someone else), note, dueAt, owner */
-        patch: operations["patchCorrectiveActions"];
+        patch: operations["updateCorrectiveAction"];
         trace?: never;
     };
     "/api/drills": {
@@ -330,7 +336,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["getDrills"];
+        /** A drill (participants, observations and report withheld without clearance) */
+        get: operations["getDrill"];
         put?: never;
         post?: never;
         delete?: never;
@@ -348,8 +355,8 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** START, RECORD_PARTICIPANT, RECORD_OBSERVATION, COMPLETE, SUBMIT_AFTER_ACTION, PLAN_UPDATED, CLOSE, CANCEL, RESCHEDULE */
-        post: operations["eventDrills"];
+        /** START, RECORD_PARTICIPANT, RECORD_OBSERVATION, COMPLETE, SUBMIT_AFTER_ACTION, PLAN_UPDATED, CLOSE, CANCEL, RESCHEDULE (DEADLINE_PASSED is the system’s: 422) */
+        post: operations["sendDrillEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -380,7 +387,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["timelineDrills"];
+        /** What happened to the drill, oldest first */
+        get: operations["listDrillTimeline"];
         put?: never;
         post?: never;
         delete?: never;
@@ -396,7 +404,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["transitionsDrills"];
+        /** The events the caller may send now, each with its fields and schema */
+        get: operations["listDrillTransitions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -415,9 +424,9 @@ export type paths = {
         get?: never;
         put?: never;
         /** Create or rotate your secret drill calendar URL (shown once; the previous URL stops working) */
-        post: operations["createFeedCalendar"];
+        post: operations["createDrillCalendarFeed"];
         /** Revoke your drill calendar URL */
-        delete: operations["revokeFeedCalendar"];
+        delete: operations["deleteDrillCalendarFeed"];
         options?: never;
         head?: never;
         patch?: never;
@@ -431,7 +440,7 @@ export type paths = {
             cookie?: never;
         };
         /** The drills you may see as iCalendar: one recurring event per plan programme (RRULE in its time zone, reminders as alarms), rescheduled drills as overrides, one-off drills as events. Authenticate with ?token= or a bearer token. */
-        get: operations["feedCalendar"];
+        get: operations["getDrillCalendar"];
         put?: never;
         post?: never;
         delete?: never;
@@ -451,7 +460,7 @@ export type paths = {
         get: operations["listIncidents"];
         put?: never;
         /** File an incident; the one-hour report clock starts at awareAt */
-        post: operations["createIncidents"];
+        post: operations["createIncident"];
         delete?: never;
         options?: never;
         head?: never;
@@ -465,7 +474,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["getIncidents"];
+        /** An incident (redacted for a reader not cleared for a restricted one, article 42); ETag: its version */
+        get: operations["getIncident"];
         put?: never;
         post?: never;
         delete?: never;
@@ -483,8 +493,8 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Send a workflow event: 409 on a stale If-Match, 422 with allowedEvents when refused, 403 when the role may not */
-        post: operations["eventIncidents"];
+        /** Send a workflow event: 409 on a stale If-Match, 422 with allowedEvents when refused or for a system event (DEADLINE_PASSED), 403 when the role may not */
+        post: operations["sendIncidentEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -498,10 +508,11 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["listEvidenceIncidents"];
+        /** The incident’s evidence in the order recorded, each with its chain of custody, a page at a time */
+        get: operations["listEvidence"];
         put?: never;
         /** Record an evidence item with its SHA-256 at collection; a collection time in the future or before the incident began is refused (422) */
-        post: operations["addEvidenceIncidents"];
+        post: operations["addEvidence"];
         delete?: never;
         options?: never;
         head?: never;
@@ -518,7 +529,7 @@ export type paths = {
         get?: never;
         put?: never;
         /** Record a custody transfer; one dated in the future, before the collection or the previous transfer, or not from the current custodian is refused (422) and changes nothing; the hash is re-checked and a mismatch is refused (422) and recorded */
-        post: operations["transferIncidents"];
+        post: operations["transferEvidence"];
         delete?: never;
         options?: never;
         head?: never;
@@ -532,8 +543,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Notification intents of the incident and their deliveries */
-        get: operations["notificationsIncidents"];
+        /** Notification intents of the incident and their deliveries, oldest first, a page at a time */
+        get: operations["listIncidentNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -549,7 +560,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["timelineIncidents"];
+        /** The incident’s timeline in order (seq), a page at a time */
+        get: operations["listIncidentTimeline"];
         put?: never;
         post?: never;
         delete?: never;
@@ -565,8 +577,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The events the caller may send now, with the fields each requires */
-        get: operations["transitionsIncidents"];
+        /** The events the caller may send now: for each, the required fields, every field with its type and allowed values, and the pointer to its schema */
+        get: operations["listIncidentTransitions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -667,7 +679,7 @@ export type paths = {
             cookie?: never;
         };
         /** An agency's compliance for a year: incidents (drills excluded) and their report clock, the incident reporting drill, continuity plans, drills, after-action reports and corrective actions */
-        get: operations["reportCompliance"];
+        get: operations["getComplianceReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -737,10 +749,11 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
+        /** An agency's webhooks (the caller's by default), oldest first; never their secrets */
         get: operations["listWebhooks"];
         put?: never;
         /** Add a webhook: every notification intent of the agency is POSTed to it, signed (X-Signature: sha256=HMAC(secret, timestamp.body)). The URL must be https on a public address unless WEBHOOK_ALLOWED_HOSTS allows it (422 otherwise) */
-        post: operations["createWebhooks"];
+        post: operations["createWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -758,11 +771,11 @@ export type paths = {
         put?: never;
         post?: never;
         /** Delete a webhook and its secret: nothing is delivered to it from now on */
-        delete: operations["removeWebhooks"];
+        delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
-        /** Disable ({"enabled": false}: nothing is delivered to it from now on) or re-enable a webhook (its URL is checked again) */
-        patch: operations["updateWebhooks"];
+        /** Disable ({"enabled": false}: nothing is delivered to it from now on) or re-enable a webhook (its URL is checked again). `enabled` is the only editable field of a Webhook: url and description are fixed at creation */
+        patch: operations["updateWebhook"];
         trace?: never;
     };
     "/health": {
@@ -773,7 +786,7 @@ export type paths = {
             cookie?: never;
         };
         /** Liveness: the process answers */
-        get: operations["liveHealth"];
+        get: operations["checkLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -790,7 +803,7 @@ export type paths = {
             cookie?: never;
         };
         /** Readiness: PostgreSQL, Redis and the SMTP server answer */
-        get: operations["readyHealth"];
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -820,12 +833,110 @@ export type paths = {
 export type webhooks = Record<string, never>;
 export type components = {
     schemas: {
+        AfterActionReport: {
+            areasForImprovement: string[];
+            capabilities: {
+                capability: string;
+                notes?: string;
+                /**
+                 * @description P performed without challenges, S with some, M with major challenges, U unable to perform
+                 * @enum {string}
+                 */
+                rating: "P" | "S" | "M" | "U";
+            }[];
+            correctiveActions: components["schemas"]["ReportCorrectiveAction"][];
+            objectives: string[];
+            participants: components["schemas"]["DrillParticipantInput"][];
+            /** @description whether the plan must change (CLOSE then waits for a plan version naming this drill) */
+            planChangeRequired: boolean;
+            scenario: string;
+            strengths: string[];
+        };
+        AuditRecord: {
+            /** @example webhook.disable */
+            action: string;
+            /** @description null for the system (actorLabel "system") and for an unknown caller */
+            actorId: string | null;
+            actorLabel: string | null;
+            agencyId: string | null;
+            /** @description what the action recorded (free-form per action) */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @description SHA-256 (hex) of prevHash and this event, as stored: GET /api/audit/verify recomputes it */
+            hash: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            occurredAt: string;
+            /** @enum {string} */
+            outcome: "success" | "refused" | "failed";
+            /** @description the hash of the event before it (SHA-256, hex; 64 zeros for the first) */
+            prevHash: string;
+            requestId: string | null;
+            /**
+             * @description position in the chain (a bigint, as a decimal string)
+             * @example 1024
+             */
+            seq: string;
+            targetId: string | null;
+            targetType: string | null;
+        };
+        AuditRecordPage: {
+            items: components["schemas"]["AuditRecord"][];
+            nextCursor: string | null;
+        };
+        AuditVerification: {
+            /** @description events checked, from the first */
+            checked: number;
+            firstBroken?: {
+                /** @description SHA-256, hex */
+                expected: string;
+                found: string;
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                reason: "hash-mismatch" | "prev-hash-mismatch";
+                /**
+                 * @description position in the chain (a bigint, as a decimal string)
+                 * @example 1024
+                 */
+                seq: string;
+            };
+            /** @description hash of the last good event (record it outside the system to anchor the chain) */
+            headHash: string;
+            headSeq: string | null;
+            ok: boolean;
+        };
+        CalendarFeed: {
+            /** @description whether an earlier URL stopped working */
+            rotated: boolean;
+            /**
+             * @description the secret feed URL (shown once)
+             * @example https://irbc.example.gov.tw/api/drills/calendar.ics?token=…
+             */
+            url: string;
+        };
         ChangePasswordDto: {
             currentPassword: string;
             /** @description 12–256 characters, three of: lower case, upper case, digits, symbols */
             newPassword: string;
         };
-        ClassificationDto: {
+        Classification: {
+            /** @enum {string} */
+            dataLevel: "public" | "general" | "sensitive" | "confidential";
+            /**
+             * @description the label it is shown under: the strictest of the TLP and the data level
+             * @enum {string}
+             */
+            label: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+            /** @enum {string} */
+            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+        };
+        ClassificationInput: {
             /**
              * @description article 42 data security level
              * @enum {string}
@@ -833,6 +944,344 @@ export type components = {
             dataLevel: "public" | "general" | "sensitive" | "confidential";
             /** @enum {string} */
             tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+        };
+        /** @description an incident with its content (readers cleared for it, or not restricted) */
+        ClearedIncident: {
+            affectedSystems: string[];
+            /** Format: uuid */
+            agencyId: string;
+            authority: components["schemas"]["IncidentAuthority"];
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            awareAt: string;
+            breaches: components["schemas"]["IncidentBreach"][];
+            /**
+             * @description article 41 incident category
+             * @enum {string}
+             */
+            category: "web_attack" | "intrusion" | "denial_of_service" | "equipment_problem" | "other";
+            classification: components["schemas"]["Classification"];
+            closure: {
+                approvedBy: string | null;
+                closedAt: string | null;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            deadlines: components["schemas"]["IncidentDeadline"][];
+            description: string;
+            dismissal: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @description a user id
+                 */
+                by: string;
+                reason: string;
+            } | null;
+            earlierRounds: {
+                closure: {
+                    approvedBy: string | null;
+                    closedAt: string | null;
+                };
+                dismissal: {
+                    /**
+                     * Format: date-time
+                     * @example 2026-03-02T01:00:00.000Z
+                     */
+                    at: string;
+                    /**
+                     * Format: uuid
+                     * @description a user id
+                     */
+                    by: string;
+                    reason: string;
+                } | null;
+                /** @enum {string} */
+                ended: "closed" | "dismissed";
+                improvementReport: {
+                    /**
+                     * Format: date-time
+                     * @example 2026-03-02T01:00:00.000Z
+                     */
+                    at: string;
+                    /**
+                     * Format: uuid
+                     * @description a user id
+                     */
+                    by: string;
+                    measures: {
+                        management?: string;
+                        resources?: string;
+                        staffing?: string;
+                        technical?: string;
+                    };
+                    rootCause: string;
+                    schedule: string;
+                } | null;
+                lawEnforcement: {
+                    agency: ("prosecutor" | "police" | "investigation_bureau") | null;
+                    caseNumber: string | null;
+                    concludedAt: string | null;
+                    contactedAt: string | null;
+                    evidenceIds: string[];
+                    handedOverAt: string | null;
+                    note: string | null;
+                    officer: string | null;
+                    reason: string | null;
+                    requestedAt: string | null;
+                    /** @enum {string} */
+                    status: "undecided" | "not_required" | "requested" | "contacted" | "evidence_handed_over" | "concluded";
+                };
+                level: number;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                reopenedAt: string;
+                response: {
+                    containedAt: string | null;
+                    containmentSummary: string | null;
+                    recoveredAt: string | null;
+                    recoverySummary: string | null;
+                };
+            }[];
+            /**
+             * Format: uuid
+             * @description a user id
+             */
+            filedBy: string;
+            /** Format: uuid */
+            id: string;
+            impact: components["schemas"]["Impact"];
+            improvementReport: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @description a user id
+                 */
+                by: string;
+                measures: {
+                    management?: string;
+                    resources?: string;
+                    staffing?: string;
+                    technical?: string;
+                };
+                rootCause: string;
+                schedule: string;
+            } | null;
+            isDrill: boolean;
+            lawEnforcement: {
+                agency: ("prosecutor" | "police" | "investigation_bureau") | null;
+                caseNumber: string | null;
+                concludedAt: string | null;
+                contactedAt: string | null;
+                evidenceIds: string[];
+                handedOverAt: string | null;
+                note: string | null;
+                officer: string | null;
+                reason: string | null;
+                requestedAt: string | null;
+                /** @enum {string} */
+                status: "undecided" | "not_required" | "requested" | "contacted" | "evidence_handed_over" | "concluded";
+            };
+            level: number;
+            occurredAt: string | null;
+            overdue: boolean;
+            paging: components["schemas"]["IncidentPaging"];
+            /** @enum {boolean} */
+            redacted: false;
+            /**
+             * @description agency code, year and a gapless number
+             * @example SUB-2026-0001
+             */
+            reference: string;
+            /** @description the state of each parallel region while responding, and of the review */
+            regions: {
+                authority: string | null;
+                lawEnforcement: string | null;
+                response: string | null;
+                review: string | null;
+            };
+            response: {
+                containedAt: string | null;
+                containmentSummary: string | null;
+                recoveredAt: string | null;
+                recoverySummary: string | null;
+            };
+            /** @enum {string} */
+            state: "reported" | "responding" | "review" | "closed" | "dismissed";
+            subcategory: string | null;
+            title: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            updatedAt: string;
+            /** @description the version to send as If-Match (also the ETag) */
+            version: number;
+        };
+        ComplianceReport: {
+            agency: {
+                code: string;
+                /** Format: uuid */
+                id: string;
+                name: string;
+                responsibilityLevel: string;
+                timezone: string;
+            };
+            continuity: {
+                afterActionReports: {
+                    late: number;
+                    onTime: number;
+                    overdue: number;
+                    pending: number;
+                };
+                coreServices: number;
+                correctiveActions: {
+                    doneThisYear: number;
+                    open: number;
+                    overdue: number;
+                    verifiedThisYear: number;
+                };
+                drills: {
+                    byType: {
+                        full_scale: number;
+                        functional: number;
+                        tabletop: number;
+                    };
+                    cancelled: number;
+                    closed: number;
+                    held: number;
+                    inProgress: number;
+                    overdue: number;
+                    scheduled: number;
+                    total: number;
+                };
+                perPlan: components["schemas"]["PlanCompliance"][];
+                plans: number;
+                plansCompliant: number;
+                plansNonCompliant: number;
+                reviewsOverdue: number;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            generatedAt: string;
+            /** @description incident reporting and response drills (incidents filed with isDrill) */
+            incidentDrills: {
+                closed: number;
+                count: number;
+                dismissed: number;
+                incidentDrillHeld: boolean;
+                open: number;
+            };
+            /** @description real incidents only: incidents filed as drills never count here */
+            incidents: {
+                byLevel: {
+                    1: number;
+                    2: number;
+                    3: number;
+                    4: number;
+                };
+                closed: number;
+                dismissed: number;
+                open: number;
+                report: {
+                    late: number;
+                    onTime: number;
+                    pending: number;
+                };
+                total: number;
+            };
+            /** @description the year in the agency's time zone: [from, to), with the zone's offset */
+            period: {
+                /** Format: date-time */
+                from: string;
+                /** Format: date-time */
+                to: string;
+            };
+            year: number;
+        };
+        /** @description TLP (CLEAR, GREEN, AMBER, AMBER+STRICT, RED) and data level (public, general, sensitive, confidential) */
+        ContinuityClassification: {
+            dataLevel: string;
+            /**
+             * @description the label it is shown under: the strictest of TLP and data level
+             * @enum {string}
+             */
+            label: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+            tlp: string;
+        };
+        ContinuityDeadline: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            dueAt: string;
+            kind: string;
+            lateByMs?: number;
+            status: string;
+            step?: number;
+        };
+        CorrectiveAction: {
+            /** Format: uuid */
+            agencyId: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            deadlines: components["schemas"]["ContinuityDeadline"][];
+            doneAt: string | null;
+            doneBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            dueAt: string;
+            /** Format: uuid */
+            id: string;
+            note: string | null;
+            overdue: boolean;
+            ownerUnitId: string | null;
+            ownerUserId: string | null;
+            redacted: boolean;
+            source: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                type: "incident" | "drill";
+            };
+            /** @enum {string} */
+            status: "open" | "in_progress" | "done" | "verified" | "cancelled";
+            /** @description null when withheld (redacted) */
+            title: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            updatedAt: string;
+            verifiedAt: string | null;
+            verifiedBy: string | null;
+            version: number;
+        };
+        CorrectiveActionPage: {
+            items: components["schemas"]["CorrectiveAction"][];
+            nextCursor: string | null;
         };
         CreateAgencyDto: {
             /**
@@ -858,8 +1307,50 @@ export type components = {
              */
             timezone: string;
         };
-        CreateEvidenceDto: {
-            /** @description ISO 8601 with offset (the time zone is kept) */
+        /** @description names an owner: ownerUserId or ownerUnitId (or both) */
+        CreateCorrectiveAction: {
+            /**
+             * Format: date-time
+             * @description in the future
+             * @example 2027-04-30T17:00:00+08:00
+             */
+            dueAt: string;
+            /** Format: uuid */
+            ownerUnitId?: string;
+            /** Format: uuid */
+            ownerUserId?: string;
+            /**
+             * Format: uuid
+             * @description the incident or drill
+             */
+            sourceId: string;
+            /** @enum {string} */
+            sourceType: "incident" | "drill";
+            title: string;
+        };
+        CreatedWebhook: {
+            /** Format: uuid */
+            agencyId: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            description: string;
+            /** @description false when an admin disabled it, or when a delivery was refused for a lasting reason (not https, not a public address) */
+            enabled: boolean;
+            /** Format: uuid */
+            id: string;
+            /** @description the HMAC key of X-Signature: shown once, at creation */
+            secret: string;
+            url: string;
+        };
+        CreateEvidence: {
+            /**
+             * Format: date-time
+             * @description RFC 3339 with offset (the offset is kept)
+             * @example 2026-03-02T09:00:00+08:00
+             */
             collectedAt: string;
             /** @description who collected it */
             collectedBy: string;
@@ -871,20 +1362,41 @@ export type components = {
             /** @example evidence locker B-2, sealed bag 0042 */
             storage: string;
         };
-        CreateIncidentDto: {
-            affectedSystems?: string[];
-            /** @description when the agency became aware (知悉); the report clock starts here */
-            awareAt: string;
-            /** @enum {string} */
-            category: "web_attack" | "intrusion" | "denial_of_service" | "equipment_problem" | "other";
-            classification: components["schemas"]["ClassificationDto"];
-            description: string;
-            impact: components["schemas"]["ImpactDto"];
+        CreateEvidenceTransfer: {
             /**
-             * @description a drill report: runs the whole workflow, labelled as a drill
-             * @default false
+             * Format: date-time
+             * @description RFC 3339 with offset
+             * @example 2026-03-02T09:00:00+08:00
              */
-            isDrill: boolean;
+            at: string;
+            from: string;
+            purpose: string;
+            /** @description SHA-256 computed at the transfer; must equal the hash at collection */
+            sha256: string;
+            to: string;
+        };
+        CreateIncident: {
+            affectedSystems?: string[];
+            /**
+             * Format: date-time
+             * @description when the agency became aware (知悉); the report clock starts here
+             * @example 2026-03-02T09:00:00+08:00
+             */
+            awareAt: string;
+            /**
+             * @description article 41 incident category
+             * @enum {string}
+             */
+            category: "web_attack" | "intrusion" | "denial_of_service" | "equipment_problem" | "other";
+            classification: components["schemas"]["ClassificationInput"];
+            description: string;
+            impact: components["schemas"]["Impact"];
+            /** @description a drill report: runs the whole workflow, labelled as a drill (default false) */
+            isDrill?: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T09:00:00+08:00
+             */
             occurredAt?: string;
             /** @description one of the category’s sub-categories */
             subcategory?: string;
@@ -897,6 +1409,26 @@ export type components = {
             startsAt: string;
             /** Format: uuid */
             userId: string;
+        };
+        CreatePlan: {
+            activationCriteria: string[];
+            /**
+             * @description why the plan changes (article 19)
+             * @example 年度審查：更新聯絡人
+             */
+            changeReason?: string;
+            classification: components["schemas"]["PlanClassificationInput"];
+            contacts: components["schemas"]["PlanContact"][];
+            impactAnalysis: components["schemas"]["PlanImpactRow"][];
+            procedures: components["schemas"]["PlanProcedure"][];
+            /**
+             * @description how often the plan is reviewed, at most P1Y (default P1Y)
+             * @example P6M
+             */
+            reviewInterval?: string;
+            scope: components["schemas"]["PlanScopeEntry"][];
+            summary?: string;
+            title: string;
         };
         CreateScheduleDto: {
             /** Format: uuid */
@@ -911,15 +1443,6 @@ export type components = {
             timezone?: string;
             /** Format: uuid */
             unitId?: string;
-        };
-        CreateTransferDto: {
-            /** @description ISO 8601 with offset */
-            at: string;
-            from: string;
-            purpose: string;
-            /** @description SHA-256 computed at the transfer; must equal the hash at collection */
-            sha256: string;
-            to: string;
         };
         CreateUnit: {
             /** Format: uuid */
@@ -960,25 +1483,664 @@ export type components = {
             roles: ("reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor")[];
             unitIds?: string[];
         };
-        CreateWebhookDto: {
+        CreateWebhook: {
             /** Format: uuid */
             agencyId: string;
+            /** @example 聊天室通報橋接 */
             description: string;
             /**
+             * Format: uri
              * @description https, on a public address; http or a private, loopback or link-local address only when WEBHOOK_ALLOWED_HOSTS allows it
              * @example https://chat.agency.gov.tw/hooks/ir
              */
             url: string;
+        };
+        Drill: {
+            /** @description the after-action report as submitted (null until then, or when withheld) */
+            afterAction: components["schemas"]["AfterActionReport"] | null;
+            afterActionDueAt: string | null;
+            afterActionOverdue: boolean;
+            /** Format: uuid */
+            agencyId: string;
+            breaches: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                dueAt: string;
+                kind: string;
+                lateByMs: number;
+            }[];
+            cancellation: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                by: string;
+                reason: string;
+            } | null;
+            completedAt: string | null;
+            correctiveActions: {
+                /** Format: uuid */
+                id: string;
+                status: string;
+            }[];
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            deadlines: components["schemas"]["ContinuityDeadline"][];
+            /** @enum {string} */
+            drillType: "tabletop" | "functional" | "full_scale";
+            fromProgramme: boolean;
+            /** Format: uuid */
+            id: string;
+            observations: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                by: string;
+                capability: string | null;
+                text: string;
+            }[] | null;
+            occurrenceAt: string | null;
+            participants: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                by: string;
+                name: string;
+                organisation: string | null;
+                role: string;
+            }[] | null;
+            plan: {
+                classification: components["schemas"]["ContinuityClassification"];
+                /** Format: uuid */
+                id: string;
+                reference: string;
+                title: string | null;
+            };
+            planChangeRequired: boolean;
+            planUpdate: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                by: string;
+                planVersion: number;
+            } | null;
+            redacted: boolean;
+            reference: string;
+            reschedules: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                by: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                from: string;
+                reason: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                to: string;
+            }[];
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            scheduledFor: string;
+            startedAt: string | null;
+            /** @enum {string} */
+            state: "scheduled" | "overdue" | "in_progress" | "debrief" | "improvement" | "closed" | "cancelled";
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            updatedAt: string;
+            version: number;
+        };
+        /** @description the drill will not take place */
+        DrillCancelEvent: {
+            reason: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "CANCEL";
+        };
+        /** @description close the drill (every corrective action verified, the plan changed where the report said so) */
+        DrillCloseEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "CLOSE";
+        };
+        /** @description the exercise is over; the after-action report is due */
+        DrillCompleteEvent: {
+            summary?: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "COMPLETE";
+        };
+        /** @description a drill event, by `type` */
+        DrillEvent: components["schemas"]["DrillStartEvent"] | components["schemas"]["DrillRecordParticipantEvent"] | components["schemas"]["DrillRecordObservationEvent"] | components["schemas"]["DrillCompleteEvent"] | components["schemas"]["DrillSubmitAfterActionEvent"] | components["schemas"]["DrillPlanUpdatedEvent"] | components["schemas"]["DrillCloseEvent"] | components["schemas"]["DrillCancelEvent"] | components["schemas"]["DrillRescheduleEvent"];
+        DrillPage: {
+            items: components["schemas"]["Drill"][];
+            nextCursor: string | null;
+        };
+        DrillParticipantInput: {
+            name: string;
+            organisation?: string;
+            role: string;
+        };
+        /** @description a plan version answers the findings */
+        DrillPlanUpdatedEvent: {
+            /** @description a plan version naming this drill in addressesDrillIds */
+            planVersion: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "PLAN_UPDATED";
+        };
+        /** @description what was seen during the drill */
+        DrillRecordObservationEvent: {
+            capability?: string;
+            text: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "RECORD_OBSERVATION";
+        };
+        /** @description someone takes part */
+        DrillRecordParticipantEvent: {
+            name: string;
+            organisation?: string;
+            role: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "RECORD_PARTICIPANT";
+        };
+        /** @description move the drill to another date */
+        DrillRescheduleEvent: {
+            /**
+             * Format: date-time
+             * @description the new date, in the future
+             * @example 2027-03-15T09:00:00+08:00
+             */
+            date: string;
+            reason: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "RESCHEDULE";
+        };
+        /** @description the drill begins */
+        DrillStartEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "START";
+        };
+        /** @description the after-action report, with its corrective actions */
+        DrillSubmitAfterActionEvent: {
+            report: components["schemas"]["AfterActionReport"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "SUBMIT_AFTER_ACTION";
+        };
+        DrillTimelineEntry: {
+            actorId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            at: string;
+            /** @description what the entry records (null when withheld) */
+            data: unknown;
+            entry: string;
+            /** @description position in the drill’s timeline (a JSON number) */
+            seq: number;
+        };
+        DrillTimelinePage: {
+            items: components["schemas"]["DrillTimelineEntry"][];
+            nextCursor: string | null;
+        };
+        DrillTransitions: {
+            allowedEvents: {
+                /** @description every field of the event, with its type and allowed values */
+                fields: components["schemas"]["FieldDescription"][];
+                /** @description the fields the event cannot go without */
+                requires: string[];
+                /**
+                 * @description the event’s schema in this document
+                 * @example #/components/schemas/DrillStartEvent
+                 */
+                schema: string;
+                /** @enum {string} */
+                type: "START" | "RECORD_PARTICIPANT" | "RECORD_OBSERVATION" | "COMPLETE" | "SUBMIT_AFTER_ACTION" | "PLAN_UPDATED" | "CLOSE" | "CANCEL" | "RESCHEDULE";
+            }[];
+        };
+        Evidence: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            collectedAt: string;
+            /** @example +08:00 */
+            collectedAtOffset: string;
+            collectedBy: string;
+            description: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            incidentId: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            recordedAt: string;
+            /** Format: uuid */
+            recordedBy: string;
+            sha256: string;
+            source: string;
+            storage: string;
+            /** @description the chain of custody, oldest first (refused transfers included) */
+            transfers: components["schemas"]["EvidenceTransfer"][];
+        };
+        EvidencePage: {
+            items: components["schemas"]["Evidence"][];
+            nextCursor: string | null;
+        };
+        EvidenceTransfer: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            at: string;
+            from: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description the zone offset `at` was given in
+             * @example +08:00
+             */
+            offset: string;
+            /** @enum {string} */
+            outcome: "accepted" | "refused_hash_mismatch";
+            purpose: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            recordedAt: string;
+            /** Format: uuid */
+            recordedBy: string;
+            sha256: string;
+            to: string;
+        };
+        FieldDescription: {
+            enum?: (string | number | boolean)[];
+            format?: string;
+            maximum?: number;
+            maxLength?: number;
+            minimum?: number;
+            minLength?: number;
+            name: string;
+            required: boolean;
+            /** @description the JSON Schema of an object or array field */
+            schema?: {
+                [key: string]: unknown;
+            };
+            /** @description JSON type: string, integer, number, boolean, object, array */
+            type: string;
         };
         FieldError: {
             field: string;
             message: string;
             rule: string;
         };
-        ImpactDto: {
+        Impact: {
             availability: number;
             confidentiality: number;
             integrity: number;
+        };
+        /** @description an incident; `redacted` tells which form (article 42) */
+        Incident: components["schemas"]["ClearedIncident"] | components["schemas"]["RedactedIncident"];
+        /** @description acknowledge the page (stops the escalation) */
+        IncidentAcknowledgeEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ACKNOWLEDGE";
+        };
+        /** @description the CISO approves the closure */
+        IncidentApproveClosureEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "APPROVE_CLOSURE";
+        };
+        IncidentAuthority: {
+            reports: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @description a user id
+                 */
+                by: string;
+                /** @enum {string} */
+                channel: "national_platform" | "superior_agency" | "phone" | "email" | "fax" | "in_person";
+                externalReference: string | null;
+                fallbackReason: string | null;
+                level: number;
+            }[];
+            review: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @description a user id
+                 */
+                by: string;
+                level: number;
+                note: string;
+            } | null;
+            /** @enum {string} */
+            status: "pending" | "reported" | "reviewed";
+        };
+        /** @description the superior agency’s review, which sets the level */
+        IncidentAuthorityReviewedEvent: {
+            level: number;
+            note: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "AUTHORITY_REVIEWED";
+        };
+        IncidentBreach: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            dueAt: string;
+            /** @enum {string} */
+            kind: "report" | "superior_review" | "recovery" | "improvement_report" | "acknowledgement" | "report_due_soon";
+            lateByMs: number;
+        };
+        /** @description the damage is contained */
+        IncidentContainedEvent: {
+            summary: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "CONTAINED";
+        };
+        /** @description a measure to track as a corrective action until verified */
+        IncidentCorrectiveActionInput: {
+            /**
+             * Format: date-time
+             * @description in the future
+             * @example 2026-03-02T09:00:00+08:00
+             */
+            dueAt: string;
+            /**
+             * Format: uuid
+             * @description the owning unit of the agency; this or ownerUserId
+             */
+            ownerUnitId?: string;
+            /**
+             * Format: uuid
+             * @description the owner (a user of the agency); this or ownerUnitId
+             */
+            ownerUserId?: string;
+            title: string;
+        };
+        IncidentDeadline: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            dueAt: string;
+            /** @enum {string} */
+            kind: "report" | "superior_review" | "recovery" | "improvement_report" | "acknowledgement" | "report_due_soon";
+            /** @description how late a breached deadline was met or went unmet */
+            lateByMs?: number;
+            /** @enum {string} */
+            status: "pending" | "met" | "breached" | "cancelled" | "fired";
+            /** @description the escalation step (acknowledgement deadlines) */
+            step?: number;
+        };
+        /** @description dismiss a report that is no incident */
+        IncidentDismissEvent: {
+            reason: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "DISMISS";
+        };
+        /** @description a workflow event; `type` picks the variant */
+        IncidentEvent: components["schemas"]["IncidentTriageEvent"] | components["schemas"]["IncidentDismissEvent"] | components["schemas"]["IncidentAcknowledgeEvent"] | components["schemas"]["IncidentReportToAuthorityEvent"] | components["schemas"]["IncidentAuthorityReviewedEvent"] | components["schemas"]["IncidentContainedEvent"] | components["schemas"]["IncidentRecoveredEvent"] | components["schemas"]["IncidentReclassifyEvent"] | components["schemas"]["IncidentLeNotRequiredEvent"] | components["schemas"]["IncidentLeRequestEvent"] | components["schemas"]["IncidentLeContactedEvent"] | components["schemas"]["IncidentLeEvidenceHandedOverEvent"] | components["schemas"]["IncidentLeConcludedEvent"] | components["schemas"]["IncidentSubmitImprovementReportEvent"] | components["schemas"]["IncidentApproveClosureEvent"] | components["schemas"]["IncidentReopenEvent"];
+        /** @description at least one of the four */
+        IncidentImprovementMeasures: {
+            management?: string;
+            resources?: string;
+            staffing?: string;
+            technical?: string;
+        };
+        /** @description law enforcement concluded */
+        IncidentLeConcludedEvent: {
+            note: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "LE_CONCLUDED";
+        };
+        /** @description law enforcement was contacted */
+        IncidentLeContactedEvent: {
+            caseNumber?: string;
+            /** @enum {string} */
+            lawEnforcementAgency: "prosecutor" | "police" | "investigation_bureau";
+            officer: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "LE_CONTACTED";
+        };
+        /** @description evidence handed over to law enforcement */
+        IncidentLeEvidenceHandedOverEvent: {
+            /** @description evidence items of this incident */
+            evidenceIds: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "LE_EVIDENCE_HANDED_OVER";
+        };
+        /** @description law enforcement is not needed */
+        IncidentLeNotRequiredEvent: {
+            reason: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "LE_NOT_REQUIRED";
+        };
+        /** @description law enforcement is to be asked */
+        IncidentLeRequestEvent: {
+            reason: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "LE_REQUEST";
+        };
+        IncidentPage: {
+            items: components["schemas"]["Incident"][];
+            nextCursor: string | null;
+        };
+        IncidentPaging: {
+            acknowledgedAt: string | null;
+            acknowledgedBy: string | null;
+            /** @description the event that counted as the acknowledgement */
+            acknowledgedVia: ("TRIAGE" | "DISMISS" | "ACKNOWLEDGE" | "REPORT_TO_AUTHORITY" | "AUTHORITY_REVIEWED" | "CONTAINED" | "RECOVERED" | "RECLASSIFY" | "LE_NOT_REQUIRED" | "LE_REQUEST" | "LE_CONTACTED" | "LE_EVIDENCE_HANDED_OVER" | "LE_CONCLUDED" | "SUBMIT_IMPROVEMENT_REPORT" | "APPROVE_CLOSURE" | "REOPEN") | null;
+            exhausted: boolean;
+            round: number;
+            step: number;
+        };
+        /** @description a new impact, with the reason */
+        IncidentReclassifyEvent: {
+            impact: components["schemas"]["Impact"];
+            reason: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "RECLASSIFY";
+        };
+        /** @description services are recovered */
+        IncidentRecoveredEvent: {
+            summary: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "RECOVERED";
+        };
+        /** @description reopen a closed or dismissed incident */
+        IncidentReopenEvent: {
+            reason: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "REOPEN";
+        };
+        /** @description record the report to the competent authority (article 41) */
+        IncidentReportToAuthorityEvent: {
+            /**
+             * @description a channel other than the two normal ones needs a fallbackReason
+             * @enum {string}
+             */
+            channel: "national_platform" | "superior_agency" | "phone" | "email" | "fax" | "in_person";
+            externalReference?: string;
+            fallbackReason?: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "REPORT_TO_AUTHORITY";
+        };
+        /** @description the improvement report (root cause, measures, schedule) */
+        IncidentSubmitImprovementReportEvent: {
+            /** @description tracked as corrective actions once accepted */
+            correctiveActions?: components["schemas"]["IncidentCorrectiveActionInput"][];
+            measures: components["schemas"]["IncidentImprovementMeasures"];
+            rootCause: string;
+            schedule: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "SUBMIT_IMPROVEMENT_REPORT";
+        };
+        IncidentTimelineEntry: {
+            actorId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            at: string;
+            /** @description the entry’s details; left out for readers not cleared for a restricted incident */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** @example filed */
+            entry: string;
+            /** @description position in the incident’s timeline, increasing */
+            seq: number;
+        };
+        IncidentTimelinePage: {
+            items: components["schemas"]["IncidentTimelineEntry"][];
+            nextCursor: string | null;
+        };
+        IncidentTransitions: {
+            allowedEvents: {
+                /** @description every field of the event (but type): type, allowed values, format, lengths */
+                fields: components["schemas"]["FieldDescription"][];
+                /** @description the names of the required fields */
+                requires: string[];
+                /**
+                 * @description the event’s schema in this document
+                 * @example #/components/schemas/IncidentTriageEvent
+                 */
+                schema: string;
+                /** @enum {string} */
+                type: "TRIAGE" | "DISMISS" | "ACKNOWLEDGE" | "REPORT_TO_AUTHORITY" | "AUTHORITY_REVIEWED" | "CONTAINED" | "RECOVERED" | "RECLASSIFY" | "LE_NOT_REQUIRED" | "LE_REQUEST" | "LE_CONTACTED" | "LE_EVIDENCE_HANDED_OVER" | "LE_CONCLUDED" | "SUBMIT_IMPROVEMENT_REPORT" | "APPROVE_CLOSURE" | "REOPEN";
+            }[];
+        };
+        /** @description triage: impact (the level follows) and category; starts the response */
+        IncidentTriageEvent: {
+            /**
+             * @description article 41 incident category
+             * @enum {string}
+             */
+            category: "web_attack" | "intrusion" | "denial_of_service" | "equipment_problem" | "other";
+            impact: components["schemas"]["Impact"];
+            /** @description one of the category’s sub-categories */
+            subcategory?: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "TRIAGE";
         };
         LayerDto: {
             endsAt?: string;
@@ -995,10 +2157,277 @@ export type components = {
             rotation: "daily" | "weekly";
             startsAt: string;
         };
+        Liveness: {
+            /** @enum {string} */
+            status: "ok";
+        };
         LoginDto: {
             /** @example admin@demo.gov.tw */
             email: string;
             password: string;
+        };
+        NotificationAudienceEntry: {
+            /** @description users left out (who did it, whom it is about) */
+            except?: string[];
+            /** @enum {string} */
+            kind: "role";
+            /** @description the superior agency’s holders when the agency has none left */
+            orSuperior?: boolean;
+            role: string;
+        } | {
+            /** @enum {string} */
+            kind: "unitType";
+            unitType: string;
+        } | {
+            /** @enum {string} */
+            kind: "superiorReviewers";
+        } | {
+            /** @enum {string} */
+            kind: "superiorRole";
+            role: string;
+        } | {
+            /** @enum {string} */
+            kind: "escalationTarget";
+            target: string;
+        } | {
+            /** @enum {string} */
+            kind: "user";
+            /** Format: uuid */
+            userId: string;
+        } | {
+            /** @enum {string} */
+            kind: "unit";
+            /** Format: uuid */
+            unitId: string;
+        };
+        NotificationDelivery: {
+            /** @description the e-mail address or the webhook URL */
+            address: string;
+            attempts: number;
+            /** @enum {string} */
+            channel: "email" | "webhook";
+            /** @description the last error */
+            error: string | null;
+            messageId: string | null;
+            sentAt: string | null;
+            /** @enum {string} */
+            status: "queued" | "sending" | "sent" | "failed" | "dead";
+        };
+        NotificationHistoryItem: {
+            audience: components["schemas"]["NotificationAudienceEntry"][];
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            deliveries: components["schemas"]["NotificationDelivery"][];
+            failureReason: "no_recipients" | null;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description pending: not handed to the queue yet; queued: on its way; sent: every delivery sent; dead: a delivery gave up; failed: it reached nobody (failureReason)
+             * @enum {string}
+             */
+            status: "pending" | "queued" | "sent" | "dead" | "failed";
+            /** @example incident.filed */
+            template: string;
+        };
+        NotificationHistoryPage: {
+            items: components["schemas"]["NotificationHistoryItem"][];
+            nextCursor: string | null;
+        };
+        Plan: {
+            /** Format: uuid */
+            agencyId: string;
+            changeReason: string | null;
+            classification: components["schemas"]["ContinuityClassification"];
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string;
+            deadlines: components["schemas"]["ContinuityDeadline"][];
+            document: components["schemas"]["PlanDocument"] | null;
+            /** Format: uuid */
+            id: string;
+            nextDrill: {
+                /** Format: uuid */
+                id: string;
+                reference: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                scheduledFor: string;
+                state: string;
+            } | null;
+            programme: components["schemas"]["Programme"] | null;
+            redacted: boolean;
+            /** @example MOF-BCP-001 */
+            reference: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            reviewDueAt: string;
+            reviewOverdue: boolean;
+            /** @description null when withheld (redacted) */
+            title: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            updatedAt: string;
+            version: number;
+        };
+        /** @description TLP label and data level of the plan (article 42) */
+        PlanClassificationInput: {
+            /** @enum {string} */
+            dataLevel: "public" | "general" | "sensitive" | "confidential";
+            /** @enum {string} */
+            tlp: "CLEAR" | "GREEN" | "AMBER" | "AMBER+STRICT" | "RED";
+        };
+        PlanCompliance: {
+            /** @description drilled this year, or not required to be */
+            compliant: boolean;
+            coreServices: number;
+            drilledLastYear: boolean;
+            drilledThisYear: boolean;
+            /**
+             * @description ISO 8601 duration: every year for responsibility level A, every 2 years for the others
+             * @example P1Y
+             */
+            drillInterval: string;
+            /** Format: uuid */
+            planId: string;
+            reference: string;
+            /** @description whether a drill is due in this year */
+            required: boolean;
+            /** @description withheld (null) for plans classified AMBER or stricter, or at a sensitive/confidential level */
+            title: string | null;
+        };
+        /** @description a contact with a phone number or an e-mail address */
+        PlanContact: {
+            email?: string;
+            function: string;
+            name: string;
+            organisation?: string;
+            phone?: string;
+        };
+        PlanDiff: {
+            changes: {
+                /** @description the old value (replace, remove) */
+                from?: unknown;
+                /** @enum {string} */
+                op: "add" | "remove" | "replace";
+                /** @description JSON pointer (RFC 6901) into the plan document */
+                path: string;
+                /** @description the new value (add, replace) */
+                value?: unknown;
+            }[];
+            from: number;
+            /** Format: uuid */
+            planId: string;
+            to: number;
+        };
+        PlanDocument: {
+            activationCriteria: string[];
+            classification: components["schemas"]["PlanClassificationInput"];
+            contacts: components["schemas"]["PlanContact"][];
+            impactAnalysis: components["schemas"]["PlanImpactRow"][];
+            procedures: components["schemas"]["PlanProcedure"][];
+            /**
+             * @description how often the plan is reviewed, at most P1Y (default P1Y)
+             * @example P6M
+             */
+            reviewInterval?: string;
+            scope: components["schemas"]["PlanScopeEntry"][];
+            summary?: string;
+            title: string;
+        };
+        /** @description one row of the business impact analysis: a scope entry under one hazard */
+        PlanImpactRow: {
+            /** @enum {string} */
+            hazard: "earthquake" | "typhoon" | "flood" | "fire" | "power_loss" | "network_loss" | "cyber_attack" | "pandemic" | "staff_loss" | "supplier_failure" | "facility_loss" | "other";
+            impact: string;
+            /**
+             * @description maximum tolerable period of disruption (ISO 8601 duration)
+             * @example P3D
+             */
+            mtpd: string;
+            /**
+             * @description recovery point objective (ISO 8601 duration)
+             * @example PT1H
+             */
+            rpo: string;
+            /**
+             * @description recovery time objective (ISO 8601 duration), strictly below the MTPD
+             * @example PT24H
+             */
+            rto: string;
+            /** @description the name of a scope entry */
+            service: string;
+        };
+        PlanPage: {
+            items: components["schemas"]["Plan"][];
+            nextCursor: string | null;
+        };
+        /** @description a step of the emergency, recovery or resumption procedure; names a responsible role or unit */
+        PlanProcedure: {
+            action: string;
+            /** @description step number, unique within its phase */
+            order: number;
+            /** @enum {string} */
+            phase: "emergency" | "recovery" | "resumption";
+            /** @enum {string} */
+            responsibleRole?: "reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor";
+            responsibleUnitId?: string;
+        };
+        PlanScopeEntry: {
+            /** @description a core service or system needs at least one impact analysis row */
+            core: boolean;
+            description?: string;
+            /** @enum {string} */
+            kind: "service" | "system";
+            /**
+             * @description unique within the plan; impact rows name it
+             * @example e-filing
+             */
+            name: string;
+        };
+        PlanVersion: {
+            addressesDrillIds: string[];
+            /** Format: uuid */
+            authorId: string;
+            changeReason: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            document: components["schemas"]["PlanDocument"];
+            /** Format: uuid */
+            planId: string;
+            version: number;
+        };
+        PlanVersionPage: {
+            items: components["schemas"]["PlanVersionSummary"][];
+            nextCursor: string | null;
+        };
+        PlanVersionSummary: {
+            addressesDrillIds: string[];
+            /** Format: uuid */
+            authorId: string;
+            changeReason: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            title: string | null;
+            version: number;
         };
         /** @description RFC 9457 problem details; `errors[]` names each field and rule */
         Problem: {
@@ -1012,6 +2441,280 @@ export type components = {
             type: string;
         } & {
             [key: string]: unknown;
+        };
+        Programme: {
+            /**
+             * @description how long after a drill its after-action report is due, at most one month (default P30D)
+             * @example P30D
+             */
+            afterActionWindow: string;
+            /** @enum {string} */
+            drillType: "tabletop" | "functional" | "full_scale";
+            reminders: string[];
+            /** @description normalised: DTSTART in the agency’s zone, then the RRULE */
+            rrule: string;
+            /** @description the agency’s IANA time zone the rule is expanded in */
+            timezone: string;
+        };
+        ProgrammeView: {
+            nextDrill: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                occurrenceAt: string;
+                reference: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                scheduledFor: string;
+                state: string;
+            } | null;
+            /** Format: uuid */
+            planId: string;
+            programme: components["schemas"]["Programme"] | null;
+            programmeVersion: number;
+            /** @description the drills of the coming two years */
+            upcoming: string[];
+        };
+        QueueDashboardTicket: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * Format: uri
+             * @description open it in a browser within 60 s; it works once
+             * @example https://ir.agency.gov.tw/admin/queues/login?ticket=…
+             */
+            url: string;
+        };
+        Readiness: {
+            /** @description per dependency: database, redis, smtp */
+            details: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description per dependency: database, redis, smtp */
+            error?: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description per dependency: database, redis, smtp */
+            info?: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @enum {string} */
+            status: "ok";
+        };
+        /** @description a restricted incident (AMBER or stricter, or sensitive/confidential data) for a reader not cleared: title, description and affected systems are null; each round keeps only its times and who (containedAt/recoveredAt, the law-enforcement status, the improvement report’s at/by, the closure, the dismissal’s at/by) */
+        RedactedIncident: {
+            affectedSystems: null;
+            /** Format: uuid */
+            agencyId: string;
+            authority: components["schemas"]["IncidentAuthority"];
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            awareAt: string;
+            breaches: components["schemas"]["IncidentBreach"][];
+            /**
+             * @description article 41 incident category
+             * @enum {string}
+             */
+            category: "web_attack" | "intrusion" | "denial_of_service" | "equipment_problem" | "other";
+            classification: components["schemas"]["Classification"];
+            closure: {
+                approvedBy: string | null;
+                closedAt: string | null;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            deadlines: components["schemas"]["IncidentDeadline"][];
+            description: null;
+            dismissal: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @description a user id
+                 */
+                by: string;
+            } | null;
+            earlierRounds: {
+                closure: {
+                    approvedBy: string | null;
+                    closedAt: string | null;
+                };
+                dismissal: {
+                    /**
+                     * Format: date-time
+                     * @example 2026-03-02T01:00:00.000Z
+                     */
+                    at: string;
+                    /**
+                     * Format: uuid
+                     * @description a user id
+                     */
+                    by: string;
+                } | null;
+                /** @enum {string} */
+                ended: "closed" | "dismissed";
+                improvementReport: {
+                    /**
+                     * Format: date-time
+                     * @example 2026-03-02T01:00:00.000Z
+                     */
+                    at: string;
+                    /**
+                     * Format: uuid
+                     * @description a user id
+                     */
+                    by: string;
+                } | null;
+                lawEnforcement: {
+                    /** @enum {string} */
+                    status: "undecided" | "not_required" | "requested" | "contacted" | "evidence_handed_over" | "concluded";
+                };
+                level: number;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                reopenedAt: string;
+                response: {
+                    containedAt: string | null;
+                    recoveredAt: string | null;
+                };
+            }[];
+            /**
+             * Format: uuid
+             * @description a user id
+             */
+            filedBy: string;
+            /** Format: uuid */
+            id: string;
+            impact: components["schemas"]["Impact"];
+            improvementReport: {
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @description a user id
+                 */
+                by: string;
+            } | null;
+            isDrill: boolean;
+            lawEnforcement: {
+                /** @enum {string} */
+                status: "undecided" | "not_required" | "requested" | "contacted" | "evidence_handed_over" | "concluded";
+            };
+            level: number;
+            occurredAt: string | null;
+            overdue: boolean;
+            paging: components["schemas"]["IncidentPaging"];
+            /** @enum {boolean} */
+            redacted: true;
+            /**
+             * @description agency code, year and a gapless number
+             * @example SUB-2026-0001
+             */
+            reference: string;
+            /** @description the state of each parallel region while responding, and of the review */
+            regions: {
+                authority: string | null;
+                lawEnforcement: string | null;
+                response: string | null;
+                review: string | null;
+            };
+            response: {
+                containedAt: string | null;
+                recoveredAt: string | null;
+            };
+            /** @enum {string} */
+            state: "reported" | "responding" | "review" | "closed" | "dismissed";
+            subcategory: string | null;
+            title: null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            updatedAt: string;
+            /** @description the version to send as If-Match (also the ETag) */
+            version: number;
+        };
+        /** @description the programme: exactly the `programme` member of GET …/programme is accepted back (timezone, when sent, is the agency’s) */
+        ReplaceProgramme: {
+            /**
+             * @description how long after a drill its after-action report is due, at most one month (default P30D)
+             * @example P30D
+             */
+            afterActionWindow?: string;
+            /** @enum {string} */
+            drillType: "tabletop" | "functional" | "full_scale";
+            /** @description default (absent or null) P30D, P7D, P1D; [] for none */
+            reminders?: string[] | null;
+            /**
+             * @description iCalendar RRULE (RFC 5545) of FREQ YEARLY, MONTHLY or WEEKLY without COUNT/UNTIL, optionally after a DTSTART line in the agency’s time zone; default (absent or null) FREQ=YEARLY
+             * @example DTSTART;TZID=Asia/Taipei:20270315T090000
+             *     RRULE:FREQ=YEARLY
+             */
+            rrule?: string | null;
+            /** @description read-only: when sent (as GET returns it), it must be the agency’s time zone */
+            timezone?: string;
+        };
+        /** @description an action the drill calls for; names an owner (ownerUserId or ownerUnitId) */
+        ReportCorrectiveAction: {
+            /**
+             * Format: date-time
+             * @description in the future
+             * @example 2027-04-30T17:00:00+08:00
+             */
+            dueAt: string;
+            /** Format: uuid */
+            ownerUnitId?: string;
+            /** Format: uuid */
+            ownerUserId?: string;
+            title: string;
+        };
+        ScheduleDrill: {
+            /** @enum {string} */
+            drillType: "tabletop" | "functional" | "full_scale";
+            /** @description default P30D, P7D, P1D */
+            reminders?: string[];
+            /**
+             * Format: date-time
+             * @description in the future
+             * @example 2027-05-20T09:00:00+08:00
+             */
+            scheduledFor: string;
         };
         Unit: {
             /** Format: uuid */
@@ -1034,6 +2737,47 @@ export type components = {
             items: components["schemas"]["Unit"][];
             nextCursor: string | null;
         };
+        UpdateCorrectiveAction: {
+            /**
+             * Format: date-time
+             * @description in the future
+             * @example 2027-04-30T17:00:00+08:00
+             */
+            dueAt?: string;
+            note?: string;
+            /** @description null removes it (an owner must remain) */
+            ownerUnitId?: string | null;
+            /** @description null removes it (an owner must remain) */
+            ownerUserId?: string | null;
+            /**
+             * @description open → in_progress → done → verified (by someone else); cancelled with a note
+             * @enum {string}
+             */
+            status?: "open" | "in_progress" | "done" | "verified" | "cancelled";
+        };
+        /** @description a new version: the whole document (GET …/versions/{v} `document`), a changeReason and the drills it answers */
+        UpdatePlan: {
+            activationCriteria: string[];
+            /** @description drills of this plan waiting for a plan change whose findings this version answers (they are told PLAN_UPDATED) */
+            addressesDrillIds?: string[];
+            /**
+             * @description why the plan changes (article 19)
+             * @example 年度審查：更新聯絡人
+             */
+            changeReason: string;
+            classification: components["schemas"]["PlanClassificationInput"];
+            contacts: components["schemas"]["PlanContact"][];
+            impactAnalysis: components["schemas"]["PlanImpactRow"][];
+            procedures: components["schemas"]["PlanProcedure"][];
+            /**
+             * @description how often the plan is reviewed, at most P1Y (default P1Y)
+             * @example P6M
+             */
+            reviewInterval?: string;
+            scope: components["schemas"]["PlanScopeEntry"][];
+            summary?: string;
+            title: string;
+        };
         UpdateUserDto: {
             /** @description true ends every session of the user at once */
             disabled?: boolean;
@@ -1047,9 +2791,28 @@ export type components = {
             roles?: ("reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor")[];
             unitIds?: string[];
         };
-        UpdateWebhookDto: {
-            /** @description false stops every delivery to it at once; true checks the URL again */
+        UpdateWebhook: {
+            /** @description false stops every delivery to it at once; true checks the URL again (422 when it is not allowed) */
             enabled: boolean;
+        };
+        Webhook: {
+            /** Format: uuid */
+            agencyId: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            description: string;
+            /** @description false when an admin disabled it, or when a delivery was refused for a lasting reason (not https, not a public address) */
+            enabled: boolean;
+            /** Format: uuid */
+            id: string;
+            url: string;
+        };
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -1060,7 +2823,7 @@ export type components = {
 };
 export type $defs = Record<string, never>;
 export interface operations {
-    issueTicketQueueDashboard: {
+    issueQueueDashboardTicket: {
         parameters: {
             query?: never;
             header?: never;
@@ -1082,7 +2845,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["QueueDashboardTicket"];
+                };
             };
         };
     };
@@ -1234,7 +2999,7 @@ export interface operations {
             };
         };
     };
-    listAudit: {
+    listAuditRecords: {
         parameters: {
             query?: {
                 action?: string;
@@ -1242,11 +3007,14 @@ export interface operations {
                 agencyId?: string;
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
+                /** @description events at or after this instant */
                 from?: string;
+                /** @description page size, 1–200 (default 50) */
                 limit?: number;
                 outcome?: "success" | "refused" | "failed";
                 targetId?: string;
                 targetType?: string;
+                /** @description events before this instant */
                 to?: string;
             };
             header?: never;
@@ -1268,11 +3036,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditRecordPage"];
+                };
             };
         };
     };
-    verifyAudit: {
+    verifyAuditChain: {
         parameters: {
             query?: never;
             header?: never;
@@ -1294,7 +3064,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AuditVerification"];
+                };
             };
         };
     };
@@ -1390,6 +3162,7 @@ export interface operations {
                 agencyId?: string;
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
+                /** @description page size, 1–200 (default 50) */
                 limit?: number;
             };
             header?: never;
@@ -1411,11 +3184,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PlanPage"];
+                };
             };
         };
     };
-    createPlans: {
+    createPlan: {
         parameters: {
             query?: never;
             header?: never;
@@ -1424,7 +3199,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["CreatePlan"];
             };
         };
         responses: {
@@ -1441,11 +3216,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
             };
         };
     };
-    getPlans: {
+    getPlan: {
         parameters: {
             query?: never;
             header?: never;
@@ -1469,15 +3246,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
             };
         };
     };
-    updatePlans: {
+    updatePlan: {
         parameters: {
             query?: never;
             header: {
-                /** @description the version being edited */
+                /** @description the version being changed (the ETag of the last read) */
                 "If-Match": string;
             };
             path: {
@@ -1487,7 +3266,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["UpdatePlan"];
             };
         };
         responses: {
@@ -1504,15 +3283,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
             };
         };
     };
-    diffPlans: {
+    diffPlanVersions: {
         parameters: {
-            query?: {
-                from?: string;
-                to?: string;
+            query: {
+                from: number;
+                to: number;
             };
             header?: never;
             path: {
@@ -1535,11 +3316,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PlanDiff"];
+                };
             };
         };
     };
-    scheduleDrillPlans: {
+    scheduleDrill: {
         parameters: {
             query?: never;
             header?: never;
@@ -1550,7 +3333,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["ScheduleDrill"];
             };
         };
         responses: {
@@ -1567,11 +3350,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Drill"];
+                };
             };
         };
     };
-    programmePlans: {
+    getPlanProgramme: {
         parameters: {
             query?: never;
             header?: never;
@@ -1595,14 +3380,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProgrammeView"];
+                };
             };
         };
     };
-    setProgrammePlans: {
+    replacePlanProgramme: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the programme version being replaced (the ETag of GET …/programme); when sent and stale, 409 */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1610,7 +3400,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["ReplaceProgramme"];
             };
         };
         responses: {
@@ -1627,13 +3417,20 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProgrammeView"];
+                };
             };
         };
     };
-    versionsPlans: {
+    listPlanVersions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1655,11 +3452,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PlanVersionPage"];
+                };
             };
         };
     };
-    versionPlans: {
+    getPlanVersion: {
         parameters: {
             query?: never;
             header?: never;
@@ -1684,7 +3483,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PlanVersion"];
+                };
             };
         };
     };
@@ -1694,12 +3495,13 @@ export interface operations {
                 agencyId?: string;
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
+                /** @description page size, 1–200 (default 50) */
                 limit?: number;
                 /** @description only actions owned by me or my units */
                 mine?: "true" | "false";
                 overdue?: "true" | "false";
                 sourceId?: string;
-                sourceType?: "drill" | "incident";
+                sourceType?: "incident" | "drill";
                 status?: "open" | "in_progress" | "done" | "verified" | "cancelled";
             };
             header?: never;
@@ -1721,11 +3523,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CorrectiveActionPage"];
+                };
             };
         };
     };
-    createCorrectiveActions: {
+    createCorrectiveAction: {
         parameters: {
             query?: never;
             header?: never;
@@ -1734,7 +3538,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["CreateCorrectiveAction"];
             };
         };
         responses: {
@@ -1751,11 +3555,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CorrectiveAction"];
+                };
             };
         };
     };
-    getCorrectiveActions: {
+    getCorrectiveAction: {
         parameters: {
             query?: never;
             header?: never;
@@ -1779,14 +3585,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CorrectiveAction"];
+                };
             };
         };
     };
-    patchCorrectiveActions: {
+    updateCorrectiveAction: {
         parameters: {
             query?: never;
             header: {
+                /** @description the version being changed (the ETag of the last read) */
                 "If-Match": string;
             };
             path: {
@@ -1796,7 +3605,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["UpdateCorrectiveAction"];
             };
         };
         responses: {
@@ -1813,7 +3622,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CorrectiveAction"];
+                };
             };
         };
     };
@@ -1823,12 +3634,13 @@ export interface operations {
                 agencyId?: string;
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
-                /** @description ISO instant: drills scheduled at or after */
+                /** @description drills scheduled at or after */
                 from?: string;
+                /** @description page size, 1–200 (default 50) */
                 limit?: number;
                 planId?: string;
                 state?: "scheduled" | "overdue" | "in_progress" | "debrief" | "improvement" | "closed" | "cancelled";
-                /** @description ISO instant: drills scheduled before */
+                /** @description drills scheduled before (at most five years after from) */
                 to?: string;
             };
             header?: never;
@@ -1850,11 +3662,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["DrillPage"];
+                };
             };
         };
     };
-    getDrills: {
+    getDrill: {
         parameters: {
             query?: never;
             header?: never;
@@ -1878,14 +3692,17 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Drill"];
+                };
             };
         };
     };
-    eventDrills: {
+    sendDrillEvent: {
         parameters: {
             query?: never;
             header: {
+                /** @description the version being changed (the ETag of the last read) */
                 "If-Match": string;
             };
             path: {
@@ -1895,10 +3712,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example START */
-                    type: string;
-                };
+                "application/json": components["schemas"]["DrillEvent"];
             };
         };
         responses: {
@@ -1915,7 +3729,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Drill"];
+                };
             };
         };
     };
@@ -1947,7 +3763,42 @@ export interface operations {
             };
         };
     };
-    timelineDrills: {
+    listDrillTimeline: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrillTimelinePage"];
+                };
+            };
+        };
+    };
+    listDrillTransitions: {
         parameters: {
             query?: never;
             header?: never;
@@ -1971,39 +3822,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-        };
-    };
-    transitionsDrills: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["DrillTransitions"];
                 };
-            };
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
         };
     };
-    createFeedCalendar: {
+    createDrillCalendarFeed: {
         parameters: {
             query?: never;
             header?: never;
@@ -2025,11 +3850,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
             };
         };
     };
-    revokeFeedCalendar: {
+    deleteDrillCalendarFeed: {
         parameters: {
             query?: never;
             header?: never;
@@ -2055,7 +3882,7 @@ export interface operations {
             };
         };
     };
-    feedCalendar: {
+    getDrillCalendar: {
         parameters: {
             query?: {
                 /** @description the secret of the feed URL from POST /api/drills/calendar-feed */
@@ -2076,11 +3903,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description an iCalendar (RFC 5545) document */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/calendar": string;
+                };
             };
         };
     };
@@ -2090,8 +3920,11 @@ export interface operations {
                 agencyId?: string;
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
+                /** @description level 1–4 */
                 level?: string;
+                /** @description page size, 1–200 (default 50) */
                 limit?: number;
+                /** @description true: open with a breached or passed deadline */
                 overdue?: "true" | "false";
                 state?: "reported" | "responding" | "review" | "closed" | "dismissed";
             };
@@ -2114,11 +3947,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["IncidentPage"];
+                };
             };
         };
     };
-    createIncidents: {
+    createIncident: {
         parameters: {
             query?: never;
             header: {
@@ -2130,7 +3965,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateIncidentDto"];
+                "application/json": components["schemas"]["CreateIncident"];
             };
         };
         responses: {
@@ -2143,15 +3978,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the incident (ETag: its version; Location); a replay of the same key and body answers the same incident */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
             };
         };
     };
-    getIncidents: {
+    getIncident: {
         parameters: {
             query?: never;
             header?: never;
@@ -2175,11 +4013,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
             };
         };
     };
-    eventIncidents: {
+    sendIncidentEvent: {
         parameters: {
             query?: never;
             header: {
@@ -2191,12 +4031,10 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description one event; `type` picks its fields (GET …/transitions lists the events the caller may send now, with their fields) */
         requestBody: {
             content: {
-                "application/json": {
-                    /** @example ACKNOWLEDGE */
-                    type: string;
-                };
+                "application/json": components["schemas"]["IncidentEvent"];
             };
         };
         responses: {
@@ -2209,17 +4047,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the incident after the event (ETag: its new version) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Incident"];
+                };
             };
         };
     };
-    listEvidenceIncidents: {
+    listEvidence: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2241,11 +4087,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EvidencePage"];
+                };
             };
         };
     };
-    addEvidenceIncidents: {
+    addEvidence: {
         parameters: {
             query?: never;
             header?: never;
@@ -2256,7 +4104,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateEvidenceDto"];
+                "application/json": components["schemas"]["CreateEvidence"];
             };
         };
         responses: {
@@ -2273,11 +4121,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Evidence"];
+                };
             };
         };
     };
-    transferIncidents: {
+    transferEvidence: {
         parameters: {
             query?: never;
             header?: never;
@@ -2289,7 +4139,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateTransferDto"];
+                "application/json": components["schemas"]["CreateEvidenceTransfer"];
             };
         };
         responses: {
@@ -2306,11 +4156,83 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EvidenceTransfer"];
+                };
             };
         };
     };
-    notificationsIncidents: {
+    listIncidentNotifications: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationHistoryPage"];
+                };
+            };
+        };
+    };
+    listIncidentTimeline: {
+        parameters: {
+            query?: {
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentTimelinePage"];
+                };
+            };
+        };
+    };
+    listIncidentTransitions: {
         parameters: {
             query?: never;
             header?: never;
@@ -2334,63 +4256,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-        };
-    };
-    timelineIncidents: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["IncidentTransitions"];
                 };
-            };
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    transitionsIncidents: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
         };
     };
@@ -2569,7 +4437,7 @@ export interface operations {
             };
         };
     };
-    reportCompliance: {
+    getComplianceReport: {
         parameters: {
             query?: {
                 /** @description defaults to the caller's agency */
@@ -2596,7 +4464,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ComplianceReport"];
+                };
             };
         };
     };
@@ -2607,7 +4477,7 @@ export interface operations {
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
                 /** @description page size, 1–200 (default 50) */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -2637,7 +4507,10 @@ export interface operations {
     createUnit: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2792,7 +4665,12 @@ export interface operations {
     listWebhooks: {
         parameters: {
             query?: {
+                /** @description defaults to the caller's agency */
                 agencyId?: string;
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -2813,11 +4691,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookPage"];
+                };
             };
         };
     };
-    createWebhooks: {
+    createWebhook: {
         parameters: {
             query?: never;
             header?: never;
@@ -2826,7 +4706,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateWebhookDto"];
+                "application/json": components["schemas"]["CreateWebhook"];
             };
         };
         responses: {
@@ -2839,15 +4719,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the webhook, with its secret (shown this once) */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
             };
         };
     };
-    removeWebhooks: {
+    deleteWebhook: {
         parameters: {
             query?: never;
             header?: never;
@@ -2867,6 +4750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -2875,7 +4759,7 @@ export interface operations {
             };
         };
     };
-    updateWebhooks: {
+    updateWebhook: {
         parameters: {
             query?: never;
             header?: never;
@@ -2886,7 +4770,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateWebhookDto"];
+                "application/json": components["schemas"]["UpdateWebhook"];
             };
         };
         responses: {
@@ -2903,11 +4787,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
             };
         };
     };
-    liveHealth: {
+    checkLiveness: {
         parameters: {
             query?: never;
             header?: never;
@@ -2929,11 +4815,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
+                };
             };
         };
     };
-    readyHealth: {
+    checkReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -2951,140 +4839,38 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The Health Check is successful */
+            /** @description every dependency answers */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                    };
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description The Health Check is not successful */
+            /** @description a dependency is down: the problem names each one’s state in `checks` */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
+                    "application/problem+json": {
+                        /** @description per dependency: database, redis, smtp */
+                        checks: {
                             [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
                                 /** @enum {string} */
-                                status: "up" | "degraded" | "down";
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         };
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
+                        detail?: string;
+                        instance?: string;
+                        /** @constant */
+                        status: 503;
+                        title: string;
+                        /** @example /problems/service-unavailable */
+                        type: string;
                     };
                 };
             };
@@ -3112,7 +4898,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain; version=0.0.4": string;
+                };
             };
         };
     };

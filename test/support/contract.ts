@@ -1,6 +1,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type request from 'supertest';
+import { RULE_MESSAGES } from '../../apps/api/src/common/problem-messages.js';
 
 /**
  * The API's own document as the judge of every exchange the tests make: each response is checked
@@ -67,14 +68,19 @@ export class Contract {
     const key = status in responses ? status : `${status[0]}XX` in responses ? `${status[0]}XX` : undefined;
     const contentType = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
     const where = `${method.toUpperCase()} ${template} → ${status}`;
+    checkRulesTranslated(where, res.body);
     if (key) {
       const content = responses[key]!.content;
-      if (content && contentType && content[contentType]?.schema) {
-        const pointer = `/paths/${escape(template)}/${method}/responses/${key}/content/${escape(contentType)}/schema`;
+      // A media type the document gives with parameters (`text/plain; version=0.0.4`) matches the same type answered.
+      const mediaType = content && contentType ? Object.keys(content).find((m) => m.split(';')[0]!.trim() === contentType) : undefined;
+      if (content && mediaType && content[mediaType]?.schema) {
+        const pointer = `/paths/${escape(template)}/${method}/responses/${key}/content/${escape(mediaType)}/schema`;
         const validate = this.validator(pointer);
-        if (validate && !validate(res.body))
-          throw new Error(`${where}: the response does not match the document: ${describe(validate)}\n${JSON.stringify(res.body).slice(0, 2000)}`);
-      } else if (content && contentType && !(contentType in content) && res.status !== 204) {
+        // A JSON answer is checked as parsed; any other (text) as its text.
+        const body = /[/+]json$/.test(contentType) ? res.body : (res.text ?? res.body);
+        if (validate && !validate(body))
+          throw new Error(`${where}: the response does not match the document: ${describe(validate)}\n${JSON.stringify(body).slice(0, 2000)}`);
+      } else if (content && contentType && !mediaType && res.status !== 204) {
         throw new Error(`${where}: answered ${contentType}, the document says ${Object.keys(content).join(', ')}`);
       }
     }
@@ -87,6 +93,14 @@ export class Contract {
       }
     }
   }
+}
+
+/** Every rule a problem names has its texts in the message catalog (zh-TW and English). */
+function checkRulesTranslated(where: string, body: unknown): void {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors)) return;
+  const missing = errors.map((e: { rule?: unknown }) => String(e.rule)).filter((rule) => !(rule in RULE_MESSAGES));
+  if (missing.length) throw new Error(`${where}: the rule(s) ${missing.join(', ')} have no entry in apps/api/src/common/problem-messages.ts`);
 }
 
 function escape(segment: string): string {

@@ -107,13 +107,13 @@ export async function seedAgency(db: pg.Pool, opts: { code: string; parentId?: s
 /** A user whose password was set at the clock's current time and need not be changed. */
 export async function seedUser(
   t: Pick<TestApp, 'db' | 'clock'>,
-  opts: { agencyId: string; email: string; roles: Role[]; password?: string; expiresAt?: Date; mustChangePassword?: boolean },
+  opts: { agencyId: string; email: string; roles: Role[]; password?: string; expiresAt?: Date; mustChangePassword?: boolean; locale?: 'zh-TW' | 'en' },
 ): Promise<string> {
   const id = randomUUID();
   const now = t.clock.now();
   await t.db.query(
     `INSERT INTO users (id, agency_id, email, name, locale, password_hash, password_changed_at, must_change_password, expires_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, 'zh-TW', $5, $6, $7, $8, $6, $6)`,
+     VALUES ($1, $2, $3, $4, $9, $5, $6, $7, $8, $6, $6)`,
     [
       id,
       opts.agencyId,
@@ -123,6 +123,7 @@ export async function seedUser(
       now,
       opts.mustChangePassword ?? false,
       opts.expiresAt ?? null,
+      opts.locale ?? 'zh-TW',
     ],
   );
   for (const role of opts.roles) await t.db.query('INSERT INTO role_memberships (user_id, role, granted_at) VALUES ($1, $2, $3)', [id, role, now]);

@@ -40,6 +40,7 @@ import { QueueDashboardController } from './operations/queue-dashboard.controlle
 import { QueueDashboard } from './operations/queue-dashboard.js';
 import { OnCallService } from './oncall/oncall.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { WebhookHostResolver } from './webhooks/webhook-host-resolver.js';
 import { WebhooksService } from './webhooks/webhooks.service.js';
 import { UnitsController } from './units/units.controller.js';
 import { UnitsService } from './units/units.service.js';
@@ -111,6 +112,7 @@ export class ApiModule implements NestModule {
         Metrics,
         OnCallService,
         WebhooksService,
+        WebhookHostResolver,
         QueueDashboard,
         ...CONTINUITY_PROVIDERS,
         CalendarService,

@@ -17,6 +17,7 @@ import { NotificationProcessor } from './notifications/notification.processor.js
 import { OutboxRelay } from './notifications/outbox-relay.service.js';
 import { MaintenanceProcessor } from './worker/maintenance.processor.js';
 import { MaintenanceService } from './worker/maintenance.service.js';
+import { RefusedWebhooks } from './webhooks/refused-webhooks.js';
 
 /** The worker: queue consumers and schedulers, no HTTP. */
 @Module({})
@@ -40,6 +41,7 @@ export class WorkerModule {
         DeadlineProcessor,
         OutboxRelay,
         DeliveryService,
+        RefusedWebhooks,
         NotificationProcessor,
         { provide: MAIL_TRANSPORT, inject: [AppConfig], useFactory: (c: AppConfig): MailTransport => createMailTransport(c.smtpUrl) },
       ],

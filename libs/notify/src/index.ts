@@ -6,6 +6,7 @@ export {
   AllowListError,
   EMPTY_ALLOW_LIST,
   parseWebhookAllowList,
+  resolveHost,
   vetWebhookTarget,
   type HostResolver,
   type ResolvedAddress,

@@ -44,6 +44,8 @@ export interface NotificationData {
   roles?: string[];
   /** Who did it (an account's privileged grant: the granting admin's e-mail). */
   actor?: string;
+  /** The webhook a notice is about (a disabled webhook: its scheme, host and port, never its path). */
+  webhook?: string;
 }
 
 export interface RenderedMail {
@@ -271,6 +273,16 @@ export const TEMPLATES: Record<string, Record<Locale, TemplateText>> = {
       lead: 'A notification resolved to no recipient (e.g. no CISO or on-call manager in the superior agency) and was not sent: check the roles and units.',
     },
   },
+  'webhook.disabled': {
+    'zh-TW': {
+      subject: '【系統】Webhook 已停用 {ref}',
+      lead: '一個 Webhook 的網址不是 https，或解析到非公開位址，投遞遭拒（重試亦同），系統已將其停用。請檢查其網址，修正後重新啟用，或將其刪除。',
+    },
+    en: {
+      subject: '[SYSTEM] A webhook was disabled {ref}',
+      lead: 'A webhook’s URL is not https or resolves to a non-public address, so its delivery was refused (and every retry would be), and it has been disabled. Check its URL, then re-enable or delete it.',
+    },
+  },
 };
 
 const LABELS: Record<Locale, Record<string, string>> = {
@@ -282,6 +294,7 @@ const LABELS: Record<Locale, Record<string, string>> = {
     systems: '受影響系統',
     roles: '授予角色',
     actor: '授予者',
+    webhook: 'Webhook 目標',
     restricted: '依資料安全等級（TLP {tlp}／{dataLevel}），本信不含{noun}內容，請登入系統查看。',
     drillTag: '【演練】',
     footer: '本信由資安事件通報應變系統自動發送，請勿直接回覆。',
@@ -294,6 +307,7 @@ const LABELS: Record<Locale, Record<string, string>> = {
     systems: 'Affected systems',
     roles: 'Roles granted',
     actor: 'Granted by',
+    webhook: 'Webhook target',
     restricted: 'Classified TLP {tlp} / {dataLevel}: this e-mail carries no {noun} details. Sign in to read them.',
     drillTag: '[DRILL] ',
     footer: 'Sent automatically by the incident response system. Do not reply.',
@@ -502,6 +516,7 @@ export function renderNotification(template: string, locale: Locale, data: Notif
   if (data.deadline) facts.push([deadlineLabel, localTime(data.deadline, data.timezone)]);
   if (data.roles?.length) facts.push([l.roles!, roleNames(locale, data.roles)]);
   if (data.actor) facts.push([l.actor!, data.actor]);
+  if (data.webhook) facts.push([l.webhook!, data.webhook]);
   const details: Array<[string, string]> = [];
   if (!withhold) {
     if (data.title) details.push([sl.title, data.title]);

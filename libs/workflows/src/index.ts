@@ -13,3 +13,17 @@ export * from './continuity/drill.diagram.js';
 export * from './continuity/corrective-action.js';
 export * from './continuity/plan.js';
 export * from './continuity/programme.js';
+export * from './continuity/schema-issues.js';
+export { IsoDuration } from './continuity/iso-duration.js';
+export {
+  PLAN_ROLES,
+  PlanClassificationSchema,
+  PlanContactSchema,
+  PlanDocumentSchema,
+  PlanDocumentShape,
+  PlanImpactRowSchema,
+  PlanProcedureSchema,
+  PlanScopeEntrySchema,
+  PlanText,
+} from './continuity/plan.schema.js';
+export { ProgrammeInputShape } from './continuity/programme.schema.js';

@@ -1,29 +1,16 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { IsInstant } from '../common/instant.js';
-import { PageQuery, decodeCursor, toPage } from '../common/paging.js';
+import { decodeCursor, toPage } from '../common/paging.js';
 import { Problems } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { Roles } from '../identity/decorators.js';
 import { CurrentUser } from '../identity/request-context.js';
 import { AUDIT_READER_ROLES } from '../identity/roles.js';
 import { ScopeService } from '../identity/scope.service.js';
+import { AuditRecordPage, AuditVerificationSchema, ListAuditQuery, type AuditRecordView } from './audit.schema.js';
 import { AuditService } from './audit.service.js';
-import { LowerCaseUuid } from '../common/uuid-field.js';
-
-export class AuditQuery extends PageQuery {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @LowerCaseUuid() @IsUUID() agencyId?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @LowerCaseUuid() @IsUUID() actorId?: string;
-  @ApiPropertyOptional({ example: 'auth.login' }) @IsOptional() @IsString() @Length(1, 100) action?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 50) targetType?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 300) targetId?: string;
-  @ApiPropertyOptional({ enum: ['success', 'refused', 'failed'] }) @IsOptional() @IsIn(['success', 'refused', 'failed']) outcome?: string;
-  @ApiPropertyOptional() @IsOptional() @IsInstant() from?: string;
-  @ApiPropertyOptional() @IsOptional() @IsInstant() to?: string;
-}
 
 interface AuditRow {
   seq: string;
@@ -54,10 +41,15 @@ export class AuditController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Audit events, newest first (auditor); agencies in scope, plus agency-less events for auditors of a top agency' })
-  async list(@CurrentUser() user: AuthenticatedUser, @Query() q: AuditQuery) {
+  @ApiOperation({
+    operationId: 'listAuditRecords',
+    summary: 'Audit events, newest first (auditor); agencies in scope, plus agency-less events for auditors of a top agency',
+  })
+  @ApiOkResponse({ standardSchema: AuditRecordPage })
+  async list(@CurrentUser() user: AuthenticatedUser, @Query({ schema: ListAuditQuery }) q: ListAuditQuery) {
     const limit = q.limit ?? 50;
     const before = decodeCursor(q.cursor, 1);
+    if (before && !/^[0-9]{1,18}$/.test(before[0]!)) throw Problems.field('cursor', 'isCursor', 'cursor must be a cursor returned by a previous page');
     let agencies = await this.scope.visibleAgencyIds(user);
     if (q.agencyId) {
       if (!agencies.includes(q.agencyId)) throw Problems.outOfScope(`agency ${q.agencyId}`);
@@ -91,7 +83,7 @@ export class AuditController {
     );
     const page = toPage(rows, limit, (r) => [r.seq]);
     return {
-      items: page.items.map((r) => ({
+      items: page.items.map((r): AuditRecordView => ({
         seq: r.seq,
         id: r.id,
         occurredAt: r.occurred_at.toISOString(),
@@ -101,7 +93,7 @@ export class AuditController {
         action: r.action,
         targetType: r.target_type,
         targetId: r.target_id,
-        outcome: r.outcome,
+        outcome: r.outcome as AuditRecordView['outcome'],
         details: r.details,
         requestId: r.request_id,
         prevHash: r.prev_hash,
@@ -112,7 +104,11 @@ export class AuditController {
   }
 
   @Get('verify')
-  @ApiOperation({ summary: 'Recompute the whole hash chain; names the first broken link. Record headHash outside the system to anchor it.' })
+  @ApiOkResponse({ standardSchema: AuditVerificationSchema })
+  @ApiOperation({
+    operationId: 'verifyAuditChain',
+    summary: 'Recompute the whole hash chain; names the first broken link. Record headHash outside the system to anchor it.',
+  })
   verify() {
     return this.audit.verify();
   }

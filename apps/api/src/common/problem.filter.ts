@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { actorOf, type RequestWithUser } from '../identity/request-context.js';
-import { PROBLEMS, ProblemException, prefersEnglish, problemBody, type ProblemType } from './problem.js';
+import { PROBLEMS, ProblemException, languageOf, problemBody, type Detail, type ProblemType } from './problem.js';
 
 const STATUS_TO_TYPE: Record<number, ProblemType> = {
   400: 'validation-error',
@@ -54,9 +54,9 @@ export class ProblemFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<RequestWithUser>();
     const res = ctx.getResponse<Response>();
-    const english = prefersEnglish(req.headers['accept-language']);
+    const language = languageOf(req.headers['accept-language'], req.user?.locale);
     let type: ProblemType = 'internal-error';
-    let detail: string | undefined;
+    let detail: Detail | undefined;
     let extensions: Record<string, unknown> = {};
     let headers: Record<string, string> = {};
 
@@ -102,7 +102,7 @@ export class ProblemFilter implements ExceptionFilter {
         details: { status, type, reason: extensions.reason ?? null, path: req.path.slice(0, 300) },
       });
     }
-    const body = { ...problemBody(type, detail, english, extensions), instance: req.path };
+    const body = { ...problemBody(type, detail, language, extensions), instance: req.path };
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.status(status).type('application/problem+json').send(JSON.stringify(body));
   }

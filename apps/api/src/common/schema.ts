@@ -156,6 +156,17 @@ function schemaAt(schema: AnySchema | undefined, path: readonly PropertyKey[]): 
   return s && unwrap(s);
 }
 
+/** The length bounds a string or array schema declares (for messages naming both ends). */
+function sizeOf(schema: AnySchema | undefined): { min?: number; max?: number } {
+  const out: { min?: number; max?: number } = {};
+  for (const check of (schema ? defOf(schema).checks : undefined) ?? []) {
+    const d = check._zod.def as { check?: string; minimum?: number; maximum?: number };
+    if (d.check === 'min_length' || d.check === 'greater_than') out.min = d.minimum ?? out.min;
+    if (d.check === 'max_length' || d.check === 'less_than') out.max = d.maximum ?? out.max;
+  }
+  return out;
+}
+
 const FORMAT_RULES: Record<string, string> = { uuid: 'isUuid', guid: 'isUuid', email: 'isEmail', url: 'isUrl', datetime: 'isInstant', safeint: 'isInt' };
 
 /** The rule a field's schema stands for beyond its type (isUuid, isEmail, isIn, isInstant, …), if any. */
@@ -192,10 +203,24 @@ export function fieldErrorsOf(issues: readonly Issue[], root = 'body', schema?: 
         return [{ field, rule: typeRule, message }, ...(declared && declared !== typeRule ? [{ field, rule: declared, message }] : [])];
       }
       case 'too_big':
-      case 'too_small':
-        return [{ field, rule: sizeRule(issue), message: `${field}: ${issue.message}` }];
+      case 'too_small': {
+        const bound = Number(issue.code === 'too_big' ? issue.maximum : issue.minimum);
+        const size = sizeOf(schemaAt(schema, issue.path));
+        const params =
+          issue.code === 'too_big'
+            ? { max: bound, ...(size.min !== undefined ? { min: size.min } : {}) }
+            : { min: bound, ...(size.max !== undefined ? { max: size.max } : {}) };
+        return [{ field, rule: sizeRule(issue), message: `${field}: ${issue.message}`, params }];
+      }
       case 'invalid_value':
-        return [{ field, rule: 'isIn', message: `${field} must be one of ${issue.values.map(String).join(', ')}` }];
+        return [
+          {
+            field,
+            rule: 'isIn',
+            message: `${field} must be one of ${issue.values.map(String).join(', ')}`,
+            params: { values: issue.values.map(String).join(', ') },
+          },
+        ];
       case 'invalid_format':
         return [{ field, rule: formatRule(issue.format), message: `${field}: ${issue.message}` }];
       case 'invalid_union':

@@ -1,20 +1,24 @@
 import { Controller, Delete, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import * as z from 'zod';
 import type { Actor } from '../audit/audit.service.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { Public, Roles } from '../identity/decorators.js';
 import { CurrentUser, RequestActor } from '../identity/request-context.js';
 import { CALENDAR_ROLES, CalendarService } from './calendar.service.js';
 
-export class CalendarFeedQuery {
-  @ApiPropertyOptional({ description: 'the secret of the feed URL from POST /api/drills/calendar-feed' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  token?: string;
-}
+export const CalendarFeedQuery = z.strictObject({
+  token: z.string().max(200).optional().meta({ description: 'the secret of the feed URL from POST /api/drills/calendar-feed' }),
+});
+export type CalendarFeedQuery = z.output<typeof CalendarFeedQuery>;
+
+export const CalendarFeedSchema = z
+  .strictObject({
+    url: z.string().meta({ description: 'the secret feed URL (shown once)', examples: ['https://irbc.example.gov.tw/api/drills/calendar.ics?token=…'] }),
+    rotated: z.boolean().meta({ description: 'whether an earlier URL stopped working' }),
+  })
+  .meta({ id: 'CalendarFeed' });
 
 /**
  * The drill calendar: a per-user secret iCalendar feed URL (created, rotated and revoked here with
@@ -28,7 +32,11 @@ export class CalendarController {
   @Post('calendar-feed')
   @ApiBearerAuth()
   @Roles(...CALENDAR_ROLES)
-  @ApiOperation({ summary: 'Create or rotate your secret drill calendar URL (shown once; the previous URL stops working)' })
+  @ApiOperation({
+    operationId: 'createDrillCalendarFeed',
+    summary: 'Create or rotate your secret drill calendar URL (shown once; the previous URL stops working)',
+  })
+  @ApiCreatedResponse({ standardSchema: CalendarFeedSchema })
   async createFeed(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
     const feed = await this.calendar.createFeed(user, actor);
     res.setHeader('Cache-Control', 'no-store');
@@ -38,7 +46,7 @@ export class CalendarController {
   @Delete('calendar-feed')
   @ApiBearerAuth()
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke your drill calendar URL' })
+  @ApiOperation({ operationId: 'deleteDrillCalendarFeed', summary: 'Revoke your drill calendar URL' })
   async revokeFeed(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor): Promise<void> {
     await this.calendar.revokeFeed(user, actor);
   }
@@ -46,12 +54,20 @@ export class CalendarController {
   @Get('calendar.ics')
   @Public()
   @ApiBearerAuth()
-  @ApiProduces('text/calendar')
+  @ApiOkResponse({
+    description: 'an iCalendar (RFC 5545) document',
+    content: { 'text/calendar': { schema: { type: 'string', examples: ['BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…END:VCALENDAR\r\n'] } } },
+  })
   @ApiOperation({
+    operationId: 'getDrillCalendar',
     summary:
       'The drills you may see as iCalendar: one recurring event per plan programme (RRULE in its time zone, reminders as alarms), rescheduled drills as overrides, one-off drills as events. Authenticate with ?token= or a bearer token.',
   })
-  async feed(@Query() q: CalendarFeedQuery, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async feed(
+    @Query({ schema: CalendarFeedQuery }) q: CalendarFeedQuery,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const reader = await this.calendar.resolveReader(q.token, authorization);
     const body = await this.calendar.feed(reader);
     res.setHeader('Content-Type', 'text/calendar; charset=utf-8');

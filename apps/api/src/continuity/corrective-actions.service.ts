@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
-  CORRECTIVE_ACTION_STATUSES,
   decideStatusChange,
+  FORM_RULES,
+  schemaErrors,
   UNFINISHED_STATUSES,
   type CorrectiveActionInput,
   type CorrectiveActionStatus,
   type RoleName,
 } from '@app/workflows';
-import { isUUID } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
@@ -25,6 +25,7 @@ import { ScopeService } from '../identity/scope.service.js';
 import { enqueueNotification, type NotificationPayload } from '../notifications/outbox.js';
 import type { AudienceEntry } from '../notifications/recipients.js';
 import { CONTINUITY_READERS, CORRECTIVE_ACTION_FILERS, withheldFrom } from './continuity-access.js';
+import { CreateCorrectiveActionBody, UpdateCorrectiveActionBody, type ListCorrectiveActionsQuery } from './corrective-action.schema.js';
 
 /** The owner hears a week before the due date; at the due date an unfinished action escalates once. */
 const DUE_SOON_MS = 7 * 86_400_000;
@@ -250,11 +251,8 @@ export class CorrectiveActionsService {
     return this.viewFor(user, rows[0]);
   }
 
-  async list(
-    user: AuthenticatedUser,
-    q: { status?: string; overdue?: string; sourceType?: string; sourceId?: string; agencyId?: string; mine?: string; limit?: number; cursor?: string },
-  ) {
-    const limit = q.limit ?? 100;
+  async list(user: AuthenticatedUser, q: ListCorrectiveActionsQuery) {
+    const limit = q.limit ?? 50;
     const after = decodeTimeIdCursor(q.cursor);
     const visible = await this.scope.visibleAgencyIds(user);
     if (q.agencyId && !visible.includes(q.agencyId)) throw Problems.outOfScope(`agency ${q.agencyId}`);
@@ -315,25 +313,12 @@ export class CorrectiveActionsService {
     if (!hasAnyRole(user.roles, CORRECTIVE_ACTION_FILERS))
       throw Problems.forbidden('only a continuity coordinator, the CISO or an on-call manager files corrective actions');
     if (!isObject(body)) throw Problems.field('body', 'isObject', 'send {sourceType, sourceId, title, ownerUserId|ownerUnitId, dueAt}');
-    const errors: FieldError[] = [];
-    for (const key of Object.keys(body)) {
-      if (!['sourceType', 'sourceId', 'title', 'ownerUserId', 'ownerUnitId', 'dueAt'].includes(key))
-        errors.push({ field: key, rule: 'whitelist', message: `${key} is not a field here` });
-    }
-    if (body.sourceType !== 'incident' && body.sourceType !== 'drill')
-      errors.push({ field: 'sourceType', rule: 'isIn', message: 'sourceType is incident or drill' });
-    if (typeof body.sourceId !== 'string' || !isUUID(body.sourceId)) errors.push({ field: 'sourceId', rule: 'isUuid', message: 'sourceId is an id' });
-    if (typeof body.title !== 'string' || !body.title.trim() || body.title.length > 500)
-      errors.push({ field: 'title', rule: 'required', message: 'title is 1–500 characters' });
-    for (const key of ['ownerUserId', 'ownerUnitId']) {
-      if (body[key] !== undefined && (typeof body[key] !== 'string' || !isUUID(body[key])))
-        errors.push({ field: key, rule: 'isUuid', message: `${key} is an id` });
-    }
+    const errors: FieldError[] = schemaErrors(CreateCorrectiveActionBody, body, FORM_RULES);
     if (body.ownerUserId === undefined && body.ownerUnitId === undefined)
       errors.push({ field: 'ownerUserId', rule: 'ownerRequired', message: 'name an owner: ownerUserId or ownerUnitId' });
     const now = this.clock.now();
-    if (!isInstant(body.dueAt)) errors.push({ field: 'dueAt', rule: 'isInstant', message: 'dueAt is an ISO 8601 instant with offset' });
-    else if (Date.parse(body.dueAt) <= now.getTime()) errors.push({ field: 'dueAt', rule: 'future', message: 'dueAt must be in the future' });
+    if (isInstant(body.dueAt) && Date.parse(body.dueAt) <= now.getTime())
+      errors.push({ field: 'dueAt', rule: 'future', message: 'dueAt must be in the future' });
     if (errors.length) throw Problems.validation(errors);
     const sourceType = body.sourceType as 'incident' | 'drill';
     const sourceId = (body.sourceId as string).toLowerCase();
@@ -389,27 +374,11 @@ export class CorrectiveActionsService {
   /** Status, note, due date or owner; every change is audited. */
   async patch(user: AuthenticatedUser, actor: Actor, id: string, ifMatch: number | undefined, body: unknown) {
     if (!isObject(body)) throw Problems.field('body', 'isObject', 'send {status?, note?, dueAt?, ownerUserId?, ownerUnitId?}');
-    const errors: FieldError[] = [];
-    for (const key of Object.keys(body)) {
-      if (!['status', 'note', 'dueAt', 'ownerUserId', 'ownerUnitId'].includes(key))
-        errors.push({ field: key, rule: 'whitelist', message: `${key} is not a field here` });
-    }
+    const errors: FieldError[] = schemaErrors(UpdateCorrectiveActionBody, body, FORM_RULES);
     if (!Object.keys(body).length) errors.push({ field: 'body', rule: 'notEmpty', message: 'send at least one field to change' });
-    if (body.status !== undefined && !CORRECTIVE_ACTION_STATUSES.includes(body.status as CorrectiveActionStatus)) {
-      errors.push({ field: 'status', rule: 'isIn', message: `status is one of ${CORRECTIVE_ACTION_STATUSES.join(', ')}` });
-    }
-    if (body.note !== undefined && (typeof body.note !== 'string' || body.note.length > 5000))
-      errors.push({ field: 'note', rule: 'maxLength', message: 'note is text of at most 5000 characters' });
     const now = this.clock.now();
-    if (body.dueAt !== undefined) {
-      if (!isInstant(body.dueAt)) errors.push({ field: 'dueAt', rule: 'isInstant', message: 'dueAt is an ISO 8601 instant with offset' });
-      else if (Date.parse(body.dueAt) <= now.getTime()) errors.push({ field: 'dueAt', rule: 'future', message: 'a new due date must be in the future' });
-    }
-    for (const key of ['ownerUserId', 'ownerUnitId']) {
-      if (body[key] !== undefined && body[key] !== null && (typeof body[key] !== 'string' || !isUUID(body[key]))) {
-        errors.push({ field: key, rule: 'isUuid', message: `${key} is an id or null` });
-      }
-    }
+    if (isInstant(body.dueAt) && Date.parse(body.dueAt) <= now.getTime())
+      errors.push({ field: 'dueAt', rule: 'future', message: 'a new due date must be in the future' });
     if (errors.length) throw Problems.validation(errors);
     if (ifMatch === undefined) throw new ProblemException('precondition-required', 'send If-Match with the corrective action version you edited');
     const result = await this.dataSource.transaction(async (manager) => {

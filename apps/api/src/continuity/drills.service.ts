@@ -4,10 +4,11 @@ import {
   allowedDrillEvents,
   DEFAULT_AFTER_ACTION_WINDOW,
   DEFAULT_DRILL_REMINDERS,
-  DRILL_TYPES,
   drillActorMaySend,
-  isDrillDuration,
+  FORM_RULES,
+  schemaErrors,
   type AfterActionReport,
+  type DrillClientEventType,
   type DrillEvent,
   type DrillType,
   type EventActor,
@@ -18,7 +19,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { isInstant } from '../common/instant.js';
-import { decodeTimeIdCursor, toPage } from '../common/paging.js';
+import { decodeCursor, decodeTimeIdCursor, toPage } from '../common/paging.js';
+import { fieldsOf, type FieldDescription } from '../common/schema.js';
+import * as z from 'zod';
 import { ProblemException, Problems, type FieldError } from '../common/problem.js';
 import { deadlinesOf } from '../deadlines/deadline-rows.js';
 import { DeadlineScheduler, type DeadlineToArm } from '../incidents/deadline-scheduler.js';
@@ -30,21 +33,18 @@ import { agencyFacts } from './agency-facts.js';
 import { PLAN_EDITORS, withheldFrom } from './continuity-access.js';
 import { CorrectiveActionsService } from './corrective-actions.service.js';
 import { parseDrillEventBody } from './drill-event-body.js';
+import { DRILL_EVENT_VARIANTS } from './drill-event.schema.js';
+import { ScheduleDrillBody, type DrillTimelineQuery, type ListDrillsQuery } from './drill.schema.js';
 import { DrillStore, type DrillRow } from './drill-store.js';
 import { lockPlan } from './plan-store.js';
 import { ProgrammeScheduler } from './programme-scheduler.js';
 
 const MAX_WINDOW_MS = 5 * 366 * 86_400_000;
 
-export interface ListDrillsQuery {
-  from?: string;
-  to?: string;
-  agencyId?: string;
-  planId?: string;
-  state?: string;
-  limit?: number;
-  cursor?: string;
-}
+/** Each event's fields for GET …/transitions (read from an unnamed copy: fieldsOf reads the properties of the schema itself, not of a $ref). */
+const DRILL_EVENT_FIELDS = Object.fromEntries(
+  Object.entries(DRILL_EVENT_VARIANTS).map(([type, variant]) => [type, fieldsOf(z.strictObject(variant.shape))]),
+) as Record<DrillClientEventType, FieldDescription[]>;
 
 /**
  * Drills (article 40: regular drills): reading in the caller's scope, and events as single
@@ -125,16 +125,13 @@ export class DrillsService {
 
   async list(user: AuthenticatedUser, q: ListDrillsQuery) {
     const errors: FieldError[] = [];
-    for (const key of ['from', 'to'] as const) {
-      if (q[key] !== undefined && !isInstant(q[key])) errors.push({ field: key, rule: 'isInstant', message: `${key} is an ISO 8601 instant with offset` });
-    }
-    if (!errors.length && q.from && q.to) {
+    if (q.from && q.to) {
       const span = Date.parse(q.to) - Date.parse(q.from);
       if (span < 0) errors.push({ field: 'to', rule: 'afterFrom', message: 'to must not be before from' });
       else if (span > MAX_WINDOW_MS) errors.push({ field: 'to', rule: 'maxWindow', message: 'ask for at most five years at a time' });
     }
     if (errors.length) throw Problems.validation(errors);
-    const limit = q.limit ?? 100;
+    const limit = q.limit ?? 50;
     const after = decodeTimeIdCursor(q.cursor);
     const visible = await this.scope.visibleAgencyIds(user);
     if (q.agencyId && !visible.includes(q.agencyId)) throw Problems.outOfScope(`agency ${q.agencyId}`);
@@ -151,14 +148,22 @@ export class DrillsService {
     return { items, nextCursor: page.nextCursor };
   }
 
-  async timeline(user: AuthenticatedUser, id: string) {
+  /** The drill's timeline, oldest first, a page at a time (keyset on seq). */
+  async timeline(user: AuthenticatedUser, id: string, q: DrillTimelineQuery = {}) {
     const row = await this.load(user, id);
     const withheld = withheldFrom(user, await this.store.planClassification(this.dataSource.manager, row.plan_id));
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 1)?.[0];
+    if (after !== undefined && !/^\d{1,18}$/.test(after)) throw Problems.field('cursor', 'isCursor', 'cursor must be a cursor returned by a previous page');
     const rows: Array<{ seq: string; at: Date; actor_id: string | null; entry: string; data: unknown }> = await this.dataSource.query(
-      'SELECT seq::text, at, actor_id, entry, data FROM drill_timeline WHERE drill_id = $1 ORDER BY seq',
-      [id],
+      'SELECT seq::text, at, actor_id, entry, data FROM drill_timeline WHERE drill_id = $1 AND ($2::bigint IS NULL OR drill_timeline.seq > $2) ORDER BY drill_timeline.seq LIMIT $3',
+      [id, after ?? null, limit + 1],
     );
-    return { items: rows.map((r) => ({ seq: Number(r.seq), at: r.at.toISOString(), actorId: r.actor_id, entry: r.entry, data: withheld ? null : r.data })) };
+    const page = toPage(rows, limit, (r) => [r.seq]);
+    return {
+      items: page.items.map((r) => ({ seq: Number(r.seq), at: r.at.toISOString(), actorId: r.actor_id, entry: r.entry, data: withheld ? null : r.data })),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** The drill's notification intents and their deliveries (a dead one shows here, as on an incident). */
@@ -173,7 +178,13 @@ export class DrillsService {
 
   async transitions(user: AuthenticatedUser, id: string) {
     const row = await this.load(user, id);
-    return { allowedEvents: allowedDrillEvents(this.store.restore(row), this.actorOf(user, row)) };
+    return {
+      allowedEvents: allowedDrillEvents(this.store.restore(row), this.actorOf(user, row)).map((e) => ({
+        ...e,
+        fields: DRILL_EVENT_FIELDS[e.type],
+        schema: `#/components/schemas/${String(DRILL_EVENT_VARIANTS[e.type].meta()?.id)}`,
+      })),
+    };
   }
 
   async applyEvent(user: AuthenticatedUser, actor: Actor, id: string, ifMatch: number | undefined, body: unknown) {
@@ -292,24 +303,14 @@ export class DrillsService {
   async scheduleOneOff(user: AuthenticatedUser, actor: Actor, planId: string, body: unknown) {
     if (!hasAnyRole(user.roles, PLAN_EDITORS)) throw Problems.forbidden('only a continuity coordinator or the CISO schedules drills');
     const now = this.clock.now();
-    const errors: FieldError[] = [];
-    const b = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
-    if (!b) throw Problems.field('body', 'isObject', 'send {scheduledFor, drillType, reminders?}');
-    for (const key of Object.keys(b))
-      if (!['scheduledFor', 'drillType', 'reminders'].includes(key)) errors.push({ field: key, rule: 'whitelist', message: `${key} is not a field here` });
-    if (!isInstant(b.scheduledFor)) errors.push({ field: 'scheduledFor', rule: 'isInstant', message: 'scheduledFor is an ISO 8601 instant with offset' });
-    else if (Date.parse(b.scheduledFor) <= now.getTime()) errors.push({ field: 'scheduledFor', rule: 'future', message: 'a drill is scheduled in the future' });
-    if (!DRILL_TYPES.includes(b.drillType as DrillType))
-      errors.push({ field: 'drillType', rule: 'isIn', message: `drillType is one of ${DRILL_TYPES.join(', ')}` });
-    const reminders = b.reminders ?? DEFAULT_DRILL_REMINDERS;
-    if (!Array.isArray(reminders) || reminders.length > 10)
-      errors.push({ field: 'reminders', rule: 'arraySize', message: 'reminders is a list of at most 10 ISO durations' });
-    else
-      reminders.forEach((r, i) => {
-        if (!isDrillDuration(r))
-          errors.push({ field: `reminders[${i}]`, rule: 'isoDuration', message: 'a reminder is a positive ISO 8601 duration, e.g. P7D' });
-      });
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw Problems.field('body', 'isObject', 'send {scheduledFor, drillType, reminders?}');
+    const b = body as Record<string, unknown>;
+    const errors: FieldError[] = schemaErrors(ScheduleDrillBody, b, FORM_RULES);
+    if (isInstant(b.scheduledFor) && Date.parse(b.scheduledFor) <= now.getTime())
+      errors.push({ field: 'scheduledFor', rule: 'future', message: 'a drill is scheduled in the future' });
     if (errors.length) throw Problems.validation(errors);
+    const reminders = (b.reminders as string[] | undefined) ?? DEFAULT_DRILL_REMINDERS;
     const result = await this.dataSource.transaction(async (manager) => {
       const plan = await lockPlan(manager, planId);
       if (!plan) throw Problems.notFound(`plan ${planId}`);

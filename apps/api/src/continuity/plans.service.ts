@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { diffPlans, nextReviewDue, occurrencesBetween, parseProgramme, validatePlanDocument, labelledClassification, type PlanDocument } from '@app/workflows';
-import { isUUID } from 'class-validator';
+import {
+  diffPlans,
+  nextReviewDue,
+  occurrencesBetween,
+  parseProgramme,
+  PLAN_RULES,
+  schemaErrors,
+  validatePlanDocument,
+  labelledClassification,
+  type PlanDocument,
+} from '@app/workflows';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
-import { decodeTimeIdCursor, toPage } from '../common/paging.js';
+import { decodeCursor, decodeTimeIdCursor, toPage } from '../common/paging.js';
 import { ProblemException, Problems, type FieldError } from '../common/problem.js';
 import { execute } from '../database/sql.js';
 import { deadlinesOf, startDeadline } from '../deadlines/deadline-rows.js';
@@ -20,11 +29,9 @@ import { PLAN_EDITORS, withheldFrom } from './continuity-access.js';
 import { DrillStore, type DrillRow } from './drill-store.js';
 import { findPlan, lockPlan, type PlanRow, type StoredProgramme } from './plan-store.js';
 import { ProgrammeScheduler } from './programme-scheduler.js';
+import { PlanVersionFields, ProgrammeExtraFields, type PlanVersionsQuery } from './plan.schema.js';
 
-const MAX_REASON = 2000;
-const MAX_ADDRESSED_DRILLS = 50;
-/** Drill results are reported within a month (DESIGN.md): a programme may shorten the window, not lengthen it. */
-const AFTER_ACTION_WINDOWS = /^P(?:([1-9]|[12][0-9]|3[01])D|[1-4]W|1M)$/;
+/** Drill results are reported within a month (DESIGN.md): a programme may shorten the window, not lengthen it (plan.schema.ts). */
 const DEFAULT_AFTER_ACTION_WINDOW = 'P30D';
 const PLAN_AUDIENCE = [
   { kind: 'role' as const, role: 'continuity_coordinator' },
@@ -128,12 +135,20 @@ export class PlansService {
     return { items, nextCursor: page.nextCursor };
   }
 
-  async versions(user: AuthenticatedUser, id: string) {
+  /** The plan's versions, newest first, a page at a time (keyset on the version number). */
+  async versions(user: AuthenticatedUser, id: string, q: PlanVersionsQuery = {}) {
     const plan = await this.visible(user, id);
     const withheld = withheldFrom(user, { tlp: plan.tlp, dataLevel: plan.data_level });
-    const rows: VersionRow[] = await this.dataSource.query('SELECT * FROM continuity_plan_versions WHERE plan_id = $1 ORDER BY version DESC', [id]);
+    const limit = q.limit ?? 50;
+    const after = decodeCursor(q.cursor, 1)?.[0];
+    if (after !== undefined && !/^\d{1,9}$/.test(after)) throw Problems.field('cursor', 'isCursor', 'cursor must be a cursor returned by a previous page');
+    const rows: VersionRow[] = await this.dataSource.query(
+      'SELECT * FROM continuity_plan_versions WHERE plan_id = $1 AND ($2::int IS NULL OR version < $2) ORDER BY version DESC LIMIT $3',
+      [id, after === undefined ? null : Number(after), limit + 1],
+    );
+    const page = toPage(rows, limit, (v) => [String(v.version)]);
     return {
-      items: rows.map((v) => ({
+      items: page.items.map((v) => ({
         version: v.version,
         title: withheld ? null : v.document.title,
         changeReason: withheld ? null : v.change_reason,
@@ -141,6 +156,7 @@ export class PlansService {
         authorId: v.author_id,
         createdAt: v.created_at.toISOString(),
       })),
+      nextCursor: page.nextCursor,
     };
   }
 
@@ -181,30 +197,27 @@ export class PlansService {
 
   // ---- writing ----
 
-  /** Splits a create/update body into the plan document and the version's own fields, validating both. */
+  /**
+   * Splits a create/update body into the plan document (structure and rules: validatePlanDocument)
+   * and the version's own fields (plan.schema.ts), reporting every problem of both at once.
+   */
   private parseBody(body: unknown, update: boolean): { document: PlanDocument; changeReason: string; addressesDrillIds: string[] } {
     if (!isObject(body)) throw Problems.field('body', 'isObject', 'send the plan document as a JSON object');
     const { changeReason, addressesDrillIds, ...document } = body;
     const errors: FieldError[] = validatePlanDocument(document);
-    if (update || changeReason !== undefined) {
-      if (typeof changeReason !== 'string' || !changeReason.trim()) {
-        errors.push({ field: 'changeReason', rule: 'required', message: 'say why the plan changes (article 19): changeReason is required' });
-      } else if (changeReason.length > MAX_REASON)
-        errors.push({ field: 'changeReason', rule: 'maxLength', message: `changeReason is at most ${MAX_REASON} characters` });
-    }
-    let drillIds: string[] = [];
-    if (addressesDrillIds !== undefined) {
-      if (!update) errors.push({ field: 'addressesDrillIds', rule: 'onUpdate', message: 'a new plan cannot address drill findings yet' });
-      else if (!Array.isArray(addressesDrillIds) || addressesDrillIds.length > MAX_ADDRESSED_DRILLS) {
-        errors.push({ field: 'addressesDrillIds', rule: 'isArray', message: `addressesDrillIds is a list of at most ${MAX_ADDRESSED_DRILLS} drill ids` });
-      } else {
-        addressesDrillIds.forEach((d, i) => {
-          if (typeof d !== 'string' || !isUUID(d)) errors.push({ field: `addressesDrillIds[${i}]`, rule: 'isUuid', message: 'must be a drill id' });
-        });
-        drillIds = [...new Set((addressesDrillIds as string[]).map((d) => String(d).toLowerCase()))];
-      }
-    }
+    if (update && changeReason === undefined)
+      errors.push({ field: 'changeReason', rule: 'required', message: 'say why the plan changes (article 19): changeReason is required' });
+    if (!update && addressesDrillIds !== undefined)
+      errors.push({ field: 'addressesDrillIds', rule: 'onUpdate', message: 'a new plan cannot address drill findings yet' });
+    const own = { ...(changeReason === undefined ? {} : { changeReason }), ...(update && addressesDrillIds !== undefined ? { addressesDrillIds } : {}) };
+    errors.push(
+      ...schemaErrors(PlanVersionFields, own, PLAN_RULES).map((e) =>
+        // The rule names the drill list has always been refused with.
+        e.field === 'addressesDrillIds' ? { ...e, rule: 'isArray' } : e.field.startsWith('addressesDrillIds[') ? { ...e, rule: 'isUuid' } : e,
+      ),
+    );
     if (errors.length) throw Problems.validation(errors);
+    const drillIds = Array.isArray(addressesDrillIds) ? [...new Set((addressesDrillIds as string[]).map((d) => d.toLowerCase()))] : [];
     return {
       document: document as unknown as PlanDocument,
       changeReason: typeof changeReason === 'string' ? changeReason.trim() : 'initial version',
@@ -345,7 +358,7 @@ export class PlansService {
   // ---- programme ----
 
   /** Sets the plan's drill programme; drills still waiting under the old programme are cancelled and the next one is scheduled. */
-  async setProgramme(user: AuthenticatedUser, actor: Actor, id: string, body: unknown) {
+  async setProgramme(user: AuthenticatedUser, actor: Actor, id: string, ifMatch: number | undefined, body: unknown) {
     const now = this.clock.now();
     const result = await this.dataSource.transaction(async (manager) => {
       const plan = await lockPlan(manager, id);
@@ -353,18 +366,22 @@ export class PlansService {
       await this.scope.assertVisible(user, plan.agency_id, `plan ${id}`, manager);
       this.assertEditor(user, plan);
       const agency = await agencyFacts(manager, plan.agency_id);
-      const { afterActionWindow, ...rest } = isObject(body) ? body : ({} as Record<string, unknown>);
       if (!isObject(body)) throw Problems.field('body', 'isObject', 'send {rrule, drillType, reminders} as a JSON object');
+      // What GET …/programme returns is accepted back: afterActionWindow, and timezone when it is the agency's.
+      const { afterActionWindow, timezone, ...rest } = body;
+      const extra = { ...(afterActionWindow === undefined ? {} : { afterActionWindow }), ...(timezone === undefined ? {} : { timezone }) };
       const parsed = parseProgramme(rest, { timezone: agency.timezone, responsibilityLevel: agency.responsibilityLevel }, now.toISOString());
       const errors: FieldError[] = 'errors' in parsed ? [...parsed.errors] : [];
-      if (afterActionWindow !== undefined && (typeof afterActionWindow !== 'string' || !AFTER_ACTION_WINDOWS.test(afterActionWindow))) {
-        errors.push({
-          field: 'afterActionWindow',
-          rule: 'withinOneMonth',
-          message: 'afterActionWindow is an ISO duration of at most one month (P1D…P31D, P1W…P4W or P1M): drill results are reported within a month',
-        });
+      errors.push(...schemaErrors(ProgrammeExtraFields, extra, PLAN_RULES));
+      if ('programme' in parsed && typeof timezone === 'string' && timezone !== parsed.programme.timezone) {
+        errors.push({ field: 'timezone', rule: 'agencyTimezone', message: `a programme runs in the agency's time zone ${parsed.programme.timezone}` });
       }
       if (errors.length || !('programme' in parsed)) throw Problems.validation(errors);
+      if (ifMatch !== undefined && ifMatch !== plan.programme_version) {
+        throw Problems.conflict(`the programme is at version ${plan.programme_version}, not ${ifMatch}: reload it and apply your change again`, {
+          currentVersion: plan.programme_version,
+        });
+      }
       const programme: StoredProgramme = { ...parsed.programme, afterActionWindow: (afterActionWindow as string | undefined) ?? DEFAULT_AFTER_ACTION_WINDOW };
       const { rows } = await execute<PlanRow>(
         manager,

@@ -1,11 +1,12 @@
 import { Controller, Get, Inject, type OnApplicationShutdown } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { createMailTransport, type MailTransport } from '@app/notify';
 import { AppConfig } from '../config/app-config.js';
 import { Public } from '../identity/decorators.js';
 import { REDIS } from '../redis/redis.module.js';
+import { LivenessSchema, READINESS_PROBLEM_CONTENT, ReadinessSchema } from './health.schema.js';
 
 @ApiTags('operations')
 @Controller('health')
@@ -24,14 +25,18 @@ export class HealthController implements OnApplicationShutdown {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOperation({ operationId: 'checkLiveness', summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ standardSchema: LivenessSchema })
   live() {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: PostgreSQL, Redis and the SMTP server answer' })
+  @ApiOperation({ operationId: 'checkReadiness', summary: 'Readiness: PostgreSQL, Redis and the SMTP server answer' })
+  @ApiOkResponse({ description: 'every dependency answers', standardSchema: ReadinessSchema })
+  @ApiServiceUnavailableResponse({ description: 'a dependency is down: the problem names each one’s state in `checks`', content: READINESS_PROBLEM_CONTENT })
+  // Terminus's own swagger text would differ between builds (it requires @nestjs/swagger itself): described above instead.
+  @HealthCheck({ swaggerDocumentation: false })
   ready() {
     return this.health.check([
       () => this.db.pingCheck('database').withTimeout(2000),

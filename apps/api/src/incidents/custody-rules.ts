@@ -46,6 +46,7 @@ export function collectionErrors(collectedAt: string, incident: IncidentTimes, n
       field: 'collectedAt',
       rule: 'notBeforeIncident',
       message: `collectedAt must not be before the incident began (${incident.occurredAt ? 'occurredAt' : 'awareAt'} ${began.toISOString()})`,
+      params: { bound: incident.occurredAt ? 'occurredAt' : 'awareAt', boundAt: began.toISOString() },
     });
   }
   return errors;
@@ -60,16 +61,27 @@ export function transferErrors(transfer: { from: string; at: string }, custody: 
   const errors: FieldError[] = [];
   if (at > now.getTime() + CUSTODY_CLOCK_SKEW_MS) errors.push({ field: 'at', rule: 'notFuture', message: 'at must not be in the future' });
   if (at < custody.collectedAt.getTime()) {
-    errors.push({ field: 'at', rule: 'notBeforeCollection', message: `at must not be before the collection (${custody.collectedAt.toISOString()})` });
+    errors.push({
+      field: 'at',
+      rule: 'notBeforeCollection',
+      message: `at must not be before the collection (${custody.collectedAt.toISOString()})`,
+      params: { collectedAt: custody.collectedAt.toISOString() },
+    });
   } else if (custody.lastTransferAt && at < custody.lastTransferAt.getTime()) {
     errors.push({
       field: 'at',
       rule: 'notBeforePreviousTransfer',
       message: `at must not be before the previous transfer (${custody.lastTransferAt.toISOString()})`,
+      params: { previousAt: custody.lastTransferAt.toISOString() },
     });
   }
   if (party(transfer.from) !== party(custody.custodian)) {
-    errors.push({ field: 'from', rule: 'currentCustodian', message: `from must be the current custodian (${custody.custodian})` });
+    errors.push({
+      field: 'from',
+      rule: 'currentCustodian',
+      message: `from must be the current custodian (${custody.custodian})`,
+      params: { custodian: custody.custodian },
+    });
   }
   return errors;
 }

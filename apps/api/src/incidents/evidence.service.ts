@@ -8,7 +8,10 @@ import { Problems } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { ScopeService } from '../identity/scope.service.js';
 import { collectionErrors, transferErrors, type IncidentTimes } from './custody-rules.js';
-import type { CreateEvidenceDto, CreateTransferDto } from './incident.dto.js';
+import { toPage } from '../common/paging.js';
+import type { CreateEvidenceBody, CreateTransferBody, EvidenceTransferView, EvidenceView } from './evidence.schema.js';
+import type { PageQuery } from './incident.schema.js';
+import { decodeSeqCursor } from './seq-cursor.js';
 
 function offsetOf(iso: string): string {
   return /(Z|[+-]\d{2}:\d{2})$/.exec(iso)![1]!;
@@ -36,12 +39,12 @@ interface TransferRow {
   at: Date;
   at_offset: string;
   sha256: string;
-  outcome: string;
+  outcome: EvidenceTransferView['outcome'];
   recorded_by: string;
   created_at: Date;
 }
 
-const transferView = (t: TransferRow) => ({
+const transferView = (t: TransferRow): EvidenceTransferView => ({
   id: t.id,
   from: t.from_party,
   to: t.to_party,
@@ -83,7 +86,7 @@ export class EvidenceService {
     return { agencyId: rows[0].agency_id, occurredAt: rows[0].occurred_at, awareAt: rows[0].aware_at };
   }
 
-  private view(e: EvidenceRow, transfers: TransferRow[]) {
+  private view(e: EvidenceRow, transfers: TransferRow[]): EvidenceView {
     return {
       id: e.id,
       incidentId: e.incident_id,
@@ -100,13 +103,19 @@ export class EvidenceService {
     };
   }
 
-  async list(user: AuthenticatedUser, incidentId: string) {
+  /** The incident's evidence in the order it was recorded, a page at a time, each item with its whole chain of custody. */
+  async list(user: AuthenticatedUser, incidentId: string, page: PageQuery) {
+    const limit = page.limit ?? 50;
+    const after = decodeSeqCursor(page.cursor);
     await this.incidentOf(user, incidentId, this.dataSource.manager);
-    const items: EvidenceRow[] = await this.dataSource.query('SELECT * FROM evidence_items WHERE incident_id = $1 ORDER BY seq', [incidentId]);
-    const transfers: TransferRow[] = await this.dataSource.query(
-      'SELECT t.* FROM evidence_transfers t JOIN evidence_items e ON e.id = t.evidence_id WHERE e.incident_id = $1 ORDER BY t.seq',
-      [incidentId],
+    const rows: Array<EvidenceRow & { seq_key: string }> = await this.dataSource.query(
+      'SELECT e.*, e.seq::text AS seq_key FROM evidence_items e WHERE e.incident_id = $1 AND ($2::bigint IS NULL OR e.seq > $2::bigint) ORDER BY e.seq LIMIT $3',
+      [incidentId, after ?? null, limit + 1],
     );
+    const { items, nextCursor } = toPage(rows, limit, (e) => [e.seq_key]);
+    const transfers: TransferRow[] = await this.dataSource.query('SELECT * FROM evidence_transfers WHERE evidence_id = ANY($1::uuid[]) ORDER BY seq', [
+      items.map((e) => e.id),
+    ]);
     return {
       items: items.map((e) =>
         this.view(
@@ -114,10 +123,11 @@ export class EvidenceService {
           transfers.filter((t) => t.evidence_id === e.id),
         ),
       ),
+      nextCursor,
     };
   }
 
-  async add(user: AuthenticatedUser, actor: Actor, incidentId: string, dto: CreateEvidenceDto) {
+  async add(user: AuthenticatedUser, actor: Actor, incidentId: string, dto: CreateEvidenceBody) {
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
       const incident = await this.incidentOf(user, incidentId, manager);
@@ -159,7 +169,7 @@ export class EvidenceService {
     });
   }
 
-  async transfer(user: AuthenticatedUser, actor: Actor, incidentId: string, evidenceId: string, dto: CreateTransferDto) {
+  async transfer(user: AuthenticatedUser, actor: Actor, incidentId: string, evidenceId: string, dto: CreateTransferBody) {
     const now = this.clock.now();
     const sha = dto.sha256.toLowerCase();
     const result = await this.dataSource.transaction(async (manager) => {

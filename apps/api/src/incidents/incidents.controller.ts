@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Actor } from '../audit/audit.service.js';
 import { parseIfMatch } from '../common/if-match.js';
@@ -9,7 +9,9 @@ import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { Roles } from '../identity/decorators.js';
 import { CurrentUser, RequestActor } from '../identity/request-context.js';
 import { EvidenceService } from './evidence.service.js';
-import { CreateEvidenceDto, CreateIncidentDto, CreateTransferDto, ListIncidentsQuery } from './incident.dto.js';
+import { CreateEvidenceBody, CreateTransferBody, EvidencePage, EvidenceSchema, EvidenceTransferSchema } from './evidence.schema.js';
+import { CreateIncidentBody, IncidentPage, IncidentSchema, IncidentTransitions, ListIncidentsQuery, PageQuery, TimelinePage } from './incident.schema.js';
+import { NotificationHistoryPageSchema } from '../notifications/notification-history.schema.js';
 import { IncidentsService } from './incidents.service.js';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,200}$/;
@@ -30,13 +32,17 @@ export class IncidentsController {
 
   @Post()
   @Roles(...FILERS)
-  @ApiOperation({ summary: 'File an incident; the one-hour report clock starts at awareAt' })
+  @ApiOperation({ operationId: 'createIncident', summary: 'File an incident; the one-hour report clock starts at awareAt' })
+  @ApiCreatedResponse({
+    standardSchema: IncidentSchema,
+    description: 'the incident (ETag: its version; Location); a replay of the same key and body answers the same incident',
+  })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'same key and body: the same incident; same key, other body: 422' })
   async create(
     @CurrentUser() user: AuthenticatedUser,
     @RequestActor() actor: Actor,
     @Headers('idempotency-key') key: string | undefined,
-    @Body() dto: CreateIncidentDto,
+    @Body({ schema: CreateIncidentBody }) dto: CreateIncidentBody,
     @Res({ passthrough: true }) res: Response,
   ) {
     if (!key || !IDEMPOTENCY_KEY.test(key)) {
@@ -51,12 +57,15 @@ export class IncidentsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Incidents the caller can see, newest first' })
-  list(@CurrentUser() user: AuthenticatedUser, @Query() query: ListIncidentsQuery) {
+  @ApiOperation({ operationId: 'listIncidents', summary: 'Incidents the caller can see, newest first' })
+  @ApiOkResponse({ standardSchema: IncidentPage })
+  list(@CurrentUser() user: AuthenticatedUser, @Query({ schema: ListIncidentsQuery }) query: ListIncidentsQuery) {
     return this.incidents.list(user, query);
   }
 
   @Get(':id')
+  @ApiOperation({ operationId: 'getIncident', summary: 'An incident (redacted for a reader not cleared for a restricted one, article 42); ETag: its version' })
+  @ApiOkResponse({ standardSchema: IncidentSchema })
   async get(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string, @Res({ passthrough: true }) res: Response) {
     const incident = await this.incidents.get(user, id);
     res.setHeader('ETag', `"${incident.version}"`);
@@ -64,16 +73,25 @@ export class IncidentsController {
   }
 
   @Get(':id/transitions')
-  @ApiOperation({ summary: 'The events the caller may send now, with the fields each requires' })
+  @ApiOperation({
+    operationId: 'listIncidentTransitions',
+    summary: 'The events the caller may send now: for each, the required fields, every field with its type and allowed values, and the pointer to its schema',
+  })
+  @ApiOkResponse({ standardSchema: IncidentTransitions })
   transitions(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
     return this.incidents.transitions(user, id);
   }
 
   @Post(':id/events')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Send a workflow event: 409 on a stale If-Match, 422 with allowedEvents when refused, 403 when the role may not' })
+  @ApiOperation({
+    operationId: 'sendIncidentEvent',
+    summary:
+      'Send a workflow event: 409 on a stale If-Match, 422 with allowedEvents when refused or for a system event (DEADLINE_PASSED), 403 when the role may not',
+  })
   @ApiHeader({ name: 'If-Match', required: true, description: 'the incident version the event is based on' })
-  @ApiBody({ schema: { type: 'object', required: ['type'], properties: { type: { type: 'string', example: 'ACKNOWLEDGE' } } } })
+  @ApiOkResponse({ standardSchema: IncidentSchema, description: 'the incident after the event (ETag: its new version)' })
+  // The body (IncidentEvent, a discriminated union with an example per type) is described by describeIncidentEvents.
   async event(
     @CurrentUser() user: AuthenticatedUser,
     @RequestActor() actor: Actor,
@@ -88,43 +106,60 @@ export class IncidentsController {
   }
 
   @Get(':id/timeline')
-  timeline(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
-    return this.incidents.timeline(user, id);
+  @ApiOperation({ operationId: 'listIncidentTimeline', summary: 'The incident’s timeline in order (seq), a page at a time' })
+  @ApiOkResponse({ standardSchema: TimelinePage })
+  timeline(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string, @Query({ schema: PageQuery }) page: PageQuery) {
+    return this.incidents.timeline(user, id, page);
   }
 
   @Get(':id/notifications')
-  @ApiOperation({ summary: 'Notification intents of the incident and their deliveries' })
-  notifications(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
-    return this.incidents.notifications(user, id);
+  @ApiOperation({
+    operationId: 'listIncidentNotifications',
+    summary: 'Notification intents of the incident and their deliveries, oldest first, a page at a time',
+  })
+  @ApiOkResponse({ standardSchema: NotificationHistoryPageSchema })
+  notifications(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string, @Query({ schema: PageQuery }) page: PageQuery) {
+    return this.incidents.notifications(user, id, page);
   }
 
   @Get(':id/evidence')
   @Roles(...EVIDENCE_HANDLERS, 'auditor')
-  listEvidence(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string) {
-    return this.evidence.list(user, id);
+  @ApiOperation({ operationId: 'listEvidence', summary: 'The incident’s evidence in the order recorded, each with its chain of custody, a page at a time' })
+  @ApiOkResponse({ standardSchema: EvidencePage })
+  listEvidence(@CurrentUser() user: AuthenticatedUser, @Param('id', uuidParam('id')) id: string, @Query({ schema: PageQuery }) page: PageQuery) {
+    return this.evidence.list(user, id, page);
   }
 
   @Post(':id/evidence')
   @Roles(...EVIDENCE_HANDLERS)
   @ApiOperation({
+    operationId: 'addEvidence',
     summary: 'Record an evidence item with its SHA-256 at collection; a collection time in the future or before the incident began is refused (422)',
   })
-  addEvidence(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Param('id', uuidParam('id')) id: string, @Body() dto: CreateEvidenceDto) {
+  @ApiCreatedResponse({ standardSchema: EvidenceSchema })
+  addEvidence(
+    @CurrentUser() user: AuthenticatedUser,
+    @RequestActor() actor: Actor,
+    @Param('id', uuidParam('id')) id: string,
+    @Body({ schema: CreateEvidenceBody }) dto: CreateEvidenceBody,
+  ) {
     return this.evidence.add(user, actor, id, dto);
   }
 
   @Post(':id/evidence/:evidenceId/transfers')
   @Roles(...EVIDENCE_HANDLERS)
   @ApiOperation({
+    operationId: 'transferEvidence',
     summary:
       'Record a custody transfer; one dated in the future, before the collection or the previous transfer, or not from the current custodian is refused (422) and changes nothing; the hash is re-checked and a mismatch is refused (422) and recorded',
   })
+  @ApiCreatedResponse({ standardSchema: EvidenceTransferSchema })
   transfer(
     @CurrentUser() user: AuthenticatedUser,
     @RequestActor() actor: Actor,
     @Param('id', uuidParam('id')) id: string,
     @Param('evidenceId', uuidParam('evidenceId')) evidenceId: string,
-    @Body() dto: CreateTransferDto,
+    @Body({ schema: CreateTransferBody }) dto: CreateTransferBody,
   ) {
     return this.evidence.transfer(user, actor, id, evidenceId, dto);
   }

@@ -19,14 +19,14 @@ import {
   type IncidentEvent,
   type IncidentPolicy,
   type Tlp,
+  type Category,
+  type Impact,
   type DataLevel,
   type CorrectiveActionInput,
   type EarlierRound,
   type IncidentContext,
   labelledClassification,
 } from '@app/workflows';
-import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
 import { DateTime } from 'luxon';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PolicyService } from '../agencies/policy.service.js';
@@ -36,17 +36,21 @@ import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { decodeTimeIdCursor, toPage } from '../common/paging.js';
 import { ProblemException, Problems, type FieldError } from '../common/problem.js';
+import { parseOr400 } from '../common/schema.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { hasAnyRole, seesSubordinates } from '../identity/roles.js';
 import { ScopeService } from '../identity/scope.service.js';
 import { DeadlineScheduler, type DeadlineToArm } from './deadline-scheduler.js';
-import { EVENT_DTOS, type CreateIncidentDto, type ListIncidentsQuery } from './incident.dto.js';
+import { EVENT_FORMS, EVENT_VARIANTS, type IncidentEventBody } from './incident-events.schema.js';
+import type { CreateIncidentBody, IncidentTransitionsView, IncidentView, ListIncidentsQuery, PageQuery } from './incident.schema.js';
+import { decodeSeqCursor } from './seq-cursor.js';
 import { IncidentStore, type IncidentRow } from './incident-store.js';
 import { writeEffects } from '../workflow/write-effects.js';
 import { deadlinesOf, deadlinesOfEach, type DeadlineView } from '../deadlines/deadline-rows.js';
 import { AppConfig } from '../config/app-config.js';
 import { notificationPayload } from './incident-store.js';
 import { notificationHistory } from '../notifications/notification-history.js';
+import type { NotificationHistoryPage } from '../notifications/notification-history.schema.js';
 
 /** How far in the future an awareness time may lie (clock skew between a client and the server). */
 const AWARE_SKEW_MS = 5 * 60_000;
@@ -72,16 +76,6 @@ function redactedRound(r: Round) {
     closure: r.closure,
     dismissal: r.dismissal ? { at: r.dismissal.at, by: r.dismissal.by } : null,
   };
-}
-
-function flattenValidation(errors: ValidationError[], parent = ''): FieldError[] {
-  const out: FieldError[] = [];
-  for (const e of errors) {
-    const field = parent ? `${parent}.${e.property}` : e.property;
-    for (const [rule, message] of Object.entries(e.constraints ?? {})) out.push({ field, rule: rule === 'whitelistValidation' ? 'whitelist' : rule, message });
-    if (e.children?.length) out.push(...flattenValidation(e.children, field));
-  }
-  return out;
 }
 
 export interface Viewer {
@@ -130,40 +124,53 @@ export class IncidentsService {
     return row.filed_by === viewer.user.id || hasAnyRole(viewer.user.roles, CLEARED_ROLES as unknown as AuthenticatedUser['roles']);
   }
 
-  private view(row: IncidentRow, viewer: Viewer, deadlines: DeadlineView[]) {
+  private view(row: IncidentRow, viewer: Viewer, deadlines: DeadlineView[]): IncidentView {
     const restricted = isRestricted({ tlp: row.tlp as Tlp, dataLevel: row.data_level as DataLevel });
-    const redacted = restricted && !this.cleared(viewer, row);
     const context = this.store.restore(row).context;
-    const round = redacted ? redactedRound : fullRound;
-    return {
+    const common = {
       id: row.id,
       reference: row.reference,
       agencyId: row.agency_id,
-      title: redacted ? null : row.title,
-      description: redacted ? null : row.description,
-      affectedSystems: redacted ? null : row.affected_systems,
-      redacted,
-      category: row.category,
+      category: row.category as Category,
       subcategory: row.subcategory,
       awareAt: row.aware_at.toISOString(),
       occurredAt: row.occurred_at?.toISOString() ?? null,
-      impact: row.impact,
+      impact: row.impact as IncidentView['impact'],
       level: row.level,
-      classification: labelledClassification({ tlp: row.tlp, dataLevel: row.data_level }),
+      classification: labelledClassification({ tlp: row.tlp, dataLevel: row.data_level }) as IncidentView['classification'],
       isDrill: row.is_drill,
-      state: row.state,
+      state: row.state as IncidentView['state'],
       regions: { response: row.response_state, authority: row.authority_state, lawEnforcement: row.law_enforcement_state, review: row.review_state },
       version: row.version,
       overdue: row.breach_count > 0 && !['closed', 'dismissed'].includes(row.state),
       breaches: context.breaches,
       paging: context.paging,
       authority: { status: context.authority.status, reports: context.authority.reports, review: context.authority.review },
-      ...round(context),
-      earlierRounds: context.earlierRounds.map((r) => ({ reopenedAt: r.reopenedAt, ended: r.ended, level: r.level, ...round(r) })),
-      deadlines,
+      deadlines: deadlines as IncidentView['deadlines'],
       filedBy: row.filed_by,
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
+    };
+    const earlier = (r: EarlierRound) => ({ reopenedAt: r.reopenedAt, ended: r.ended, level: r.level });
+    if (restricted && !this.cleared(viewer, row)) {
+      return {
+        ...common,
+        redacted: true,
+        title: null,
+        description: null,
+        affectedSystems: null,
+        ...redactedRound(context),
+        earlierRounds: context.earlierRounds.map((r) => ({ ...earlier(r), ...redactedRound(r) })),
+      };
+    }
+    return {
+      ...common,
+      redacted: false,
+      title: row.title,
+      description: row.description,
+      affectedSystems: row.affected_systems,
+      ...fullRound(context),
+      earlierRounds: context.earlierRounds.map((r) => ({ ...earlier(r), ...fullRound(r) })),
     };
   }
 
@@ -179,7 +186,7 @@ export class IncidentsService {
 
   // ---- filing ----
 
-  private checkFiling(dto: CreateIncidentDto): void {
+  private checkFiling(dto: CreateIncidentBody): void {
     const errors: FieldError[] = [];
     const subs = CATEGORIES[dto.category] as readonly string[];
     if (dto.subcategory !== undefined && !subs.includes(dto.subcategory)) {
@@ -194,6 +201,7 @@ export class IncidentsService {
         field: 'awareAt',
         rule: 'withinLookBack',
         message: `awareAt must lie within the last ${lookBack.iso} (AWARENESS_LOOKBACK); an older awareness time is implausible and would breach every clock at once`,
+        params: { lookBack: lookBack.iso },
       });
     }
     if (dto.occurredAt && new Date(dto.occurredAt).getTime() > aware) {
@@ -209,12 +217,7 @@ export class IncidentsService {
     if (errors.length) throw Problems.validation(errors);
   }
 
-  async create(
-    user: AuthenticatedUser,
-    actor: Actor,
-    idempotencyKey: string,
-    dto: CreateIncidentDto,
-  ): Promise<{ replayed: boolean; incident: ReturnType<IncidentsService['view']> }> {
+  async create(user: AuthenticatedUser, actor: Actor, idempotencyKey: string, dto: CreateIncidentBody): Promise<{ replayed: boolean; incident: IncidentView }> {
     this.checkFiling(dto);
     const requestHash = createHash('sha256').update(canonicalJson(dto)).digest('hex');
     const now = this.clock.now();
@@ -258,7 +261,7 @@ export class IncidentsService {
         agencyId: user.agencyId,
         hasSuperior: agency.parent_id !== null,
         policy,
-        impact: dto.impact,
+        impact: dto.impact as Impact,
         category: dto.category,
         subcategory: dto.subcategory,
         isDrill: dto.isDrill ?? false,
@@ -379,31 +382,44 @@ export class IncidentsService {
     return { id: viewer.user.id, roles: viewer.user.roles, relation: viewer.relation === 'observer' ? 'superior' : viewer.relation };
   }
 
-  async transitions(user: AuthenticatedUser, id: string) {
+  /** The events the caller may send now, each with its fields and the pointer to its schema, to build a form from. */
+  async transitions(user: AuthenticatedUser, id: string): Promise<IncidentTransitionsView> {
     const { row, viewer } = await this.load(user, id);
     if (viewer.relation === 'observer') return { allowedEvents: [] };
-    return { allowedEvents: allowedEvents(this.store.restore(row), this.eventActor(viewer)) };
+    return { allowedEvents: allowedEvents(this.store.restore(row), this.eventActor(viewer)).map((e) => ({ ...e, ...EVENT_FORMS[e.type] })) };
   }
 
-  async timeline(user: AuthenticatedUser, id: string) {
+  /** The timeline in order (`seq`), a page at a time; an entry's data only for readers cleared for a restricted incident. */
+  async timeline(user: AuthenticatedUser, id: string, page: PageQuery) {
+    const limit = page.limit ?? 50;
+    const after = decodeSeqCursor(page.cursor);
     const { row, viewer } = await this.load(user, id);
     const cleared = this.cleared(viewer, row) || !isRestricted({ tlp: row.tlp as Tlp, dataLevel: row.data_level as DataLevel });
     const entries: Array<{ seq: string; at: Date; actor_id: string | null; entry: string; data: Record<string, unknown> }> = await this.dataSource.query(
-      'SELECT seq::text AS seq, at, actor_id, entry, data FROM incident_timeline WHERE incident_id = $1 ORDER BY incident_timeline.seq',
-      [id],
+      `SELECT seq::text AS seq, at, actor_id, entry, data FROM incident_timeline
+        WHERE incident_id = $1 AND ($2::bigint IS NULL OR seq > $2::bigint) ORDER BY incident_timeline.seq LIMIT $3`,
+      [id, after ?? null, limit + 1],
     );
-    return { items: entries.map((e) => ({ seq: e.seq, at: e.at.toISOString(), actorId: e.actor_id, entry: e.entry, ...(cleared ? { data: e.data } : {}) })) };
+    const { items, nextCursor } = toPage(entries, limit, (e) => [e.seq]);
+    return {
+      items: items.map((e) => ({ seq: Number(e.seq), at: e.at.toISOString(), actorId: e.actor_id, entry: e.entry, ...(cleared ? { data: e.data } : {}) })),
+      nextCursor,
+    };
   }
 
-  async notifications(user: AuthenticatedUser, id: string) {
+  async notifications(user: AuthenticatedUser, id: string, page: PageQuery): Promise<NotificationHistoryPage> {
     await this.load(user, id);
-    return notificationHistory(this.dataSource.manager, 'incident', id);
+    return notificationHistory(this.dataSource.manager, 'incident', id, page);
   }
 
   // ---- events ----
 
-  /** Validates the event body against its type's DTO: 400 naming the field and rule. */
-  private async parseEvent(body: unknown): Promise<{ type: ClientEventType; data: Record<string, unknown> }> {
+  /**
+   * The event body: a system event (clocks, paging) is refused with 422 before anything else; then
+   * the type, then its variant's fields (400 naming each field and rule), then the rules across
+   * fields that the schema cannot say.
+   */
+  private parseEvent(body: unknown): { type: ClientEventType; data: IncidentEventBody } {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw Problems.field('body', 'isObject', 'the body must be a JSON object with a type');
     const type = (body as { type?: unknown }).type;
     if ((SYSTEM_EVENT_TYPES as readonly unknown[]).includes(type)) {
@@ -412,21 +428,18 @@ export class IncidentsService {
     if (typeof type !== 'string' || !CLIENT_EVENT_TYPES.includes(type as ClientEventType)) {
       throw Problems.field('type', 'isIn', `type must be one of ${CLIENT_EVENT_TYPES.join(', ')}`);
     }
-    const dto = plainToInstance(EVENT_DTOS[type as ClientEventType] as new () => object, body);
-    const errors = flattenValidation(await validate(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }));
-    const event = dto as Record<string, unknown>;
-    if (type === 'TRIAGE' && !errors.length && event.subcategory !== undefined) {
-      const subs = CATEGORIES[event.category as keyof typeof CATEGORIES] as readonly string[];
-      if (!subs.includes(event.subcategory as string))
-        errors.push({ field: 'subcategory', rule: 'isIn', message: `subcategory must be one of ${subs.join(', ')} for category ${String(event.category)}` });
+    const event: IncidentEventBody = parseOr400(EVENT_VARIANTS[type as ClientEventType], body);
+    const errors: FieldError[] = [];
+    if (event.type === 'TRIAGE' && event.subcategory !== undefined) {
+      const subs = CATEGORIES[event.category] as readonly string[];
+      if (!subs.includes(event.subcategory))
+        errors.push({ field: 'subcategory', rule: 'isIn', message: `subcategory must be one of ${subs.join(', ')} for category ${event.category}` });
     }
-    if (type === 'SUBMIT_IMPROVEMENT_REPORT' && !errors.length) {
-      const measures = event.measures as Record<string, unknown>;
-      if (!Object.values(measures).some((m) => typeof m === 'string' && /\S/.test(m))) {
+    if (event.type === 'SUBMIT_IMPROVEMENT_REPORT') {
+      if (!Object.values(event.measures).some((m) => typeof m === 'string' && /\S/.test(m))) {
         errors.push({ field: 'measures', rule: 'atLeastOne', message: 'measures must name at least one of management, technical, staffing, resources' });
       }
-      const actions = (event.correctiveActions ?? []) as Array<{ ownerUserId?: string; ownerUnitId?: string; dueAt: string }>;
-      actions.forEach((a, i) => {
+      (event.correctiveActions ?? []).forEach((a, i) => {
         if (!a.ownerUserId && !a.ownerUnitId) {
           errors.push({
             field: `correctiveActions.${i}.ownerUserId`,
@@ -439,11 +452,11 @@ export class IncidentsService {
       });
     }
     if (errors.length) throw Problems.validation(errors);
-    return { type: type as ClientEventType, data: dto as Record<string, unknown> };
+    return { type: event.type, data: event };
   }
 
   async applyEvent(user: AuthenticatedUser, actor: Actor, id: string, ifMatch: number | undefined, body: unknown) {
-    const { type, data } = await this.parseEvent(body);
+    const { type, data } = this.parseEvent(body);
     if (ifMatch === undefined)
       throw new ProblemException('precondition-required', 'send If-Match: <version> (the incident’s current version) with every event');
     const now = this.clock.now();
@@ -461,8 +474,8 @@ export class IncidentsService {
           allowedEvents: viewer.relation === 'observer' ? [] : allowedEvents(snapshot, eventActor),
         });
       }
-      if (type === 'LE_EVIDENCE_HANDED_OVER') {
-        const ids = data.evidenceIds as string[];
+      if (data.type === 'LE_EVIDENCE_HANDED_OVER') {
+        const ids = data.evidenceIds;
         const found: Array<{ id: string }> = await manager.query('SELECT id FROM evidence_items WHERE incident_id = $1 AND id = ANY($2)', [id, ids]);
         const missing = ids.filter((e) => !found.some((f) => f.id === e));
         if (missing.length)

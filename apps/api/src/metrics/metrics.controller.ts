@@ -1,11 +1,12 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Controller, Get, Header, Injectable, type NestMiddleware } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import * as z from 'zod';
 import { Public } from '../identity/decorators.js';
 import { DEADLINE_QUEUE } from '../incidents/deadline-scheduler.js';
 import { NOTIFY_QUEUE } from '../notifications/notification.jobs.js';
@@ -80,6 +81,10 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   }
 }
 
+/** What a scrape answers: the Prometheus text exposition format, version 0.0.4. */
+const METRICS_MEDIA_TYPE = 'text/plain; version=0.0.4';
+const MetricsText = z.string().meta({ description: 'Prometheus text exposition format 0.0.4: counts only, no incident content or personal data' });
+
 @ApiTags('operations')
 @Controller('metrics')
 @Public()
@@ -92,8 +97,10 @@ export class MetricsController {
   ) {}
 
   @Get()
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics (counts only)' })
+  @Header('Content-Type', `${METRICS_MEDIA_TYPE}; charset=utf-8`)
+  @ApiOperation({ operationId: 'scrapeMetrics', summary: 'Prometheus metrics (counts only)' })
+  @ApiProduces(METRICS_MEDIA_TYPE)
+  @ApiOkResponse({ standardSchema: MetricsText })
   async scrape(): Promise<string> {
     const m = this.metrics;
     const [outbox] = await this.dataSource.query(

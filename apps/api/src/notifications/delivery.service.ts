@@ -2,11 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { mustWithholdDetails, postWebhook, renderNotification, type MailTransport, type NotificationData } from '@app/notify';
-import { DATA_LEVELS, TLP_LABELS } from '@app/workflows';
+import { DATA_LEVELS, labelledClassification, TLP_LABELS } from '@app/workflows';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { execute } from '../database/sql.js';
+import { RefusedWebhooks } from '../webhooks/refused-webhooks.js';
 import { enqueueAlert, isAlert } from './outbox.js';
 import { readerDeadlineKinds } from './reader-deadline.js';
 import { resolveRecipients, type AudienceEntry } from './recipients.js';
@@ -33,6 +34,8 @@ interface OutboxRow {
     /** An account's privileged grant: the roles granted and who granted them. */
     roles?: string[];
     grantedBy?: string;
+    /** A disabled webhook's origin (webhook.disabled). */
+    webhook?: string;
   };
 }
 
@@ -48,7 +51,7 @@ interface SubjectDetails {
   link: string;
   timezone: string;
   deadline: string | null;
-  /** Which clock `deadline` is, for an incident (the mail labels it). */
+  /** Which clock `deadline` is (report, superior_review, start, after_action, review, due, …): the mail labels an incident's by it. */
   deadlineKind?: string;
   title?: string;
   description?: string;
@@ -98,6 +101,7 @@ export class DeliveryService implements OnApplicationShutdown {
     @Inject(MAIL_TRANSPORT) private readonly mail: MailTransport,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly refusedWebhooks: RefusedWebhooks,
   ) {}
 
   /** Closes the pooled SMTP connections (after the workers have finished their jobs). */
@@ -152,10 +156,12 @@ export class DeliveryService implements OnApplicationShutdown {
         subject = 'drill';
         link = `${base}/drills/${id}`;
         rows = await this.dataSource.query(
-          `SELECT p.title, p.tlp, p.data_level, a.timezone,
-                  (SELECT min(d.due_at) FROM deadlines d
-                    WHERE d.subject_type = 'drill' AND d.subject_id = r.id AND d.status = 'pending' AND d.kind <> 'reminder') AS next_due
-             FROM drills r JOIN continuity_plans p ON p.id = r.plan_id JOIN agencies a ON a.id = r.agency_id WHERE r.id = $1`,
+          `SELECT p.title, p.tlp, p.data_level, a.timezone, n.due_at AS next_due, n.kind AS next_kind
+             FROM drills r JOIN continuity_plans p ON p.id = r.plan_id JOIN agencies a ON a.id = r.agency_id
+             LEFT JOIN LATERAL (SELECT d.kind, d.due_at FROM deadlines d
+                                 WHERE d.subject_type = 'drill' AND d.subject_id = r.id AND d.status = 'pending' AND d.kind <> 'reminder'
+                                 ORDER BY d.due_at, d.kind LIMIT 1) n ON true
+            WHERE r.id = $1`,
           [id],
         );
         break;
@@ -163,7 +169,8 @@ export class DeliveryService implements OnApplicationShutdown {
         subject = 'plan';
         link = `${base}/continuity/plans/${id}`;
         rows = await this.dataSource.query(
-          `SELECT p.title, p.tlp, p.data_level, p.review_due_at AS next_due, a.timezone FROM continuity_plans p JOIN agencies a ON a.id = p.agency_id WHERE p.id = $1`,
+          `SELECT p.title, p.tlp, p.data_level, p.review_due_at AS next_due, 'review' AS next_kind, a.timezone
+             FROM continuity_plans p JOIN agencies a ON a.id = p.agency_id WHERE p.id = $1`,
           [id],
         );
         break;
@@ -172,7 +179,7 @@ export class DeliveryService implements OnApplicationShutdown {
         link = `${base}/corrective-actions/${id}`;
         rows = await this.dataSource.query(
           // The source's classification now (a plan may have become AMBER since the intent was written).
-          `SELECT c.title, c.due_at AS next_due, a.timezone, coalesce(p.tlp, i.tlp) AS tlp, coalesce(p.data_level, i.data_level) AS data_level
+          `SELECT c.title, c.due_at AS next_due, 'due' AS next_kind, a.timezone, coalesce(p.tlp, i.tlp) AS tlp, coalesce(p.data_level, i.data_level) AS data_level
              FROM corrective_actions c JOIN agencies a ON a.id = c.agency_id
              LEFT JOIN drills r ON c.source_type = 'drill' AND r.id = c.source_id
              LEFT JOIN continuity_plans p ON p.id = r.plan_id
@@ -201,7 +208,7 @@ export class DeliveryService implements OnApplicationShutdown {
       link,
       timezone: row.timezone,
       deadline: row.next_due?.toISOString() ?? null,
-      ...(row.next_kind ? { deadlineKind: row.next_kind } : {}),
+      ...(row.next_due && row.next_kind ? { deadlineKind: row.next_kind } : {}),
       title: row.title,
       ...(subject === 'incident' ? { description: row.description, affectedSystems: row.affected_systems } : {}),
       ...(row.tlp && row.data_level ? { classification: { tlp: row.tlp, dataLevel: row.data_level } } : {}),
@@ -255,6 +262,7 @@ export class DeliveryService implements OnApplicationShutdown {
         affectedSystems: details.affectedSystems,
         roles: p.roles,
         actor: p.grantedBy,
+        webhook: p.webhook,
       });
       try {
         const info = await this.mail.transporter.sendMail({
@@ -331,8 +339,11 @@ export class DeliveryService implements OnApplicationShutdown {
           state: p.state ?? null,
           tlp,
           dataLevel,
+          // The label receivers apply, as the API shows it (the stricter of the TLP and the data level's floor).
+          classification: labelledClassification({ tlp, dataLevel }),
           isDrill: (p.isDrill ?? false) || details.subject === 'drill',
           deadline: details.deadline,
+          deadlineKind: details.deadline ? (details.deadlineKind ?? null) : null,
           link: details.link,
           ...(withhold || !details.title ? {} : { title: details.title }),
         },
@@ -346,6 +357,8 @@ export class DeliveryService implements OnApplicationShutdown {
           this.clock.now(),
         ]);
         this.logger.warn(`webhook delivery ${d.id} to ${hook.url} ${result.detail}`);
+        // Every later delivery would be refused too: the webhook is disabled, audited, and the admins alerted once.
+        await this.refusedWebhooks.disable(outbox, { url: hook.url, deliveryId: d.id, rules: result.rules ?? [], detail: result.detail });
       } else if (result.ok) {
         await this.dataSource.query(`UPDATE deliveries SET status = 'sent', response = $2, sent_at = $3, last_error = NULL, updated_at = $3 WHERE id = $1`, [
           d.id,

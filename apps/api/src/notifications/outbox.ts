@@ -49,9 +49,10 @@ export async function enqueueNotification(
 
 /**
  * The alerts the delivery worker raises about an intent that failed: its deliveries died after the
- * last attempt, or it resolved to nobody. An alert that fails itself raises no further alert.
+ * last attempt, it resolved to nobody, or a webhook refused for a lasting reason was disabled. An
+ * alert that fails itself raises no further alert.
  */
-export const ALERT_TEMPLATES = ['delivery.dead', 'delivery.no_recipients'] as const;
+export const ALERT_TEMPLATES = ['delivery.dead', 'delivery.no_recipients', 'webhook.disabled'] as const;
 export type AlertTemplate = (typeof ALERT_TEMPLATES)[number];
 
 export function isAlert(template: string): boolean {

@@ -2,7 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type * as z from 'zod';
 import { jsonSchemaOf, ProblemSchema } from '../common/schema.js';
+import { describeContinuity } from '../continuity/continuity.openapi.js';
 import { describeBearerScheme } from '../identity/bearer.openapi.js';
+import { describeIncidentEvents } from '../incidents/incident-events.openapi.js';
 
 /**
  * The API's contract, /api/openapi.json (OpenAPI 3.1). Shapes come from the zod schemas the code
@@ -41,7 +43,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
  * What decorators cannot say, added to the document after createDocument (each module keeps its
  * own: the event unions with their discriminator mapping and an example per event type, …).
  */
-const DOCUMENT_ADDITIONS: ReadonlyArray<(document: OpenAPIObject) => void> = [describeBearerScheme];
+const DOCUMENT_ADDITIONS: ReadonlyArray<(document: OpenAPIObject) => void> = [describeBearerScheme, describeIncidentEvents, describeContinuity];
 
 /** Every operation answers 4xx as a `Problem` (application/problem+json), beside what it documents itself. */
 function withProblems(document: OpenAPIObject): OpenAPIObject {

@@ -2,73 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
 import { DataSource, type EntityManager } from 'typeorm';
+import type * as z from 'zod';
 import { DRILL_INTERVAL_YEARS, isRestricted, type DataLevel, type ResponsibilityLevel, type Tlp } from '@app/workflows';
 import { Clock } from '../clock/clock.js';
 import { Problems } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { ScopeService } from '../identity/scope.service.js';
+import type { ComplianceReportSchema } from './compliance.schema.js';
 
 /** The after-action report is due this long after a drill is completed when no deadline row says otherwise. */
 const AFTER_ACTION_DAYS = 30;
 /** States of a drill that has been run (started at least). */
 const HELD_STATES = ['in_progress', 'debrief', 'improvement', 'closed'];
-type DrillType = 'tabletop' | 'functional' | 'full_scale';
 const FIRST_YEAR = 1970;
 const LAST_YEAR = 2100;
 
-export interface PlanCompliance {
-  planId: string;
-  reference: string;
-  /** Withheld (null) for plans classified AMBER or stricter, or at a sensitive/confidential level. */
-  title: string | null;
-  coreServices: number;
-  drilledThisYear: boolean;
-  drilledLastYear: boolean;
-  /** Every year for responsibility level A, every 2 years for the others (DRILL_INTERVAL_YEARS). */
-  drillInterval: string;
-  /** Whether a drill is due in this year (level A: always; others: unless drilled within the interval before it). */
-  required: boolean;
-  /** Drilled this year, or not required to be. */
-  compliant: boolean;
-}
-
-export interface ComplianceReport {
-  agency: { id: string; code: string; name: string; responsibilityLevel: string; timezone: string };
-  year: number;
-  period: { from: string; to: string };
-  generatedAt: string;
-  /** Real incidents only: incidents filed as drills never count here. */
-  incidents: {
-    total: number;
-    byLevel: Record<'1' | '2' | '3' | '4', number>;
-    report: { onTime: number; late: number; pending: number };
-    open: number;
-    closed: number;
-    dismissed: number;
-  };
-  /** Incident reporting and response drills (incidents filed with isDrill). */
-  incidentDrills: { count: number; open: number; closed: number; dismissed: number; incidentDrillHeld: boolean };
-  continuity: {
-    plans: number;
-    coreServices: number;
-    reviewsOverdue: number;
-    drills: {
-      total: number;
-      scheduled: number;
-      overdue: number;
-      inProgress: number;
-      held: number;
-      closed: number;
-      cancelled: number;
-      byType: Record<DrillType, number>;
-    };
-    afterActionReports: { onTime: number; late: number; pending: number; overdue: number };
-    perPlan: PlanCompliance[];
-    plansCompliant: number;
-    plansNonCompliant: number;
-    correctiveActions: { open: number; overdue: number; doneThisYear: number; verifiedThisYear: number };
-  };
-}
+/** The report and one plan's line of it, as the API answers them (compliance.schema.ts). */
+export type ComplianceReport = z.infer<typeof ComplianceReportSchema>;
+export type PlanCompliance = ComplianceReport['continuity']['perPlan'][number];
 
 interface AgencyRow {
   id: string;

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit.service.js';
+import { Idempotent } from '../common/idempotency.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { Roles } from '../identity/decorators.js';
 import { CurrentUser, RequestActor } from '../identity/request-context.js';
@@ -25,6 +26,7 @@ export class UnitsController {
   @Roles(...ACCOUNT_ADMIN_ROLES)
   @ApiOperation({ operationId: 'createUnit', summary: 'Create a unit (IT, business, ethics, leadership, other) of an agency (admin)' })
   @ApiCreatedResponse({ standardSchema: UnitSchema })
+  @Idempotent('createUnit')
   create(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Body({ schema: CreateUnitBody }) dto: CreateUnitBody) {
     return this.units.create(user, actor, dto);
   }

@@ -170,7 +170,7 @@ export class UsersService {
       const max = now.getTime() + maxDays * 86_400_000;
       if (!expiresAt) errors.push({ field: 'expiresAt', rule: 'vendorExpiry', message: 'expiresAt is required for a vendor account' });
       else if (expiresAt.getTime() > max)
-        errors.push({ field: 'expiresAt', rule: 'vendorExpiry', message: `a vendor account may last at most ${maxDays} days` });
+        errors.push({ field: 'expiresAt', rule: 'vendorExpiry', message: `a vendor account may last at most ${maxDays} days`, params: { maxDays } });
     }
   }
 

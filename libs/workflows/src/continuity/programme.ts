@@ -34,13 +34,15 @@
 import rrulePkg from 'rrule';
 import type { Options, Weekday } from 'rrule';
 import { DateTime, Duration, IANAZone } from 'luxon';
-import { durationMillis, type PlanFieldError } from './plan.js';
+import { durationMillis } from './iso-duration.js';
+import type { PlanFieldError } from './plan.js';
+import { MAX_RRULE_LENGTH, PROGRAMME_DRILL_TYPES, ProgrammeInputSchema, type ProgrammeDrillType } from './programme.schema.js';
+import { PLAN_RULES, schemaErrors } from './schema-issues.js';
+
+export { MAX_REMINDER, MAX_REMINDERS, PROGRAMME_DRILL_TYPES, ProgrammeInputSchema, type ProgrammeDrillType, type ProgrammeInput } from './programme.schema.js';
 
 const { RRule } = rrulePkg;
 type Rule = InstanceType<typeof RRule>;
-
-export const PROGRAMME_DRILL_TYPES = ['tabletop', 'functional', 'full_scale'] as const;
-export type ProgrammeDrillType = (typeof PROGRAMME_DRILL_TYPES)[number];
 
 /** A is the highest responsibility level. */
 export const RESPONSIBILITY_LEVELS = ['A', 'B', 'C', 'D', 'E'] as const;
@@ -56,21 +58,10 @@ export const DRILL_INTERVAL_GRACE_DAYS = 7;
 
 export const DEFAULT_REMINDERS: readonly string[] = ['P30D', 'P7D', 'P1D'];
 export const DEFAULT_RRULE = 'FREQ=YEARLY';
-/** Reminders: at most this many, each at most `MAX_REMINDER`. */
-export const MAX_REMINDERS = 10;
-export const MAX_REMINDER = 'P1Y';
 /** `occurrencesBetween` returns at most this many occurrences (the earliest ones). */
 export const MAX_OCCURRENCES = 1000;
 /** Start time used when the rule has no DTSTART (local time, the day after `now`). */
 export const DEFAULT_START_HOUR = 9;
-
-export interface ProgrammeInput {
-  /** RRULE text (see the module comment); default `DEFAULT_RRULE`. */
-  rrule?: string;
-  drillType: ProgrammeDrillType;
-  /** ISO 8601 durations before each drill; default `DEFAULT_REMINDERS`; `[]` for none. */
-  reminders?: string[];
-}
 
 export interface Programme {
   /** Normalised: `DTSTART;TZID=<zone>:YYYYMMDDTHHMMSS\nRRULE:…`. */
@@ -130,7 +121,6 @@ function canonicalZone(zone: unknown): string | null {
 const FREQUENCIES = { YEARLY: RRule.YEARLY, MONTHLY: RRule.MONTHLY, WEEKLY: RRule.WEEKLY } as const;
 type Freq = keyof typeof FREQUENCIES;
 const WEEKDAYS: Record<string, Weekday> = { MO: RRule.MO, TU: RRule.TU, WE: RRule.WE, TH: RRule.TH, FR: RRule.FR, SA: RRule.SA, SU: RRule.SU };
-const MAX_RRULE_LENGTH = 1000;
 
 interface RuleParts {
   freq: Freq;
@@ -383,8 +373,6 @@ const CHECK_LIMIT = 50_000;
 /** How far before `now` an explicit DTSTART may be. */
 const MAX_START_AGE_YEARS = 50;
 
-const PROGRAMME_KEYS = ['rrule', 'drillType', 'reminders'];
-
 /**
  * Checks a drill programme sent by a client and normalises it. Never throws, whatever the input.
  *
@@ -429,36 +417,17 @@ function parse(input: unknown, agency: ProgrammeAgency, now: string, errors: Pla
     errors.push(err('programme', 'type', 'the programme must be a JSON object {rrule, drillType, reminders}'));
     return null;
   }
+  // The structure (unknown fields, drillType, reminders, the rrule's type and length) is the schema's;
+  // the rule itself is read below whenever it is text, so one answer names every problem.
+  const structural = schemaErrors(ProgrammeInputSchema, input, PLAN_RULES);
+  errors.push(...structural.map((e) => (e.field === 'plan' ? { ...e, field: 'programme' } : e)));
   const o = input as Record<string, unknown>;
-  let unknown = 0;
-  for (const key in o) {
-    if (!Object.prototype.hasOwnProperty.call(o, key) || PROGRAMME_KEYS.includes(key)) continue;
-    if (unknown++ >= 10) break;
-    const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
-    errors.push(err(shown, 'unknownField', `unknown field "${shown}"`));
-  }
-
-  // drillType
-  let drillType: ProgrammeDrillType | undefined;
-  if (o.drillType === undefined || o.drillType === null) errors.push(err('drillType', 'required', 'drillType is required'));
-  else if (typeof o.drillType === 'string' && (PROGRAMME_DRILL_TYPES as readonly string[]).includes(o.drillType)) drillType = o.drillType as ProgrammeDrillType;
-  else errors.push(err('drillType', 'enum', `drillType must be one of: ${PROGRAMME_DRILL_TYPES.join(', ')}`));
-
-  const reminders = parseReminders(o.reminders, errors);
-
-  // rrule
-  let text = DEFAULT_RRULE;
-  if (o.rrule !== undefined && o.rrule !== null) {
-    if (typeof o.rrule !== 'string') {
-      errors.push(err('rrule', 'type', 'rrule must be a string'));
-      return null;
-    }
-    if (o.rrule.length > MAX_RRULE_LENGTH) {
-      errors.push(err('rrule', 'maxLength', `rrule must be at most ${MAX_RRULE_LENGTH} characters`));
-      return null;
-    }
-    text = o.rrule;
-  }
+  const drillType = (PROGRAMME_DRILL_TYPES as readonly unknown[]).includes(o.drillType) ? (o.drillType as ProgrammeDrillType) : undefined;
+  const reminders = structural.some((e) => e.field.startsWith('reminders'))
+    ? null
+    : normalisedReminders((o.reminders as string[] | undefined) ?? DEFAULT_REMINDERS);
+  if (o.rrule !== undefined && o.rrule !== null && (typeof o.rrule !== 'string' || o.rrule.length > MAX_RRULE_LENGTH)) return null;
+  const text = typeof o.rrule === 'string' ? o.rrule : DEFAULT_RRULE;
   const parsed = parseRuleText(text, errors);
   if (!parsed || zone === null || !nowDt.isValid || errors.some((e) => e.field === 'responsibilityLevel')) return null;
   const years = DRILL_INTERVAL_YEARS[level as ResponsibilityLevel];
@@ -537,27 +506,14 @@ function parse(input: unknown, agency: ProgrammeAgency, now: string, errors: Pla
   return { rrule: `DTSTART;TZID=${zone}:${formatFloating(dtstart)}\nRRULE:${parsed.canonical}`, timezone: zone, drillType, reminders };
 }
 
-function parseReminders(value: unknown, errors: PlanFieldError[]): string[] | null {
-  if (value === undefined || value === null) return [...DEFAULT_REMINDERS];
-  if (!Array.isArray(value)) {
-    errors.push(err('reminders', 'type', 'reminders must be a list of ISO 8601 durations'));
-    return null;
-  }
-  if (value.length > MAX_REMINDERS) {
-    errors.push(err('reminders', 'maxItems', `at most ${MAX_REMINDERS} reminders`));
-    return null;
-  }
-  const max = durationMillis(MAX_REMINDER)!;
+/** Reminders de-duplicated by length (measured as in `durationMillis`), longest first. */
+function normalisedReminders(value: readonly string[]): string[] {
   const valid: Array<{ iso: string; ms: number }> = [];
-  let ok = true;
-  value.forEach((r, i) => {
-    const ms = typeof r === 'string' ? durationMillis(r) : null;
-    if (ms === null || ms > max) {
-      ok = false;
-      errors.push(err(`reminders[${i}]`, 'isoDuration', `reminders[${i}] must be a positive ISO 8601 duration of at most ${MAX_REMINDER}, e.g. P7D or PT2H`));
-    } else if (!valid.some((v) => v.ms === ms)) valid.push({ iso: r as string, ms });
-  });
-  return ok ? valid.sort((a, b) => b.ms - a.ms).map((v) => v.iso) : null;
+  for (const iso of value) {
+    const ms = durationMillis(iso)!;
+    if (!valid.some((v) => v.ms === ms)) valid.push({ iso, ms });
+  }
+  return valid.sort((a, b) => b.ms - a.ms).map((v) => v.iso);
 }
 
 /* ----------------------------------------------------------------------------------------------
