@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { TimeZone } from '../agencies/agency.schema.js';
 import { Instant, InstantOut, PageOf, PageQueryShape, Text, Uuid } from '../common/schema.js';
+import { checkedEach } from '../incidents/nested-fields.js';
 
 const ROTATIONS = ['daily', 'weekly'] as const;
 
@@ -20,7 +21,7 @@ export const LayerBody = z
       .meta({ description: 'weekday of a weekly hand-off, 1 = Monday … 7 = Sunday; required for weekly rotations (rule requiredForWeekly)' }),
     startsAt: Instant.meta({ description: "when the rotation starts: the first participant's shift contains it" }),
     endsAt: Instant.optional().meta({ description: 'when the layer ends (after startsAt, rule afterStartsAt)' }),
-    participants: z.array(Uuid).min(1).max(100).meta({ description: 'users of the agency, in rotation order' }),
+    participants: checkedEach(Uuid, z.array(Uuid).min(1).max(100)).meta({ description: 'users of the agency, in rotation order (rule sameAgency)' }),
   })
   .meta({ id: 'CreateRotationLayer' });
 

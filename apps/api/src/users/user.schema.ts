@@ -1,14 +1,18 @@
 import * as z from 'zod';
 import { Instant, InstantOut, PageOf, PageQueryShape, Uuid } from '../common/schema.js';
 import { ROLES } from '../identity/roles.js';
+import { checkedEach } from '../incidents/nested-fields.js';
 import { LOCALES } from './user.entity.js';
 
 /** A list without repeats (rule arrayUnique, as class-validator's ArrayUnique). */
 const unique = <T extends z.ZodArray>(list: T) =>
-  list.refine((items: unknown[]) => new Set(items).size === items.length, { params: { rule: 'arrayUnique' }, message: "must not repeat an item" }).meta({ uniqueItems: true });
+  list
+    .refine((items: unknown[]) => new Set(items).size === items.length, { params: { rule: 'arrayUnique' }, message: 'must not repeat an item' })
+    .meta({ uniqueItems: true });
 
-const Roles = (description: string) => unique(z.array(z.enum(ROLES)).min(1).max(ROLES.length)).meta({ description });
-const UnitIds = unique(z.array(Uuid).max(50)).meta({ description: "units of the user's agency (rule sameAgency)" });
+/** Each item's broken rule is named on the list (`roles` isIn, `unitIds` isUuid), as the API always answered. */
+const Roles = (description: string) => checkedEach(z.enum(ROLES), unique(z.array(z.enum(ROLES)).min(1).max(ROLES.length))).meta({ description });
+const UnitIds = checkedEach(Uuid, unique(z.array(Uuid).max(50))).meta({ description: "units of the user's agency (rule sameAgency)" });
 const Email = z.email().min(3).max(320);
 
 /** POST /api/users. */
@@ -56,10 +60,7 @@ export type UpdateUserBody = z.output<typeof UpdateUserBody>;
 export const ListUsersQuery = z.strictObject({
   ...PageQueryShape,
   agencyId: Uuid.optional(),
-  role: z
-    .enum(ROLES)
-    .optional()
-    .meta({ description: 'admins and auditors only (the directory others read shows no roles)' }),
+  role: z.enum(ROLES).optional().meta({ description: 'admins and auditors only (the directory others read shows no roles)' }),
 });
 export type ListUsersQuery = z.output<typeof ListUsersQuery>;
 
