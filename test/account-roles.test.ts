@@ -336,7 +336,7 @@ describe('account roles and reading accounts', () => {
       const stored = await t.db.query('SELECT document, version FROM agency_policies WHERE agency_id = $1', [A]);
       const res = await putPolicy(t, tokens.admin!, A, { ...DEFAULT_POLICY, vendorAccountMaxDays: days });
       expect(res.status).toBe(400);
-      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'policy.vendorAccountMaxDays', rule: 'max' })]);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'vendorAccountMaxDays', rule: 'max' })]);
       expect((await t.db.query('SELECT document, version FROM agency_policies WHERE agency_id = $1', [A])).rows[0]).toEqual(stored.rows[0]);
     });
 

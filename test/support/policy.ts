@@ -4,8 +4,8 @@ import { expectStatus } from './http.js';
 import type { TestApp } from './test-app.js';
 
 /**
- * Replaces an agency's policy as a client does: GET it, put back what GET answered with the policy
- * changed (a whole document, or an edit of the current one), If-Match its version. Answers PUT's response.
+ * Replaces an agency's policy as a client does: GET it, PUT back GET's `policy` changed (a whole
+ * document, or an edit of the current one) with If-Match its ETag. Answers PUT's response.
  */
 export async function putPolicy(
   t: TestApp,
@@ -22,5 +22,5 @@ export async function putPolicy(
     .put(`/api/agencies/${agencyId}/policy`)
     .set('Authorization', `Bearer ${token}`)
     .set('If-Match', `"${read.version}"`)
-    .send({ agencyId, version: read.version, policy });
+    .send(policy as object);
 }

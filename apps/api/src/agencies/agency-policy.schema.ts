@@ -17,8 +17,7 @@ export function isIsoDuration(v: unknown): v is string {
 /** Why a value is not a duration between `min` and `max` (rule and message), or undefined when it is one. */
 function durationIssue(v: unknown, min: string, max?: string): { rule: string; message: string } | undefined {
   if (typeof v !== 'string') return { rule: 'isISO8601Duration', message: 'must be an ISO 8601 duration string such as PT1H' };
-  if (!isIsoDuration(v))
-    return { rule: 'isISO8601Duration', message: `must be an ISO 8601 duration of whole units such as PT1H or P14D, got "${v}"` };
+  if (!isIsoDuration(v)) return { rule: 'isISO8601Duration', message: `must be an ISO 8601 duration of whole units such as PT1H or P14D, got "${v}"` };
   const ms = durationMs(v, DURATION_REFERENCE);
   if (!Number.isFinite(ms)) return { rule: 'max', message: 'is far too long' };
   if (ms < durationMs(min, DURATION_REFERENCE)) return { rule: 'min', message: `must be at least ${min}` };
@@ -92,29 +91,22 @@ const policyShape = {
  */
 export const AgencyPolicySchema = z.strictObject(policyShape).meta({ id: 'AgencyPolicy', examples: [DEFAULT_POLICY] });
 
-/** The policy as PUT takes it: the same, except that `reportReminderLead` may be left out (the default applies). */
-export const AgencyPolicyInput = z
-  .strictObject({ ...policyShape, reportReminderLead: policyShape.reportReminderLead.optional() })
-  .meta({ id: 'AgencyPolicyInput', examples: [DEFAULT_POLICY] });
-
-const version = z.int().min(0).max(999_999_999);
+/**
+ * The policy's structure as PUT checks it: the same, except that `reportReminderLead` may be left out
+ * (the default applies). The rule between fields is added in agency-policy.validate.ts
+ * (AgencyPolicyBody, what PUT takes).
+ */
+export const AgencyPolicyShape = z.strictObject({ ...policyShape, reportReminderLead: policyShape.reportReminderLead.optional() });
 
 /** GET (and PUT's answer): the policy with the agency and its version (also the ETag). */
 export const AgencyPolicyView = z
   .strictObject({
     agencyId: Uuid,
-    version: version.meta({ description: 'the policy version, also the ETag; 0 while the agency has none stored (the defaults of the law)' }),
-    policy: AgencyPolicySchema,
+    version: z
+      .int()
+      .min(0)
+      .meta({ description: 'the policy version, also the ETag (send it back as If-Match); 0 while the agency has none stored (the defaults of the law)' }),
+    policy: AgencyPolicySchema.meta({ description: 'the editable part: PUT /api/agencies/{id}/policy takes it back as it is' }),
   })
   .meta({ id: 'AgencyPolicyView' });
 export type AgencyPolicyView = z.infer<typeof AgencyPolicyView>;
-
-/** PUT: exactly what GET answers, the policy edited; agencyId names the agency of the path, version the one edited (= If-Match). */
-export const ReplaceAgencyPolicyBody = z
-  .strictObject({
-    agencyId: Uuid.meta({ description: 'the agency of the path (rule matchesPath)' }),
-    version: version.meta({ description: 'the version edited, as GET answered it; the same as If-Match (rule matchesIfMatch)' }),
-    policy: AgencyPolicyInput,
-  })
-  .meta({ id: 'ReplaceAgencyPolicy' });
-export type ReplaceAgencyPolicyBody = z.output<typeof ReplaceAgencyPolicyBody>;
