@@ -20,11 +20,9 @@ export type LoginBody = z.output<typeof LoginBody>;
 export const ChangePasswordBody = z
   .strictObject({
     currentPassword: z.string().min(1).max(256),
-    newPassword: z
-      .string()
-      .min(1)
-      .max(256)
-      .meta({ description: '12–256 characters, three of: lower case, upper case, digits, symbols; not the e-mail or the current password (rule passwordPolicy)' }),
+    newPassword: z.string().min(1).max(256).meta({
+      description: '12–256 characters, three of: lower case, upper case, digits, symbols; not the e-mail or the current password (rule passwordPolicy)',
+    }),
   })
   .meta({ id: 'ChangePassword' });
 export type ChangePasswordBody = z.output<typeof ChangePasswordBody>;
@@ -34,7 +32,9 @@ export const LoginResultSchema = z
   .strictObject({
     token: z.string().meta({ description: 'opaque bearer token (not a JWT): send it as Authorization: Bearer <token>' }),
     expiresAt: InstantOut,
-    mustChangePassword: z.boolean().meta({ description: 'true: only POST /api/auth/password, POST /api/auth/logout and GET /api/me are allowed until the password is changed' }),
+    mustChangePassword: z
+      .boolean()
+      .meta({ description: 'true: only POST /api/auth/password, POST /api/auth/logout and GET /api/me are allowed until the password is changed' }),
     user: z.strictObject({ id: Uuid, email: z.string(), name: z.string(), agencyId: Uuid, roles: z.array(z.enum(ROLES)), locale: z.enum(LOCALES) }),
   })
   .meta({ id: 'LoginResult' });

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit.service.js';
+import { Idempotent } from '../common/idempotency.js';
 import { uuidParam } from '../common/uuid-param.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { Roles } from '../identity/decorators.js';
@@ -53,6 +54,7 @@ export class OnCallController {
   @Roles(...SCHEDULERS)
   @ApiOperation({ operationId: 'createOnCallSchedule', summary: 'Create a schedule: rotation layers (daily/weekly hand-off at a local time)' })
   @ApiCreatedResponse({ standardSchema: ScheduleSchema })
+  @Idempotent('createOnCallSchedule')
   create(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Body({ schema: CreateScheduleBody }) dto: CreateScheduleBody) {
     return this.oncall.create(user, actor, dto);
   }
@@ -61,6 +63,7 @@ export class OnCallController {
   @Roles(...SCHEDULERS)
   @ApiOperation({ operationId: 'createOnCallOverride', summary: 'Put someone on call for a period, over the rotation' })
   @ApiCreatedResponse({ standardSchema: OverrideSchema })
+  @Idempotent('createOnCallOverride')
   override(
     @CurrentUser() user: AuthenticatedUser,
     @RequestActor() actor: Actor,

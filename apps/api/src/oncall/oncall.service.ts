@@ -106,7 +106,11 @@ export class OnCallService {
       }
       if (errors.length) throw Problems.validation(errors);
       const dup: unknown[] = await manager.query('SELECT 1 FROM oncall_schedules WHERE agency_id = $1 AND name = $2', [agencyId, dto.name]);
-      if (dup.length) throw Problems.conflict(`the agency already has a schedule named ${dto.name}`, { field: 'name' });
+      if (dup.length)
+        throw Problems.conflict(
+          { 'zh-TW': `本機關已有名為「${dto.name}」的值班表`, en: `the agency already has a schedule named ${dto.name}` },
+          { field: 'name' },
+        );
       const agency: Array<{ timezone: string }> = await manager.query('SELECT timezone FROM agencies WHERE id = $1', [agencyId]);
       const id = randomUUID();
       const layers: RotationLayer[] = dto.layers.map((l) => ({

@@ -1,6 +1,8 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import type { Actor } from '../audit/audit.service.js';
+import { Idempotent } from '../common/idempotency.js';
 import { uuidParam } from '../common/uuid-param.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { Roles } from '../identity/decorators.js';
@@ -18,7 +20,8 @@ export class UsersController {
   @Get()
   @ApiOperation({
     operationId: 'listUsers',
-    summary: 'List accounts by e-mail: the full records for admins and auditors, a directory (id, name, e-mail, agency, units) for everyone else; none for vendors (403 vendorNoDirectory)',
+    summary:
+      'List accounts by e-mail: the full records for admins and auditors, a directory (id, name, e-mail, agency, units) for everyone else; none for vendors (403 vendorNoDirectory)',
   })
   @ApiOkResponse({ standardSchema: UserPage })
   list(@CurrentUser() user: AuthenticatedUser, @Query({ schema: ListUsersQuery }) query: ListUsersQuery) {
@@ -38,9 +41,20 @@ export class UsersController {
   @Post()
   @Roles(...ACCOUNT_ADMIN_ROLES)
   @ApiOperation({ operationId: 'createUser', summary: 'Create an account (admin); without a password a temporary one is returned once' })
-  @ApiCreatedResponse({ standardSchema: WrittenUserSchema })
-  create(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Body({ schema: CreateUserBody }) dto: CreateUserBody) {
-    return this.users.create(user, actor, dto);
+  @ApiCreatedResponse({
+    standardSchema: WrittenUserSchema,
+    headers: { Location: { description: 'the new account: /api/users/{id}', schema: { type: 'string' } } },
+  })
+  @Idempotent('createUser')
+  async create(
+    @CurrentUser() user: AuthenticatedUser,
+    @RequestActor() actor: Actor,
+    @Body({ schema: CreateUserBody }) dto: CreateUserBody,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const created = await this.users.create(user, actor, dto);
+    res.setHeader('Location', `/api/users/${created.id}`);
+    return created;
   }
 
   @Patch(':id')
