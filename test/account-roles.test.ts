@@ -5,6 +5,7 @@ import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
 import { CHAIN_LOCK_KEY } from '../apps/api/src/audit/audit-chain.js';
 import { incidentBody } from './support/incident-fixture.js';
 import { deliverOutbox, mailsTo, recipientsOf } from './support/outbox-delivery.js';
+import { putPolicy } from './support/policy.js';
 import { deleteQueueKeys } from './support/queue-keys.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, login, PASSWORD, seedAgency, seedUser, startTestWorker, type TestApp } from './support/test-app.js';
@@ -333,11 +334,7 @@ describe('account roles and reading accounts', () => {
   describe('vendor accounts last at most 90 days', () => {
     it.each([91, 365])('refuses a policy allowing vendor accounts of %i days (400 max, policy unchanged)', async (days) => {
       const stored = await t.db.query('SELECT document, version FROM agency_policies WHERE agency_id = $1', [A]);
-      const res = await t
-        .http()
-        .put(`/api/agencies/${A}/policy`)
-        .set(auth(tokens.admin!))
-        .send({ ...DEFAULT_POLICY, vendorAccountMaxDays: days });
+      const res = await putPolicy(t, tokens.admin!, A, { ...DEFAULT_POLICY, vendorAccountMaxDays: days });
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual([expect.objectContaining({ field: 'vendorAccountMaxDays', rule: 'max' })]);
       expect((await t.db.query('SELECT document, version FROM agency_policies WHERE agency_id = $1', [A])).rows[0]).toEqual(stored.rows[0]);

@@ -323,9 +323,10 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
     it('accepts shortening the report clock to PT30M and returns version 2', async () => {
       const body = policy();
       body.clocks.report = { minor: 'PT30M', major: 'PT30M' };
-      const res = await t.http().put(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`).send(body);
+      const res = await t.http().put(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`).set('If-Match', '"1"').send(body);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ agencyId: childId, version: 2, policy: body });
+      expect(res.headers.etag).toBe('"2"');
       const read = await t.http().get(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`);
       expect(read.body).toMatchObject({ version: 2, policy: { clocks: { report: { minor: 'PT30M', major: 'PT30M' } } } });
       const audit = await t.db.query(`SELECT details->>'version' AS version FROM audit_events WHERE action = 'agency.policy.replace' AND target_id = $1`, [
@@ -337,9 +338,92 @@ describe('admin endpoints: validation, conflicts, scope and roles', () => {
     it('lets a ciso replace the policy too (version 3)', async () => {
       const body = policy();
       body.clocks.report = { minor: 'PT45M', major: 'PT30M' };
-      const res = await t.http().put(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${cisoToken}`).send(body);
+      const res = await t.http().put(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${cisoToken}`).set('If-Match', '2').send(body);
       expect(res.status).toBe(200);
       expect(res.body.version).toBe(3);
+    });
+
+    it('takes back what GET answered: GET’s policy PUT as it is with If-Match its ETag, version and ETag one up, the policy the same', async () => {
+      const read = await t.http().get(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`);
+      expect(read.status).toBe(200);
+      expect(read.headers.etag).toBe(`"${read.body.version}"`);
+      const put = await t
+        .http()
+        .put(`/api/agencies/${childId}/policy`)
+        .set('Authorization', `Bearer ${adminToken}`)
+        .set('If-Match', read.headers.etag!)
+        .send(read.body.policy);
+      expect(put.status).toBe(200);
+      expect(put.body).toEqual({ agencyId: childId, version: read.body.version + 1, policy: read.body.policy });
+      expect(put.headers.etag).toBe(`"${read.body.version + 1}"`);
+      const again = await t.http().get(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`);
+      expect(again.body).toEqual(put.body);
+      // An agency with no stored policy answers the law's defaults at version 0, and takes them back the same way.
+      const fresh = await seedAgency(t.db, { code: 'FRESHPOL', parentId: rootId });
+      await t.db.query('DELETE FROM agency_policies WHERE agency_id = $1', [fresh]);
+      const defaults = await t.http().get(`/api/agencies/${fresh}/policy`).set('Authorization', `Bearer ${adminToken}`);
+      expect([defaults.body.version, defaults.headers.etag]).toEqual([0, '"0"']);
+      const first = await t
+        .http()
+        .put(`/api/agencies/${fresh}/policy`)
+        .set('Authorization', `Bearer ${adminToken}`)
+        .set('If-Match', '"0"')
+        .send(defaults.body.policy);
+      expect([first.status, first.body.version]).toEqual([200, 1]);
+    });
+
+    it('refuses a PUT without If-Match (428) and one with a stale version (409, currentVersion), changing nothing', async () => {
+      const stored = await policyRow(childId);
+      const before = await counts();
+      const body = policy();
+      body.clocks.report = { minor: 'PT20M', major: 'PT20M' };
+      const missing = await t.http().put(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`).send(body);
+      expectProblem(missing, 428, 'precondition-required');
+      expect(missing.body.detail).toContain('If-Match');
+      const stale = await t
+        .http()
+        .put(`/api/agencies/${childId}/policy`)
+        .set('Authorization', `Bearer ${adminToken}`)
+        .set('If-Match', `"${stored.version - 1}"`)
+        .send(body);
+      expectProblem(stale, 409, 'conflict');
+      expect(stale.body.currentVersion).toBe(stored.version);
+      const malformed = await t.http().put(`/api/agencies/${childId}/policy`).set('Authorization', `Bearer ${adminToken}`).set('If-Match', 'latest').send(body);
+      expectValidationError(malformed, 'If-Match', 'isVersion');
+      expect(await policyRow(childId)).toEqual(stored);
+      expect(await counts()).toEqual(before);
+    });
+
+    it('tells the rule between fields (reportReminderLead shorter than the report clock) with the structure’s errors, at once', async () => {
+      const stored = await policyRow(refusalsId);
+      const body = policy();
+      body.clocks.report = { minor: 'PT30M', major: 'PT20M' };
+      body.reportReminderLead = 'PT25M';
+      body.lockout.threshold = 6;
+      const res = await t
+        .http()
+        .put(`/api/agencies/${refusalsId}/policy`)
+        .set('Authorization', `Bearer ${adminToken}`)
+        .set('If-Match', `"${stored.version}"`)
+        .send(body);
+      expectValidationError(res, 'reportReminderLead', 'shorterThanReportClock');
+      expectValidationError(res, 'lockout.threshold', 'max');
+      expect(res.body.errors).toHaveLength(2);
+      const en = await t
+        .http()
+        .put(`/api/agencies/${refusalsId}/policy`)
+        .set('Authorization', `Bearer ${adminToken}`)
+        .set('Accept-Language', 'en')
+        .set('If-Match', `"${stored.version}"`)
+        .send({ ...body, lockout: DEFAULT_POLICY.lockout });
+      expect(en.body.errors).toEqual([
+        {
+          field: 'reportReminderLead',
+          rule: 'shorterThanReportClock',
+          message: expect.stringMatching(/^reportReminderLead must be shorter than the shortest report clock \(PT20M\)/),
+        },
+      ]);
+      expect(await policyRow(refusalsId)).toEqual(stored);
     });
 
     it('refuses a responder with 403 and leaves the policy alone', async () => {

@@ -206,3 +206,99 @@ describe('Idempotency-Key on evidence creations', () => {
     expect([other.status, other.body.field]).toEqual([422, 'Idempotency-Key']);
   });
 });
+
+/*
+ * Idempotency-Key on the identity creations: agencies, accounts, on-call schedules and overrides.
+ * A retry answers the first result (status, body, Location, Idempotent-Replayed) and creates one
+ * row; the same key with another body is 422 and creates nothing.
+ */
+describe('Idempotency-Key on agencies, users, on-call schedules and overrides', () => {
+  let t: TestApp;
+  let agencyId: string;
+  let admin: string;
+  let memberId: string;
+  let scheduleId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    agencyId = await seedAgency(t.db, { code: 'IDEMID' });
+    await seedUser(t, { agencyId, email: 'admin@idem-id.gov.tw', roles: ['admin', 'reporter'] });
+    memberId = await seedUser(t, { agencyId, email: 'member@idem-id.gov.tw', roles: ['responder', 'reporter'] });
+    admin = await login(t, 'admin@idem-id.gov.tw');
+    const schedule = await t
+      .http()
+      .post('/api/on-call/schedules')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({
+        agencyId,
+        name: '基準值班',
+        layers: [{ rotation: 'daily', handoffTime: '09:00', startsAt: '2026-03-02T09:00:00+08:00', participants: [memberId] }],
+      });
+    expect(schedule.status).toBe(201);
+    scheduleId = schedule.body.id;
+  });
+  afterAll(() => t.close());
+
+  const count = async (sql: string, param: string) => (await t.db.query(sql, [param])).rows[0].n as number;
+  const layer = { rotation: 'daily', handoffTime: '09:00', startsAt: '2026-03-02T09:00:00+08:00' };
+
+  const creations = [
+    {
+      operation: 'createAgency',
+      path: () => '/api/agencies',
+      body: (n: string) => ({ name: `重送機關${n}`, code: `IDEMAG${n}`, parentId: agencyId, responsibilityLevel: 'C' }),
+      location: (body: { id: string }) => `/api/agencies/${body.id}`,
+      rows: (n: string) => count('SELECT count(*)::int AS n FROM agencies WHERE code = $1', `IDEMAG${n}`),
+    },
+    {
+      operation: 'createUser',
+      path: () => '/api/users',
+      body: (n: string) => ({ email: `retry${n}@idem-id.gov.tw`, name: `重送${n}`, agencyId, roles: ['responder'], password: 'Retry-Password-2026!' }),
+      location: (body: { id: string }) => `/api/users/${body.id}`,
+      rows: (n: string) => count('SELECT count(*)::int AS n FROM users WHERE email = $1', `retry${n}@idem-id.gov.tw`),
+    },
+    {
+      operation: 'createOnCallSchedule',
+      path: () => '/api/on-call/schedules',
+      body: (n: string) => ({ agencyId, name: `重送值班${n}`, layers: [{ ...layer, participants: [memberId] }] }),
+      location: () => undefined,
+      rows: (n: string) => count('SELECT count(*)::int AS n FROM oncall_schedules WHERE name = $1', `重送值班${n}`),
+    },
+    {
+      operation: 'createOnCallOverride',
+      path: () => `/api/on-call/schedules/${scheduleId}/overrides`,
+      body: (n: string) => ({ userId: memberId, startsAt: '2026-03-03T12:00:00+08:00', endsAt: '2026-03-03T14:00:00+08:00', reason: `代理${n}` }),
+      location: () => undefined,
+      rows: (n: string) => count('SELECT count(*)::int AS n FROM oncall_overrides WHERE reason = $1', `代理${n}`),
+    },
+  ];
+
+  const post = (path: string, key: string, body: object) => t.http().post(path).set('Authorization', `Bearer ${admin}`).set('Idempotency-Key', key).send(body);
+
+  it.each(creations)(
+    '$operation: the same key and body answer the first result again and create one row',
+    async ({ operation, path, body, location, rows }) => {
+      const key = `${operation}-same-0001`;
+      const first = await post(path(), key, body('1'));
+      expect(first.status).toBe(201);
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      expect(first.headers.location).toBe(location(first.body));
+      const again = await post(path(), key, body('1'));
+      expect(again.status).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect(again.headers.location).toBe(first.headers.location);
+      expect(await rows('1')).toBe(1);
+    },
+  );
+
+  it.each(creations)('$operation: the same key with another body is 422 and creates nothing', async ({ operation, path, body, rows }) => {
+    const key = `${operation}-other-0001`;
+    expect((await post(path(), key, body('2'))).status).toBe(201);
+    const refused = await post(path(), key, body('3'));
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ type: '/problems/unprocessable', field: 'Idempotency-Key' });
+    expect(await rows('3')).toBe(0);
+    expect(await rows('2')).toBe(1);
+  });
+});

@@ -158,4 +158,53 @@ describe('identity: login, lockout, password age, disabling, vendor expiry', () 
     );
     expect(audit.rows[0].n).toBeGreaterThanOrEqual(1);
   });
+
+  it('writes the refusals’ details in the caller’s language: zh-TW by default, English on Accept-Language or for an account in English', async () => {
+    const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+    const noToken = await t.http().get('/api/agencies');
+    expect(noToken.body.detail).toBe('請以 Authorization: Bearer <token> 標頭送出 POST /api/auth/login 取得的權杖');
+    expect((await t.http().get('/api/agencies').set('Accept-Language', 'en')).body.detail).toBe('send Authorization: Bearer <token> from POST /api/auth/login');
+
+    await seedUser(t, { agencyId, email: 'lang@moj.gov.tw', roles: ['reporter'] });
+    await seedUser(t, { agencyId, email: 'english@moj.gov.tw', roles: ['reporter'], locale: 'en' });
+    const reporter = await login(t, 'lang@moj.gov.tw');
+    const english = await login(t, 'english@moj.gov.tw');
+    const body = { email: 'new@moj.gov.tw', name: '新人', agencyId, roles: ['responder'] };
+    const forbidden = await t.http().post('/api/users').set(auth(reporter)).send(body);
+    expect([forbidden.status, forbidden.body.detail]).toEqual([403, '需要下列角色之一：admin']);
+    expect((await t.http().post('/api/users').set(auth(english)).send(body)).body.detail).toBe('this needs one of the roles: admin');
+
+    const taken = await t
+      .http()
+      .post('/api/users')
+      .set(auth(adminToken))
+      .send({ ...body, email: 'lang@moj.gov.tw' });
+    expect([taken.status, taken.body.detail]).toEqual([409, '電子郵件 lang@moj.gov.tw 已有帳號使用']);
+    const adminId = (await t.http().get('/api/me').set(auth(adminToken))).body.id;
+    const self = await t.http().patch(`/api/users/${adminId}`).set(auth(adminToken)).send({ disabled: true });
+    expect([self.status, self.body.detail]).toEqual([422, '管理者不得停用自己的帳號']);
+    const selfEn = await t.http().patch(`/api/users/${adminId}`).set(auth(adminToken)).set('Accept-Language', 'en-GB, zh;q=0.5').send({ disabled: true });
+    expect(selfEn.body.detail).toBe('an administrator cannot disable their own account');
+
+    expect((await t.http().post('/api/auth/logout').set(auth(reporter))).status).toBe(204);
+    const revoked = await t.http().get('/api/me').set(auth(reporter));
+    expect([revoked.status, revoked.body.detail]).toEqual([401, '工作階段已失效（session-revoked），請重新登入']);
+  });
+
+  it('takes back the editable part of what GET answers for an account (PATCH with GET’s name, roles, unitIds, expiresAt, disabled, locale)', async () => {
+    const auth = { Authorization: `Bearer ${adminToken}` };
+    const created = await t
+      .http()
+      .post('/api/users')
+      .set(auth)
+      .send({ email: 'round@moj.gov.tw', name: '往返', agencyId, roles: ['responder'], locale: 'en' });
+    expect(created.status).toBe(201);
+    const read = await t.http().get(`/api/users/${created.body.id}`).set(auth);
+    expect(read.status).toBe(200);
+    const { name, roles, unitIds, expiresAt, disabled, locale } = read.body;
+    const patched = await t.http().patch(`/api/users/${created.body.id}`).set(auth).send({ name, roles, unitIds, expiresAt, disabled, locale });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toEqual(read.body);
+    expect((await t.http().get(`/api/users/${created.body.id}`).set(auth)).body).toEqual(read.body);
+  });
 });

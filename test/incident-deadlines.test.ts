@@ -9,6 +9,7 @@ import { DeadlineService } from '../apps/api/src/incidents/deadline.service.js';
 import { fileIncident, seedIncidentWorld, send, type IncidentWorld } from './support/incident-fixture.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
 import { startDeadlineModule } from './support/deadline-firing.js';
+import { putPolicy } from './support/policy.js';
 import { waitFor } from './support/wait.js';
 import { deleteQueueKeys } from './support/queue-keys.js';
 import { expectStatus as expectOk } from './support/http.js';
@@ -201,11 +202,11 @@ describe('durable deadlines fired by DeadlineService', () => {
       });
 
     beforeAll(async () => {
-      const res = await t.http().put(`/api/agencies/${w.sub}/policy`).set(auth(w.tokens.ciso)).send(shortPolicy);
+      const res = await putPolicy(t, w.tokens.ciso, w.sub, shortPolicy);
       expect(expectOk(res).policy.escalation).toEqual(shortPolicy.escalation);
     });
     afterAll(async () => {
-      expectOk(await t.http().put(`/api/agencies/${w.sub}/policy`).set(auth(w.tokens.ciso)).send(DEFAULT_POLICY));
+      expectOk(await putPolicy(t, w.tokens.ciso, w.sub, DEFAULT_POLICY));
     });
 
     it('pages the next escalation step each time an acknowledgement deadline passes unacknowledged', async () => {

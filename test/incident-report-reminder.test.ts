@@ -7,6 +7,7 @@ import { OutboxRelay } from '../apps/api/src/notifications/outbox-relay.service.
 import { fileIncident, seedIncidentWorld, send, type IncidentWorld } from './support/incident-fixture.js';
 import { startSmtpSink, type SmtpSink } from './support/smtp-sink.js';
 import { createTestApp, startTestWorker, type TestApp } from './support/test-app.js';
+import { putPolicy } from './support/policy.js';
 import { waitFor } from './support/wait.js';
 import { deleteQueueKeys } from './support/queue-keys.js';
 import { expectStatus as expectOk } from './support/http.js';
@@ -108,11 +109,7 @@ describe('the "report due soon" reminder, end to end', () => {
   it('uses the agency’s own lead from its policy', async () => {
     const current = await t.http().get(`/api/agencies/${w.sub}/policy`).set('Authorization', `Bearer ${w.tokens.ciso}`);
     expect(current.status).toBe(200);
-    const updated = await t
-      .http()
-      .put(`/api/agencies/${w.sub}/policy`)
-      .set('Authorization', `Bearer ${w.tokens.ciso}`)
-      .send({ ...current.body.policy, reportReminderLead: 'PT30M' });
+    const updated = await putPolicy(t, w.tokens.ciso, w.sub, { ...current.body.policy, reportReminderLead: 'PT30M' });
     expect(updated.status).toBe(200);
     try {
       const filed = await fileIncident(t, w.tokens.reporter);
@@ -120,7 +117,7 @@ describe('the "report due soon" reminder, end to end', () => {
       const [reminder] = await deadlinesOf(filed.id, 'report_due_soon');
       expect(reminder!.due_at.getTime()).toBe(report!.due_at.getTime() - 30 * MINUTE);
     } finally {
-      await t.http().put(`/api/agencies/${w.sub}/policy`).set('Authorization', `Bearer ${w.tokens.ciso}`).send(current.body.policy);
+      expect((await putPolicy(t, w.tokens.ciso, w.sub, current.body.policy)).status).toBe(200);
     }
   });
 

@@ -157,4 +157,86 @@ describe('on-call schedules, hand-offs, overrides and who gets paged', () => {
     expect(long.status).toBe(400);
     expect(new Date(t.clock.now()).getTime()).toBeGreaterThan(Date.parse('2026-03-02T00:00:00Z') + HOUR);
   });
+
+  it('names a participant that is not a UUID on the list (layers.0.participants isUuid), as the API always did', async () => {
+    const res = await t
+      .http()
+      .post('/api/on-call/schedules')
+      .set(auth(admin))
+      .send({
+        agencyId: w.sub,
+        name: 'bad ids',
+        layers: [{ rotation: 'daily', handoffTime: '09:00', startsAt: '2026-03-02T09:00:00+08:00', participants: ['x'] }],
+      });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'layers.0.participants', rule: 'isUuid' })]);
+  });
+
+  it('answers a second schedule of the same name 409, its detail in zh-TW by default and in English on request', async () => {
+    const body = {
+      agencyId: w.sub,
+      name: '資訊室值班 IT on call',
+      layers: [{ rotation: 'daily', handoffTime: '09:00', startsAt: '2026-03-02T09:00:00+08:00', participants: [ids['responder@sub.gov.tw']] }],
+    };
+    const zh = await t.http().post('/api/on-call/schedules').set(auth(admin)).send(body);
+    expect([zh.status, zh.body.field, zh.body.detail]).toEqual([409, 'name', '本機關已有名為「資訊室值班 IT on call」的值班表']);
+    const en = await t.http().post('/api/on-call/schedules').set(auth(admin)).set('Accept-Language', 'en').send(body);
+    expect(en.body.detail).toBe('the agency already has a schedule named 資訊室值班 IT on call');
+  });
+
+  describe('paging: schedules, who is on call and the calendar page by schedule name with limit/cursor', () => {
+    const collect = async (path: string, query: Record<string, string | number>) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const res: { status: number; body: { items: Array<{ id?: string; scheduleId?: string }>; nextCursor: string | null } } = await t
+          .http()
+          .get(path)
+          .query({ ...query, limit: 1, ...(cursor ? { cursor } : {}) })
+          .set(auth(w.tokens.reporter));
+        expect(res.status).toBe(200);
+        expect(res.body.items.length).toBeLessThanOrEqual(1);
+        seen.push(...res.body.items.map((s) => s.id ?? s.scheduleId!));
+        cursor = res.body.nextCursor;
+        if (!cursor) break;
+      }
+      return seen;
+    };
+
+    it('gets every schedule exactly once through limit=1 pages, in the order of the whole list', async () => {
+      for (const name of ['B 夜間值班', 'A 假日值班']) {
+        const created = await t
+          .http()
+          .post('/api/on-call/schedules')
+          .set(auth(admin))
+          .send({
+            agencyId: w.sub,
+            name,
+            layers: [
+              { rotation: 'weekly', handoffTime: '18:00', handoffWeekday: 5, startsAt: '2026-02-27T18:00:00+08:00', participants: [ids['ciso@sub.gov.tw']] },
+            ],
+          });
+        expect(created.status).toBe(201);
+      }
+      const all = await t.http().get('/api/on-call/schedules').query({ limit: 200 }).set(auth(w.tokens.reporter));
+      expect(all.body.nextCursor).toBeNull();
+      const order = all.body.items.map((s: { id: string }) => s.id);
+      expect(order).toHaveLength(3);
+      expect(all.body.items.map((s: { name: string }) => s.name)).toEqual([...all.body.items.map((s: { name: string }) => s.name)].sort());
+      expect(await collect('/api/on-call/schedules', {})).toEqual(order);
+      expect(await collect('/api/on-call/now', {})).toEqual(order);
+      expect(await collect('/api/on-call/calendar', { from: '2026-03-03T09:00:00+08:00', to: '2026-03-10T09:00:00+08:00' })).toEqual(order);
+    });
+
+    it.each([
+      ['/api/on-call/schedules', { limit: 0 }, 'limit', 'min'],
+      ['/api/on-call/now', { limit: 201 }, 'limit', 'max'],
+      ['/api/on-call/now', { page: 2 }, 'page', 'whitelist'],
+      ['/api/on-call/calendar', { from: '2026-03-03T09:00:00+08:00', to: '2026-03-04T09:00:00+08:00', cursor: '!' }, 'cursor', 'matches'],
+    ])('refuses %s?%j (400 naming %s, rule %s)', async (path, query, field, rule) => {
+      const res = await t.http().get(path).query(query).set(auth(w.tokens.reporter));
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, rule })]));
+    });
+  });
 });

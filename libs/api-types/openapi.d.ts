@@ -25,11 +25,11 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Agencies the caller can see (its own, and subordinates where its role allows) */
+        /** Agencies the caller can see (its own, and subordinates where its role allows), by code */
         get: operations["listAgencies"];
         put?: never;
-        /** Create a subordinate agency (admin) */
-        post: operations["createAgencies"];
+        /** Create a subordinate agency (admin), with the default policy of the law */
+        post: operations["createAgency"];
         delete?: never;
         options?: never;
         head?: never;
@@ -43,7 +43,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["getAgencies"];
+        /** An agency the caller can see */
+        get: operations["getAgency"];
         put?: never;
         post?: never;
         delete?: never;
@@ -59,10 +60,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The agency's clocks, acknowledgement timeout, escalation steps and account rules (ISO 8601 durations) */
-        get: operations["policyAgencies"];
-        /** Replace the policy; a clock may be shortened, never lengthened beyond the law */
-        put: operations["replacePolicyAgencies"];
+        /** The agency's clocks, acknowledgement timeout, escalation steps and account rules (ISO 8601 durations), with its version (also the ETag); `policy` is what PUT takes back */
+        get: operations["getAgencyPolicy"];
+        /** Replace the policy. The body is the `policy` of GET /api/agencies/{id}/policy, edited (the editable part: agencyId and version are not sent; the version goes in If-Match). A clock may be shortened, never lengthened beyond the law. 428 without If-Match, 409 when the policy changed since (currentVersion) */
+        put: operations["replaceAgencyPolicy"];
         post?: never;
         delete?: never;
         options?: never;
@@ -113,8 +114,8 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Log in; returns a bearer token. mustChangePassword=true allows only a password change. */
-        post: operations["loginAuth"];
+        /** Log in; returns an opaque bearer token. mustChangePassword=true allows only a password change. Every refusal (unknown account, wrong password, locked, disabled, expired) is the same 401 invalid-credentials */
+        post: operations["login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -130,7 +131,8 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        post: operations["logoutAuth"];
+        /** End this session */
+        post: operations["logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -147,7 +149,7 @@ export type paths = {
         get?: never;
         put?: never;
         /** Change your password; your other sessions end */
-        post: operations["changePasswordAuth"];
+        post: operations["changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -594,7 +596,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["meAuth"];
+        /** Your own account, its full record (mustChangePassword also true when the password is past its age) */
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -610,8 +613,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The shifts of each schedule between from and to (at most 92 days) */
-        get: operations["calendarOnCall"];
+        /** The shifts of each schedule between from and to (at most 92 days), a page of schedules by name */
+        get: operations["getOnCallCalendar"];
         put?: never;
         post?: never;
         delete?: never;
@@ -627,8 +630,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Who is on call now (or at `at`) in each schedule of the agency */
-        get: operations["nowOnCall"];
+        /** Who is on call now (or at `at`) in each schedule of the agency, a page of schedules by name */
+        get: operations["getOnCallNow"];
         put?: never;
         post?: never;
         delete?: never;
@@ -644,10 +647,11 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get: operations["listOnCall"];
+        /** The agency's on-call schedules with their layers and overrides, by name */
+        get: operations["listOnCallSchedules"];
         put?: never;
         /** Create a schedule: rotation layers (daily/weekly hand-off at a local time) */
-        post: operations["createOnCall"];
+        post: operations["createOnCallSchedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -664,7 +668,7 @@ export type paths = {
         get?: never;
         put?: never;
         /** Put someone on call for a period, over the rotation */
-        post: operations["overrideOnCall"];
+        post: operations["createOnCallOverride"];
         delete?: never;
         options?: never;
         head?: never;
@@ -713,11 +717,11 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List accounts: the full records for admins and auditors, a directory (id, name, e-mail, agency, units) for everyone else */
+        /** List accounts by e-mail: the full records for admins and auditors, a directory (id, name, e-mail, agency, units) for everyone else; none for vendors (403 vendorNoDirectory) */
         get: operations["listUsers"];
         put?: never;
         /** Create an account (admin); without a password a temporary one is returned once */
-        post: operations["createUsers"];
+        post: operations["createUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -731,15 +735,15 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** An account: the full record for admins, auditors and the account itself, its directory entry for everyone else */
-        get: operations["getUsers"];
+        /** An account: the full record for admins, auditors and the account itself, its directory entry for everyone else; vendors read only their own */
+        get: operations["getUser"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change an account (admin); disabling ends every session at once */
-        patch: operations["updateUsers"];
+        /** Change an account (admin): the editable fields of User (name, roles, unitIds, expiresAt, disabled, locale) under GET's names and types, each optional; disabling ends every session at once */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/api/webhooks": {
@@ -852,6 +856,352 @@ export type components = {
             scenario: string;
             strengths: string[];
         };
+        Agency: {
+            code: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description the superior agency; null for the top of the tree */
+            parentId: string | null;
+            /** @enum {string} */
+            responsibilityLevel: "A" | "B" | "C" | "D" | "E";
+            timezone: string;
+        };
+        AgencyPage: {
+            items: components["schemas"]["Agency"][];
+            nextCursor: string | null;
+        };
+        /**
+         * @example {
+         *       "clocks": {
+         *         "report": {
+         *           "minor": "PT1H",
+         *           "major": "PT1H"
+         *         },
+         *         "superiorReview": {
+         *           "minor": "PT8H",
+         *           "major": "PT2H"
+         *         },
+         *         "recovery": {
+         *           "minor": "PT72H",
+         *           "major": "PT36H"
+         *         },
+         *         "improvementReport": {
+         *           "minor": "P1M",
+         *           "major": "P1M"
+         *         }
+         *       },
+         *       "acknowledgementTimeout": "PT15M",
+         *       "reportReminderLead": "PT15M",
+         *       "escalation": {
+         *         "steps": [
+         *           {
+         *             "target": "on_call_manager",
+         *             "timeout": "PT15M"
+         *           },
+         *           {
+         *             "target": "it_unit_head",
+         *             "timeout": "PT15M"
+         *           },
+         *           {
+         *             "target": "ciso",
+         *             "timeout": "PT15M"
+         *           }
+         *         ],
+         *         "repeat": 2
+         *       },
+         *       "passwords": {
+         *         "maxAgeDays": 180,
+         *         "privilegedMaxAgeDays": 90
+         *       },
+         *       "lockout": {
+         *         "threshold": 5,
+         *         "duration": "PT15M"
+         *       },
+         *       "vendorAccountMaxDays": 90
+         *     }
+         */
+        AgencyPolicy: {
+            /**
+             * Format: duration
+             * @description how long the first page waits for ACKNOWLEDGE; ISO 8601 duration, at least PT1S, at most PT1H
+             * @example PT1H
+             */
+            acknowledgementTimeout: string;
+            clocks: {
+                /** @description from recovery to the investigation and improvement report */
+                improvementReport: {
+                    /**
+                     * Format: duration
+                     * @description levels 3–4; ISO 8601 duration, at least PT1S, at most P1M
+                     * @example P1M
+                     */
+                    major: string;
+                    /**
+                     * Format: duration
+                     * @description levels 1–2; ISO 8601 duration, at least PT1S, at most P1M
+                     * @example P1M
+                     */
+                    minor: string;
+                };
+                /** @description from the report to recovery (damage control) */
+                recovery: {
+                    /**
+                     * Format: duration
+                     * @description levels 3–4; ISO 8601 duration, at least PT1S, at most PT36H
+                     * @example PT36H
+                     */
+                    major: string;
+                    /**
+                     * Format: duration
+                     * @description levels 1–2; ISO 8601 duration, at least PT1S, at most PT72H
+                     * @example PT72H
+                     */
+                    minor: string;
+                };
+                /** @description from awareness to the report to the superior / national platform (article 4) */
+                report: {
+                    /**
+                     * Format: duration
+                     * @description levels 3–4; ISO 8601 duration, at least PT1S, at most PT1H
+                     * @example PT1H
+                     */
+                    major: string;
+                    /**
+                     * Format: duration
+                     * @description levels 1–2; ISO 8601 duration, at least PT1S, at most PT1H
+                     * @example PT1H
+                     */
+                    minor: string;
+                };
+                /** @description the superior's review of the report */
+                superiorReview: {
+                    /**
+                     * Format: duration
+                     * @description levels 3–4; ISO 8601 duration, at least PT1S, at most PT2H
+                     * @example PT2H
+                     */
+                    major: string;
+                    /**
+                     * Format: duration
+                     * @description levels 1–2; ISO 8601 duration, at least PT1S, at most PT8H
+                     * @example PT8H
+                     */
+                    minor: string;
+                };
+            };
+            escalation: {
+                /** @description how many times the steps are repeated */
+                repeat: number;
+                /** @description who is paged next, in order, each after its timeout */
+                steps: {
+                    /** @enum {string} */
+                    target: "on_call_manager" | "it_unit_head" | "ciso" | "deputy_head";
+                    /**
+                     * Format: duration
+                     * @description ISO 8601 duration, at least PT1S, at most PT1H
+                     * @example PT1H
+                     */
+                    timeout: string;
+                }[];
+            };
+            lockout: {
+                /**
+                 * Format: duration
+                 * @description how long a lock lasts; ISO 8601 duration, at least PT5M, at most P1D
+                 * @example P1D
+                 */
+                duration: string;
+                /** @description failed logins that lock the account */
+                threshold: number;
+            };
+            passwords: {
+                /** @description maximum password age in days */
+                maxAgeDays: number;
+                /** @description maximum password age of privileged roles (ciso, auditor, admin) */
+                privilegedMaxAgeDays: number;
+            };
+            /**
+             * Format: duration
+             * @description how long before the report clock runs out the reporters are reminded; shorter than the shortest report clock (rule shorterThanReportClock); ISO 8601 duration, at least PT1S
+             * @example PT15M
+             */
+            reportReminderLead: string;
+            /** @description longest life of a vendor account, in days */
+            vendorAccountMaxDays: number;
+        };
+        /**
+         * @example {
+         *       "clocks": {
+         *         "report": {
+         *           "minor": "PT1H",
+         *           "major": "PT1H"
+         *         },
+         *         "superiorReview": {
+         *           "minor": "PT8H",
+         *           "major": "PT2H"
+         *         },
+         *         "recovery": {
+         *           "minor": "PT72H",
+         *           "major": "PT36H"
+         *         },
+         *         "improvementReport": {
+         *           "minor": "P1M",
+         *           "major": "P1M"
+         *         }
+         *       },
+         *       "acknowledgementTimeout": "PT15M",
+         *       "reportReminderLead": "PT15M",
+         *       "escalation": {
+         *         "steps": [
+         *           {
+         *             "target": "on_call_manager",
+         *             "timeout": "PT15M"
+         *           },
+         *           {
+         *             "target": "it_unit_head",
+         *             "timeout": "PT15M"
+         *           },
+         *           {
+         *             "target": "ciso",
+         *             "timeout": "PT15M"
+         *           }
+         *         ],
+         *         "repeat": 2
+         *       },
+         *       "passwords": {
+         *         "maxAgeDays": 180,
+         *         "privilegedMaxAgeDays": 90
+         *       },
+         *       "lockout": {
+         *         "threshold": 5,
+         *         "duration": "PT15M"
+         *       },
+         *       "vendorAccountMaxDays": 90
+         *     }
+         */
+        AgencyPolicyInput: {
+            /**
+             * Format: duration
+             * @description how long the first page waits for ACKNOWLEDGE; ISO 8601 duration, at least PT1S, at most PT1H
+             * @example PT1H
+             */
+            acknowledgementTimeout: string;
+            clocks: {
+                /** @description from recovery to the investigation and improvement report */
+                improvementReport: {
+                    /**
+                     * Format: duration
+                     * @description levels 3–4; ISO 8601 duration, at least PT1S, at most P1M
+                     * @example P1M
+                     */
+                    major: string;
+                    /**
+                     * Format: duration
+                     * @description levels 1–2; ISO 8601 duration, at least PT1S, at most P1M
+                     * @example P1M
+                     */
+                    minor: string;
+                };
+                /** @description from the report to recovery (damage control) */
+                recovery: {
+                    /**
+                     * Format: duration
+                     * @description levels 3–4; ISO 8601 duration, at least PT1S, at most PT36H
+                     * @example PT36H
+                     */
+                    major: string;
+                    /**
+                     * Format: duration
+                     * @description levels 1–2; ISO 8601 duration, at least PT1S, at most PT72H
+                     * @example PT72H
+                     */
+                    minor: string;
+                };
+                /** @description from awareness to the report to the superior / national platform (article 4) */
+                report: {
+                    /**
+                     * Format: duration
+                     * @description levels 3–4; ISO 8601 duration, at least PT1S, at most PT1H
+                     * @example PT1H
+                     */
+                    major: string;
+                    /**
+                     * Format: duration
+                     * @description levels 1–2; ISO 8601 duration, at least PT1S, at most PT1H
+                     * @example PT1H
+                     */
+                    minor: string;
+                };
+                /** @description the superior's review of the report */
+                superiorReview: {
+                    /**
+                     * Format: duration
+                     * @description levels 3–4; ISO 8601 duration, at least PT1S, at most PT2H
+                     * @example PT2H
+                     */
+                    major: string;
+                    /**
+                     * Format: duration
+                     * @description levels 1–2; ISO 8601 duration, at least PT1S, at most PT8H
+                     * @example PT8H
+                     */
+                    minor: string;
+                };
+            };
+            escalation: {
+                /** @description how many times the steps are repeated */
+                repeat: number;
+                /** @description who is paged next, in order, each after its timeout */
+                steps: {
+                    /** @enum {string} */
+                    target: "on_call_manager" | "it_unit_head" | "ciso" | "deputy_head";
+                    /**
+                     * Format: duration
+                     * @description ISO 8601 duration, at least PT1S, at most PT1H
+                     * @example PT1H
+                     */
+                    timeout: string;
+                }[];
+            };
+            lockout: {
+                /**
+                 * Format: duration
+                 * @description how long a lock lasts; ISO 8601 duration, at least PT5M, at most P1D
+                 * @example P1D
+                 */
+                duration: string;
+                /** @description failed logins that lock the account */
+                threshold: number;
+            };
+            passwords: {
+                /** @description maximum password age in days */
+                maxAgeDays: number;
+                /** @description maximum password age of privileged roles (ciso, auditor, admin) */
+                privilegedMaxAgeDays: number;
+            };
+            /**
+             * Format: duration
+             * @description how long before the report clock runs out the reporters are reminded; shorter than the shortest report clock (rule shorterThanReportClock); ISO 8601 duration, at least PT1S
+             * @example PT15M
+             */
+            reportReminderLead?: string;
+            /** @description longest life of a vendor account, in days */
+            vendorAccountMaxDays: number;
+        };
+        AgencyPolicyView: {
+            /** Format: uuid */
+            agencyId: string;
+            /** @description the editable part: PUT /api/agencies/{id}/policy takes it back as it is */
+            policy: components["schemas"]["AgencyPolicy"];
+            /** @description the policy version, also the ETag (send it back as If-Match); 0 while the agency has none stored (the defaults of the law) */
+            version: number;
+        };
         AuditRecord: {
             /** @example webhook.disable */
             action: string;
@@ -920,9 +1270,9 @@ export type components = {
              */
             url: string;
         };
-        ChangePasswordDto: {
+        ChangePassword: {
             currentPassword: string;
-            /** @description 12–256 characters, three of: lower case, upper case, digits, symbols */
+            /** @description 12–256 characters, three of: lower case, upper case, digits, symbols; not the e-mail or the current password (rule passwordPolicy) */
             newPassword: string;
         };
         Classification: {
@@ -1283,7 +1633,7 @@ export type components = {
             items: components["schemas"]["CorrectiveAction"][];
             nextCursor: string | null;
         };
-        CreateAgencyDto: {
+        CreateAgency: {
             /**
              * @description upper-case letters and digits, 2–16, unique; used in incident references
              * @example TPEDOIT
@@ -1403,11 +1753,23 @@ export type components = {
             /** @example 官網遭置換首頁 Website defaced */
             title: string;
         };
-        CreateOverrideDto: {
+        CreateOverride: {
+            /**
+             * Format: date-time
+             * @description after startsAt (rule afterStartsAt)
+             * @example 2026-03-02T09:00:00+08:00
+             */
             endsAt: string;
             reason: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T09:00:00+08:00
+             */
             startsAt: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description a user of the agency
+             */
             userId: string;
         };
         CreatePlan: {
@@ -1430,10 +1792,36 @@ export type components = {
             summary?: string;
             title: string;
         };
-        CreateScheduleDto: {
+        CreateRotationLayer: {
+            /**
+             * Format: date-time
+             * @description when the layer ends (after startsAt, rule afterStartsAt)
+             * @example 2026-03-02T09:00:00+08:00
+             */
+            endsAt?: string;
+            /**
+             * @description local hand-off time, HH:mm
+             * @example 09:00
+             */
+            handoffTime: string;
+            /** @description weekday of a weekly hand-off, 1 = Monday … 7 = Sunday; required for weekly rotations (rule requiredForWeekly) */
+            handoffWeekday?: number;
+            /** @description users of the agency, in rotation order (rule sameAgency) */
+            participants: string[];
+            /** @enum {string} */
+            rotation: "daily" | "weekly";
+            /**
+             * Format: date-time
+             * @description when the rotation starts: the first participant's shift contains it
+             * @example 2026-03-02T09:00:00+08:00
+             */
+            startsAt: string;
+        };
+        CreateSchedule: {
             /** Format: uuid */
             agencyId: string;
-            layers: components["schemas"]["LayerDto"][];
+            /** @description later layers sit on top of earlier ones */
+            layers: components["schemas"]["CreateRotationLayer"][];
             /** @example 資訊室值班 IT on call */
             name: string;
             /**
@@ -1441,7 +1829,10 @@ export type components = {
              * @example Asia/Taipei
              */
             timezone?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description a unit of the agency
+             */
             unitId?: string;
         };
         CreateUnit: {
@@ -1462,13 +1853,20 @@ export type components = {
             /** @enum {string} */
             type: "it" | "business" | "ethics" | "leadership" | "other";
         };
-        CreateUserDto: {
+        CreateUser: {
             /** Format: uuid */
             agencyId: string;
             disabled?: boolean;
-            /** @example chen@agency.gov.tw */
+            /**
+             * Format: email
+             * @example chen@agency.gov.tw
+             */
             email: string;
-            /** @description required for vendor accounts; ISO 8601 with offset */
+            /**
+             * Format: date-time
+             * @description required for vendor accounts (rule vendorExpiry); in the future (rule isFuture)
+             * @example 2026-03-02T09:00:00+08:00
+             */
             expiresAt?: string;
             /**
              * @default zh-TW
@@ -1477,10 +1875,11 @@ export type components = {
             locale: "zh-TW" | "en";
             /** @example 陳小明 */
             name: string;
-            /** @description initial password (must be changed at first login); a temporary one is generated when omitted */
+            /** @description initial password (must be changed at first login); a temporary one is generated and answered once when omitted */
             password?: string;
             /** @description reporter is added to every staff account (not to vendors and auditors); an auditor holds no other role; ciso, auditor and admin grants are mailed to the other admins */
             roles: ("reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor")[];
+            /** @description units of the user's agency (rule sameAgency) */
             unitIds?: string[];
         };
         CreateWebhook: {
@@ -2142,29 +2541,39 @@ export type components = {
              */
             type: "TRIAGE";
         };
-        LayerDto: {
-            endsAt?: string;
-            /**
-             * @description local hand-off time
-             * @example 09:00
-             */
-            handoffTime: string;
-            /** @description weekly hand-off weekday, 1 = Monday */
-            handoffWeekday?: number;
-            /** @description users of the agency, in rotation order */
-            participants: string[];
-            /** @enum {string} */
-            rotation: "daily" | "weekly";
-            startsAt: string;
-        };
         Liveness: {
             /** @enum {string} */
             status: "ok";
         };
-        LoginDto: {
-            /** @example admin@demo.gov.tw */
+        Login: {
+            /**
+             * Format: email
+             * @example admin@demo.gov.tw
+             */
             email: string;
             password: string;
+        };
+        LoginResult: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            expiresAt: string;
+            /** @description true: only POST /api/auth/password, POST /api/auth/logout and GET /api/me are allowed until the password is changed */
+            mustChangePassword: boolean;
+            /** @description opaque bearer token (not a JWT): send it as Authorization: Bearer <token> */
+            token: string;
+            user: {
+                /** Format: uuid */
+                agencyId: string;
+                email: string;
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                locale: "zh-TW" | "en";
+                name: string;
+                roles: ("reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor")[];
+            };
         };
         NotificationAudienceEntry: {
             /** @description users left out (who did it, whom it is about) */
@@ -2235,6 +2644,120 @@ export type components = {
         NotificationHistoryPage: {
             items: components["schemas"]["NotificationHistoryItem"][];
             nextCursor: string | null;
+        };
+        OnCallCalendarEntry: {
+            name: string;
+            /** Format: uuid */
+            scheduleId: string;
+            shifts: components["schemas"]["OnCallShift"][];
+        };
+        /** @description the shifts of each schedule between from and to: a page of schedules by name */
+        OnCallCalendarPage: {
+            items: components["schemas"]["OnCallCalendarEntry"][];
+            nextCursor: string | null;
+        };
+        OnCallNowEntry: {
+            name: string;
+            /** @description nobody when no layer or override covers the instant */
+            onCall: {
+                email: string | null;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                endsAt: string;
+                /** @description the index of the layer, for a shift of a rotation */
+                layer?: number;
+                name: string | null;
+                /** @enum {string} */
+                source: "override" | "layer";
+                /**
+                 * Format: date-time
+                 * @example 2026-03-02T01:00:00.000Z
+                 */
+                startsAt: string;
+                /** Format: uuid */
+                userId: string;
+            } | null;
+            /** Format: uuid */
+            scheduleId: string;
+            unitId: string | null;
+        };
+        /** @description who is on call at `at` in each schedule: a page of schedules by name */
+        OnCallNowPage: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            at: string;
+            items: components["schemas"]["OnCallNowEntry"][];
+            nextCursor: string | null;
+        };
+        OnCallOverride: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            endsAt: string;
+            /** Format: uuid */
+            id: string;
+            reason: string;
+            /** Format: uuid */
+            scheduleId: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            startsAt: string;
+            /** Format: uuid */
+            userId: string;
+        };
+        OnCallOverridePeriod: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            endsAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            startsAt: string;
+            /** Format: uuid */
+            userId: string;
+        };
+        OnCallSchedule: {
+            /** Format: uuid */
+            agencyId: string;
+            /** Format: uuid */
+            id: string;
+            layers: components["schemas"]["RotationLayer"][];
+            name: string;
+            overrides: components["schemas"]["OnCallOverridePeriod"][];
+            timezone: string;
+            unitId: string | null;
+        };
+        OnCallSchedulePage: {
+            items: components["schemas"]["OnCallSchedule"][];
+            nextCursor: string | null;
+        };
+        OnCallShift: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            endsAt: string;
+            /** @description the index of the layer, for a shift of a rotation */
+            layer?: number;
+            /** @enum {string} */
+            source: "override" | "layer";
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            startsAt: string;
+            /** Format: uuid */
+            userId: string;
         };
         Plan: {
             /** Format: uuid */
@@ -2704,6 +3227,19 @@ export type components = {
             ownerUserId?: string;
             title: string;
         };
+        RotationLayer: {
+            endsAt: string | null;
+            handoffTime: string;
+            handoffWeekday?: number;
+            participants: string[];
+            /** @enum {string} */
+            rotation: "daily" | "weekly";
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            startsAt: string;
+        };
         ScheduleDrill: {
             /** @enum {string} */
             drillType: "tabletop" | "functional" | "full_scale";
@@ -2778,22 +3314,66 @@ export type components = {
             summary?: string;
             title: string;
         };
-        UpdateUserDto: {
+        UpdateUser: {
             /** @description true ends every session of the user at once */
             disabled?: boolean;
+            /** @description null: the account does not expire (not for vendors) */
             expiresAt?: string | null;
             /** @enum {string} */
             locale?: "zh-TW" | "en";
             name?: string;
-            /** @description true issues a new temporary password and ends every session */
+            /** @description true issues a new temporary password (answered once) and ends every session */
             resetPassword?: boolean;
             /** @description nobody changes their own roles (403 noSelfRoleChange) */
             roles?: ("reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor")[];
+            /** @description units of the user's agency (rule sameAgency) */
             unitIds?: string[];
         };
         UpdateWebhook: {
             /** @description false stops every delivery to it at once; true checks the URL again (422 when it is not allowed) */
             enabled: boolean;
+        };
+        User: {
+            /** Format: uuid */
+            agencyId: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            disabled: boolean;
+            disabledAt: string | null;
+            email: string;
+            expiresAt: string | null;
+            /** Format: uuid */
+            id: string;
+            lastLoginAt: string | null;
+            /** @enum {string} */
+            locale: "zh-TW" | "en";
+            lockedUntil: string | null;
+            mustChangePassword: boolean;
+            name: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            passwordChangedAt: string;
+            roles: ("reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor")[];
+            unitIds: string[];
+        };
+        UserDirectoryEntry: {
+            /** Format: uuid */
+            agencyId: string;
+            email: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            unitIds: string[];
+        };
+        UserOrDirectoryEntry: components["schemas"]["User"] | components["schemas"]["UserDirectoryEntry"];
+        UserPage: {
+            items: components["schemas"]["UserOrDirectoryEntry"][];
+            nextCursor: string | null;
         };
         Webhook: {
             /** Format: uuid */
@@ -2813,6 +3393,36 @@ export type components = {
         WebhookPage: {
             items: components["schemas"]["Webhook"][];
             nextCursor: string | null;
+        };
+        WrittenUser: {
+            /** Format: uuid */
+            agencyId: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string;
+            disabled: boolean;
+            disabledAt: string | null;
+            email: string;
+            expiresAt: string | null;
+            /** Format: uuid */
+            id: string;
+            lastLoginAt: string | null;
+            /** @enum {string} */
+            locale: "zh-TW" | "en";
+            lockedUntil: string | null;
+            mustChangePassword: boolean;
+            name: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            passwordChangedAt: string;
+            roles: ("reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor")[];
+            /** @description shown once: when the account was created without a password, or resetPassword was sent */
+            temporaryPassword?: string;
+            unitIds: string[];
         };
     };
     responses: never;
@@ -2856,6 +3466,7 @@ export interface operations {
             query?: {
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
+                /** @description page size, 1–200 (default 50) */
                 limit?: number;
             };
             header?: never;
@@ -2877,20 +3488,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AgencyPage"];
+                };
             };
         };
     };
-    createAgencies: {
+    createAgency: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateAgencyDto"];
+                "application/json": components["schemas"]["CreateAgency"];
             };
         };
         responses: {
@@ -2905,13 +3521,17 @@ export interface operations {
             };
             201: {
                 headers: {
+                    /** @description the new agency: /api/agencies/{id} */
+                    Location?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Agency"];
+                };
             };
         };
     };
-    getAgencies: {
+    getAgency: {
         parameters: {
             query?: never;
             header?: never;
@@ -2935,11 +3555,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Agency"];
+                };
             };
         };
     };
-    policyAgencies: {
+    getAgencyPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -2961,24 +3583,32 @@ export interface operations {
             };
             200: {
                 headers: {
+                    /** @description the policy version, to send back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AgencyPolicyView"];
+                };
             };
         };
     };
-    replacePolicyAgencies: {
+    replaceAgencyPolicy: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the policy version edited (GET’s `version`, its ETag), e.g. "3" */
+                "If-Match": string;
+            };
             path: {
                 id: string;
             };
             cookie?: never;
         };
+        /** @description the `policy` of GET …/policy, edited; reportReminderLead may be left out (the default applies) */
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["AgencyPolicyInput"];
             };
         };
         responses: {
@@ -2993,9 +3623,13 @@ export interface operations {
             };
             200: {
                 headers: {
+                    /** @description the policy version, to send back as If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AgencyPolicyView"];
+                };
             };
         };
     };
@@ -3070,7 +3704,7 @@ export interface operations {
             };
         };
     };
-    loginAuth: {
+    login: {
         parameters: {
             query?: never;
             header?: never;
@@ -3079,7 +3713,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["LoginDto"];
+                "application/json": components["schemas"]["Login"];
             };
         };
         responses: {
@@ -3096,11 +3730,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["LoginResult"];
+                };
             };
         };
     };
-    logoutAuth: {
+    logout: {
         parameters: {
             query?: never;
             header?: never;
@@ -3118,6 +3754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the session ended */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -3126,7 +3763,7 @@ export interface operations {
             };
         };
     };
-    changePasswordAuth: {
+    changePassword: {
         parameters: {
             query?: never;
             header?: never;
@@ -3135,7 +3772,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ChangePasswordDto"];
+                "application/json": components["schemas"]["ChangePassword"];
             };
         };
         responses: {
@@ -3148,6 +3785,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the password changed */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -4284,7 +4922,7 @@ export interface operations {
             };
         };
     };
-    meAuth: {
+    getMe: {
         parameters: {
             query?: never;
             header?: never;
@@ -4306,15 +4944,23 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
             };
         };
     };
-    calendarOnCall: {
+    getOnCallCalendar: {
         parameters: {
             query: {
+                /** @description the agency (default: the caller's) */
                 agencyId?: string;
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
                 from: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
+                /** @description after from (rule afterFrom), at most 92 days later (rule maxRange) */
                 to: string;
             };
             header?: never;
@@ -4336,15 +4982,23 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OnCallCalendarPage"];
+                };
             };
         };
     };
-    nowOnCall: {
+    getOnCallNow: {
         parameters: {
             query?: {
+                /** @description the agency (default: the caller's) */
                 agencyId?: string;
+                /** @description default: now */
                 at?: string;
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -4365,14 +5019,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OnCallNowPage"];
+                };
             };
         };
     };
-    listOnCall: {
+    listOnCallSchedules: {
         parameters: {
             query?: {
+                /** @description the agency (default: the caller's) */
                 agencyId?: string;
+                /** @description opaque cursor from the previous page (nextCursor) */
+                cursor?: string;
+                /** @description page size, 1–200 (default 50) */
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -4393,20 +5054,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OnCallSchedulePage"];
+                };
             };
         };
     };
-    createOnCall: {
+    createOnCallSchedule: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateScheduleDto"];
+                "application/json": components["schemas"]["CreateSchedule"];
             };
         };
         responses: {
@@ -4423,14 +5089,19 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OnCallSchedule"];
+                };
             };
         };
     };
-    overrideOnCall: {
+    createOnCallOverride: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4438,7 +5109,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateOverrideDto"];
+                "application/json": components["schemas"]["CreateOverride"];
             };
         };
         responses: {
@@ -4455,7 +5126,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OnCallOverride"];
+                };
             };
         };
     };
@@ -4567,6 +5240,7 @@ export interface operations {
                 agencyId?: string;
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
+                /** @description page size, 1–200 (default 50) */
                 limit?: number;
                 /** @description admins and auditors only (the directory others read shows no roles) */
                 role?: "reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor";
@@ -4590,20 +5264,25 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
             };
         };
     };
-    createUsers: {
+    createUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateUserDto"];
+                "application/json": components["schemas"]["CreateUser"];
             };
         };
         responses: {
@@ -4618,13 +5297,17 @@ export interface operations {
             };
             201: {
                 headers: {
+                    /** @description the new account: /api/users/{id} */
+                    Location?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WrittenUser"];
+                };
             };
         };
     };
-    getUsers: {
+    getUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -4648,11 +5331,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UserOrDirectoryEntry"];
+                };
             };
         };
     };
-    updateUsers: {
+    updateUser: {
         parameters: {
             query?: never;
             header?: never;
@@ -4663,7 +5348,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateUserDto"];
+                "application/json": components["schemas"]["UpdateUser"];
             };
         };
         responses: {
@@ -4680,7 +5365,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WrittenUser"];
+                };
             };
         };
     };

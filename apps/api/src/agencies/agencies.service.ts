@@ -5,12 +5,13 @@ import { DataSource } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
 import { decodeCursor, toPage, type Page } from '../common/paging.js';
-import { Problems } from '../common/problem.js';
+import { ProblemException, Problems } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { ScopeService } from '../identity/scope.service.js';
-import { DEFAULT_POLICY, type AgencyPolicyDocument } from './agency-policy.js';
-import { validatePolicy } from './agency-policy.validate.js';
-import type { AgencyView, CreateAgencyDto } from './agency.dto.js';
+import { DEFAULT_POLICY } from './agency-policy.js';
+import type { AgencyPolicyView } from './agency-policy.schema.js';
+import { withReminderLead, type AgencyPolicyBody } from './agency-policy.validate.js';
+import type { AgencyView, CreateAgencyBody } from './agency.schema.js';
 import { PolicyService } from './policy.service.js';
 
 interface AgencyRow {
@@ -62,12 +63,12 @@ export class AgenciesService {
   }
 
   /** A new agency below one the admin manages, with the default policy of today's law. */
-  async create(user: AuthenticatedUser, actor: Actor, dto: CreateAgencyDto): Promise<AgencyView> {
+  async create(user: AuthenticatedUser, actor: Actor, dto: CreateAgencyBody): Promise<AgencyView> {
     await this.scope.assertVisible(user, dto.parentId, `agency ${dto.parentId}`);
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
       const taken: unknown[] = await manager.query('SELECT 1 FROM agencies WHERE code = $1', [dto.code]);
-      if (taken.length) throw Problems.conflict(`an agency with code ${dto.code} exists`, { field: 'code' });
+      if (taken.length) throw Problems.conflict({ 'zh-TW': `代碼 ${dto.code} 已有機關使用`, en: `an agency with code ${dto.code} exists` }, { field: 'code' });
       const id = randomUUID();
       const rows: AgencyRow[] = await manager.query(
         `INSERT INTO agencies (id, code, name, parent_id, timezone, responsibility_level, created_at, updated_at)
@@ -91,24 +92,38 @@ export class AgenciesService {
     });
   }
 
-  async policy(user: AuthenticatedUser, agencyId: string): Promise<{ agencyId: string; version: number; policy: AgencyPolicyDocument }> {
+  async policy(user: AuthenticatedUser, agencyId: string): Promise<AgencyPolicyView> {
     await this.scope.assertVisible(user, agencyId, `agency ${agencyId}`);
     const { document, version } = await this.policies.policyOf(agencyId);
     return { agencyId, version, policy: document };
   }
 
-  async replacePolicy(
-    user: AuthenticatedUser,
-    actor: Actor,
-    agencyId: string,
-    body: unknown,
-  ): Promise<{ agencyId: string; version: number; policy: AgencyPolicyDocument }> {
+  /**
+   * Replaces the policy with GET's `policy`, edited (the body, checked whole by AgencyPolicyBody).
+   * If-Match names the version edited (GET's `version`, its ETag), required as for every versioned
+   * write: 428 without it; a policy changed since is a 409 with its current version, and nothing changes.
+   */
+  async replacePolicy(user: AuthenticatedUser, actor: Actor, agencyId: string, ifMatch: number | undefined, body: AgencyPolicyBody): Promise<AgencyPolicyView> {
     await this.scope.assertVisible(user, agencyId, `agency ${agencyId}`);
-    const { errors, policy } = validatePolicy(body);
-    if (!policy) throw Problems.validation(errors);
+    if (ifMatch === undefined)
+      throw new ProblemException('precondition-required', {
+        'zh-TW': '請以 If-Match 標頭送出您所編輯的政策版本（GET /api/agencies/{id}/policy 回應的 ETag）',
+        en: 'send If-Match with the policy version you edited (the ETag of GET /api/agencies/{id}/policy)',
+      });
+    const policy = withReminderLead(body);
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
+      // One writer at a time per agency, whether or not a policy is stored yet.
+      await manager.query('SELECT 1 FROM agencies WHERE id = $1 FOR UPDATE', [agencyId]);
       const current = await this.policies.policyOf(agencyId, manager);
+      if (current.version !== ifMatch)
+        throw Problems.conflict(
+          {
+            'zh-TW': `政策目前為第 ${current.version} 版，而非第 ${ifMatch} 版；請重新讀取後再試`,
+            en: `the policy is at version ${current.version}, not ${ifMatch}; reload it and retry`,
+          },
+          { currentVersion: current.version },
+        );
       const version = current.version + 1;
       await manager.query(
         `INSERT INTO agency_policies (agency_id, document, version, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)

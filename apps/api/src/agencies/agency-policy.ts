@@ -8,7 +8,8 @@ import { Duration } from 'luxon';
  */
 export type { LevelClock };
 
-export type EscalationTarget = 'on_call_manager' | 'it_unit_head' | 'ciso' | 'deputy_head';
+export const ESCALATION_TARGETS = ['on_call_manager', 'it_unit_head', 'ciso', 'deputy_head'] as const;
+export type EscalationTarget = (typeof ESCALATION_TARGETS)[number];
 
 export interface EscalationStep {
   target: EscalationTarget;

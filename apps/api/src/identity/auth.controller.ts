@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit.service.js';
+import { UserSchema } from '../users/user.schema.js';
 import { UsersService } from '../users/users.service.js';
-import { ChangePasswordDto, LoginDto } from './auth.dto.js';
+import { ChangePasswordBody, LoginBody, LoginResultSchema } from './auth.schema.js';
 import { AuthService } from './auth.service.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { AllowedBeforePasswordChange, Public } from './decorators.js';
@@ -19,8 +20,13 @@ export class AuthController {
   @Post('auth/login')
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Log in; returns a bearer token. mustChangePassword=true allows only a password change.' })
-  login(@Body() dto: LoginDto, @Req() req: RequestWithUser) {
+  @ApiOperation({
+    operationId: 'login',
+    summary:
+      'Log in; returns an opaque bearer token. mustChangePassword=true allows only a password change. Every refusal (unknown account, wrong password, locked, disabled, expired) is the same 401 invalid-credentials',
+  })
+  @ApiOkResponse({ standardSchema: LoginResultSchema })
+  login(@Body({ schema: LoginBody }) dto: LoginBody, @Req() req: RequestWithUser) {
     return this.auth.login(dto.email, dto.password, {
       ip: req.ip ?? null,
       userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
@@ -32,6 +38,8 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @AllowedBeforePasswordChange()
+  @ApiOperation({ operationId: 'logout', summary: 'End this session' })
+  @ApiNoContentResponse({ description: 'the session ended' })
   async logout(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor): Promise<void> {
     await this.auth.logout(user, actor);
   }
@@ -40,14 +48,21 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @AllowedBeforePasswordChange()
-  @ApiOperation({ summary: 'Change your password; your other sessions end' })
-  async changePassword(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor, @Body() dto: ChangePasswordDto): Promise<void> {
+  @ApiOperation({ operationId: 'changePassword', summary: 'Change your password; your other sessions end' })
+  @ApiNoContentResponse({ description: 'the password changed' })
+  async changePassword(
+    @CurrentUser() user: AuthenticatedUser,
+    @RequestActor() actor: Actor,
+    @Body({ schema: ChangePasswordBody }) dto: ChangePasswordBody,
+  ): Promise<void> {
     await this.auth.changePassword(user, dto.currentPassword, dto.newPassword, actor);
   }
 
   @Get('me')
   @ApiBearerAuth()
   @AllowedBeforePasswordChange()
+  @ApiOperation({ operationId: 'getMe', summary: 'Your own account, its full record (mustChangePassword also true when the password is past its age)' })
+  @ApiOkResponse({ standardSchema: UserSchema })
   async me(@CurrentUser() user: AuthenticatedUser) {
     const profile = await this.users.get(user, user.id);
     return { ...profile, mustChangePassword: user.mustChangePassword };

@@ -26,23 +26,40 @@ export class AuthGuard implements CanActivate {
     const header = req.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header.trim()) : null;
     if (!match)
-      throw new ProblemException('unauthenticated', 'send Authorization: Bearer <token> from POST /api/auth/login', {
-        reason: header ? 'malformed-authorization' : 'missing-authorization',
-      });
+      throw new ProblemException(
+        'unauthenticated',
+        {
+          'zh-TW': '請以 Authorization: Bearer <token> 標頭送出 POST /api/auth/login 取得的權杖',
+          en: 'send Authorization: Bearer <token> from POST /api/auth/login',
+        },
+        {
+          reason: header ? 'malformed-authorization' : 'missing-authorization',
+        },
+      );
     const { user, refusal } = await this.auth.authenticate(match[1]!);
     if (!user) {
       const type = refusal === 'account-disabled' ? 'account-disabled' : refusal === 'account-expired' ? 'account-expired' : 'unauthenticated';
-      throw new ProblemException(type, `the session is not valid (${refusal}); log in again`, { reason: refusal });
+      throw new ProblemException(
+        type,
+        { 'zh-TW': `工作階段已失效（${refusal}），請重新登入`, en: `the session is not valid (${refusal}); log in again` },
+        { reason: refusal },
+      );
     }
     req.user = user;
     if (user.mustChangePassword && !this.reflector.getAllAndOverride<boolean>(ALLOWED_BEFORE_PASSWORD_CHANGE, targets)) {
-      throw new ProblemException('password-change-required', 'change your password with POST /api/auth/password before anything else', {
-        reason: 'password-change-required',
-      });
+      throw new ProblemException(
+        'password-change-required',
+        { 'zh-TW': '請先以 POST /api/auth/password 變更密碼，才能進行其他操作', en: 'change your password with POST /api/auth/password before anything else' },
+        { reason: 'password-change-required' },
+      );
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets);
     if (roles && !hasAnyRole(user.roles, roles)) {
-      throw new ProblemException('forbidden', `this needs one of the roles: ${roles.join(', ')}`, { reason: 'role', requiredRoles: roles });
+      throw new ProblemException(
+        'forbidden',
+        { 'zh-TW': `需要下列角色之一：${roles.join('、')}`, en: `this needs one of the roles: ${roles.join(', ')}` },
+        { reason: 'role', requiredRoles: roles },
+      );
     }
     return true;
   }

@@ -10,6 +10,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ProblemException, Problems } from '../common/problem.js';
 import type { Locale } from '../users/user.entity.js';
 import { noticeAccountLocked } from './account-notices.js';
+import type { LoginResult } from './auth.schema.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { PasswordHasher, passwordRuleViolation } from './password-hasher.js';
 import { isPrivileged, type Role } from './roles.js';
@@ -35,20 +36,13 @@ interface UserRow {
   password_policy: AgencyPolicyDocument['passwords'] | null;
 }
 
-export interface LoginResult {
-  token: string;
-  expiresAt: string;
-  mustChangePassword: boolean;
-  user: { id: string; email: string; name: string; agencyId: string; roles: Role[]; locale: Locale };
-}
-
-/** The one answer to a refused login, whatever the reason. */
 /** A failed login counted on the account (and its lock, when the count reaches the threshold). */
 const COUNT_FAILURE = 'UPDATE users SET failed_login_count = $2, locked_until = $3, updated_at = $4 WHERE id = $1';
 
 /** The id no account or agency has: the unknown-account path reads and updates by it, matching nothing. */
 const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
 
+/** The one answer to a refused login, whatever the reason. */
 const invalidCredentials = () => new ProblemException('invalid-credentials');
 
 export function tokenHash(token: string): Buffer {

@@ -5,10 +5,11 @@ import { onCallAt, shiftsBetween, type RotationLayer, type Schedule } from '@app
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
+import { decodeCursor, toPage } from '../common/paging.js';
 import { Problems, type FieldError } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { ScopeService } from '../identity/scope.service.js';
-import type { CalendarQuery, CreateOverrideDto, CreateScheduleDto } from './oncall.dto.js';
+import type { CalendarQuery, CreateOverrideBody, CreateScheduleBody, ListSchedulesQuery, OnCallNowQuery, ScheduleView } from './oncall.schema.js';
 
 interface ScheduleRow {
   id: string;
@@ -21,12 +22,8 @@ interface ScheduleRow {
 
 const MAX_CALENDAR_DAYS = 92;
 
-/** Loads the schedules of an agency with their overrides, as the pure resolver wants them. */
-export async function loadSchedules(manager: EntityManager, agencyId: string): Promise<Array<{ row: ScheduleRow; schedule: Schedule }>> {
-  const rows: ScheduleRow[] = await manager.query(
-    'SELECT id, agency_id, unit_id, name, timezone, layers FROM oncall_schedules WHERE agency_id = $1 ORDER BY name',
-    [agencyId],
-  );
+/** The schedules' overrides, as the pure resolver wants them. */
+async function withOverrides(manager: EntityManager, rows: ScheduleRow[]): Promise<Array<{ row: ScheduleRow; schedule: Schedule }>> {
   const overrides: Array<{ schedule_id: string; user_id: string; starts_at: Date; ends_at: Date }> = await manager.query(
     'SELECT schedule_id, user_id, starts_at, ends_at FROM oncall_overrides WHERE schedule_id = ANY($1) ORDER BY seq',
     [rows.map((r) => r.id)],
@@ -41,6 +38,26 @@ export async function loadSchedules(manager: EntityManager, agencyId: string): P
         .map((o) => ({ userId: o.user_id, startsAt: o.starts_at.toISOString(), endsAt: o.ends_at.toISOString() })),
     },
   }));
+}
+
+const SCHEDULE_COLUMNS = 'SELECT id, agency_id, unit_id, name, timezone, layers FROM oncall_schedules';
+
+/** Loads the schedules of an agency with their overrides, as the pure resolver wants them. */
+export async function loadSchedules(manager: EntityManager, agencyId: string): Promise<Array<{ row: ScheduleRow; schedule: Schedule }>> {
+  const rows: ScheduleRow[] = await manager.query(`${SCHEDULE_COLUMNS} WHERE agency_id = $1 ORDER BY name, id`, [agencyId]);
+  return withOverrides(manager, rows);
+}
+
+/** A page of an agency's schedules by name (keyset: name, id), with their overrides. */
+async function loadSchedulePage(manager: EntityManager, agencyId: string, query: { limit?: number; cursor?: string }) {
+  const limit = query.limit ?? 50;
+  const after = decodeCursor(query.cursor, 2);
+  const rows: ScheduleRow[] = await manager.query(
+    `${SCHEDULE_COLUMNS} WHERE agency_id = $1 AND ($2::text IS NULL OR (name, id::text) > ($2, $3)) ORDER BY name, id LIMIT $4`,
+    [agencyId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+  );
+  const page = toPage(rows, limit, (r) => [r.name, r.id]);
+  return { schedules: await withOverrides(manager, page.items), nextCursor: page.nextCursor };
 }
 
 /** On-call schedules: rotations with layers and overrides in the agency's time zone. */
@@ -65,7 +82,7 @@ export class OnCallService {
     if (missing.length) errors.push({ field, rule: 'sameAgency', message: `${field} must be users of the agency; not: ${missing.join(', ')}` });
   }
 
-  async create(user: AuthenticatedUser, actor: Actor, dto: CreateScheduleDto) {
+  async create(user: AuthenticatedUser, actor: Actor, dto: CreateScheduleBody) {
     const agencyId = await this.agencyFor(user, dto.agencyId);
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
@@ -89,7 +106,11 @@ export class OnCallService {
       }
       if (errors.length) throw Problems.validation(errors);
       const dup: unknown[] = await manager.query('SELECT 1 FROM oncall_schedules WHERE agency_id = $1 AND name = $2', [agencyId, dto.name]);
-      if (dup.length) throw Problems.conflict(`the agency already has a schedule named ${dto.name}`, { field: 'name' });
+      if (dup.length)
+        throw Problems.conflict(
+          { 'zh-TW': `本機關已有名為「${dto.name}」的值班表`, en: `the agency already has a schedule named ${dto.name}` },
+          { field: 'name' },
+        );
       const agency: Array<{ timezone: string }> = await manager.query('SELECT timezone FROM agencies WHERE id = $1', [agencyId]);
       const id = randomUUID();
       const layers: RotationLayer[] = dto.layers.map((l) => ({
@@ -116,9 +137,9 @@ export class OnCallService {
     });
   }
 
-  async list(user: AuthenticatedUser, agencyId?: string) {
-    const id = await this.agencyFor(user, agencyId);
-    const schedules = await loadSchedules(this.dataSource.manager, id);
+  async list(user: AuthenticatedUser, query: ListSchedulesQuery): Promise<{ items: ScheduleView[]; nextCursor: string | null }> {
+    const id = await this.agencyFor(user, query.agencyId);
+    const { schedules, nextCursor } = await loadSchedulePage(this.dataSource.manager, id, query);
     return {
       items: schedules.map(({ row, schedule }) => ({
         id: row.id,
@@ -126,13 +147,14 @@ export class OnCallService {
         unitId: row.unit_id,
         name: row.name,
         timezone: row.timezone,
-        layers: row.layers,
+        layers: row.layers.map((l) => ({ ...l, endsAt: l.endsAt ?? null })),
         overrides: schedule.overrides,
       })),
+      nextCursor,
     };
   }
 
-  async addOverride(user: AuthenticatedUser, actor: Actor, scheduleId: string, dto: CreateOverrideDto) {
+  async addOverride(user: AuthenticatedUser, actor: Actor, scheduleId: string, dto: CreateOverrideBody) {
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
       const rows: ScheduleRow[] = await manager.query('SELECT * FROM oncall_schedules WHERE id = $1 FOR UPDATE', [scheduleId]);
@@ -165,10 +187,10 @@ export class OnCallService {
     });
   }
 
-  async now(user: AuthenticatedUser, agencyId?: string, at?: string) {
-    const id = await this.agencyFor(user, agencyId);
-    const instant = at ? new Date(at).toISOString() : this.clock.now().toISOString();
-    const schedules = await loadSchedules(this.dataSource.manager, id);
+  async now(user: AuthenticatedUser, query: OnCallNowQuery) {
+    const id = await this.agencyFor(user, query.agencyId);
+    const instant = query.at ? new Date(query.at).toISOString() : this.clock.now().toISOString();
+    const { schedules, nextCursor } = await loadSchedulePage(this.dataSource.manager, id, query);
     const people: Array<{ id: string; name: string; email: string }> = await this.dataSource.query('SELECT id, name, email FROM users WHERE agency_id = $1', [
       id,
     ]);
@@ -184,6 +206,7 @@ export class OnCallService {
           onCall: shift ? { ...shift, name: person?.name ?? null, email: person?.email ?? null } : null,
         };
       }),
+      nextCursor,
     };
   }
 
@@ -193,13 +216,14 @@ export class OnCallService {
     const to = Date.parse(q.to);
     if (to <= from) throw Problems.field('to', 'afterFrom', 'to must be after from');
     if (to - from > MAX_CALENDAR_DAYS * 86_400_000) throw Problems.field('to', 'maxRange', `the calendar covers at most ${MAX_CALENDAR_DAYS} days`);
-    const schedules = await loadSchedules(this.dataSource.manager, id);
+    const { schedules, nextCursor } = await loadSchedulePage(this.dataSource.manager, id, q);
     return {
       items: schedules.map(({ row, schedule }) => ({
         scheduleId: row.id,
         name: row.name,
         shifts: shiftsBetween(schedule, new Date(from).toISOString(), new Date(to).toISOString()),
       })),
+      nextCursor,
     };
   }
 }

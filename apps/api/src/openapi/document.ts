@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type * as z from 'zod';
 import { jsonSchemaOf, ProblemSchema } from '../common/schema.js';
 import { describeContinuity } from '../continuity/continuity.openapi.js';
+import { describeBearerScheme } from '../identity/bearer.openapi.js';
 import { describeIncidentEvents } from '../incidents/incident-events.openapi.js';
 
 /**
@@ -42,7 +43,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
  * What decorators cannot say, added to the document after createDocument (each module keeps its
  * own: the event unions with their discriminator mapping and an example per event type, …).
  */
-const DOCUMENT_ADDITIONS: ReadonlyArray<(document: OpenAPIObject) => void> = [describeIncidentEvents, describeContinuity];
+const DOCUMENT_ADDITIONS: ReadonlyArray<(document: OpenAPIObject) => void> = [describeBearerScheme, describeIncidentEvents, describeContinuity];
 
 /** Every operation answers 4xx as a `Problem` (application/problem+json), beside what it documents itself. */
 function withProblems(document: OpenAPIObject): OpenAPIObject {

@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { Role } from '../identity/roles.js';
 
-export type Locale = 'zh-TW' | 'en';
+export const LOCALES = ['zh-TW', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
 
 /** A person (or a vendor's account) who signs in. Passwords are argon2id hashes. */
 @Entity({ name: 'users' })

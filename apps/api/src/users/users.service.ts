@@ -13,14 +13,15 @@ import { PasswordHasher, passwordRuleViolation } from '../identity/password-hash
 import { ScopeService } from '../identity/scope.service.js';
 import { ACCOUNT_READER_ROLES, ANNOUNCED_GRANT_ROLES, breaksAuditorSeparation, hasAnyRole, heldRoles, type Role } from '../identity/roles.js';
 import { execute } from '../database/sql.js';
-import type { CreateUserDto, ListUsersQuery, UpdateUserDto } from './user.dto.js';
+import type { Locale } from './user.entity.js';
+import type { CreateUserBody, ListUsersQuery, UpdateUserBody, UserDirectoryEntry, UserView } from './user.schema.js';
 
 interface UserRow {
   id: string;
   agency_id: string;
   email: string;
   name: string;
-  locale: string;
+  locale: Locale;
   expires_at: Date | null;
   disabled_at: Date | null;
   locked_until: Date | null;
@@ -38,7 +39,7 @@ const SELECT = `SELECT u.id, u.agency_id, u.email, u.name, u.locale, u.expires_a
        coalesce((SELECT array_agg(m.unit_id ORDER BY m.unit_id) FROM unit_memberships m WHERE m.user_id = u.id), '{}') AS unit_ids
   FROM users u`;
 
-export const userView = (r: UserRow) => ({
+export const userView = (r: UserRow): UserView => ({
   id: r.id,
   email: r.email,
   name: r.name,
@@ -60,10 +61,10 @@ export const userView = (r: UserRow) => ({
  * What everyone but the account readers sees of an account: enough to pick a person (a corrective
  * action's owner, a unit's head), none of its roles, state, last login or password age.
  */
-export const directoryEntry = (r: UserRow) => ({ id: r.id, email: r.email, name: r.name, agencyId: r.agency_id, unitIds: r.unit_ids });
+export const directoryEntry = (r: UserRow): UserDirectoryEntry => ({ id: r.id, email: r.email, name: r.name, agencyId: r.agency_id, unitIds: r.unit_ids });
 
 /** The full record for admins and auditors, the directory entry for everyone else. */
-function viewFor(reader: AuthenticatedUser): (r: UserRow) => ReturnType<typeof userView> | ReturnType<typeof directoryEntry> {
+function viewFor(reader: AuthenticatedUser): (r: UserRow) => UserView | UserDirectoryEntry {
   return hasAnyRole(reader.roles, ACCOUNT_READER_ROLES) ? userView : directoryEntry;
 }
 
@@ -75,7 +76,11 @@ function viewFor(reader: AuthenticatedUser): (r: UserRow) => ReturnType<typeof u
 function refuseDirectoryToVendor(user: AuthenticatedUser): void {
   if (!user.roles.includes('vendor')) return;
   const rule = 'vendorNoDirectory';
-  throw new ProblemException('forbidden', 'a vendor account reads only its own record (/api/me), not the account directory', {
+  const detail = {
+    'zh-TW': '廠商帳號只能查閱自己的帳號資料（/api/me），不得查閱帳號名錄',
+    en: 'a vendor account reads only its own record (/api/me), not the account directory',
+  };
+  throw new ProblemException('forbidden', detail, {
     reason: rule,
     errors: [{ field: 'roles', rule, message: 'vendor accounts do not read other accounts' }],
   });
@@ -107,7 +112,11 @@ export class UsersService {
     refuseDirectoryToVendor(user);
     // The directory shows no roles, and a role filter would tell them all the same.
     if (query.role && !hasAnyRole(user.roles, ACCOUNT_READER_ROLES)) {
-      throw new ProblemException('forbidden', `filtering accounts by role needs one of the roles: ${ACCOUNT_READER_ROLES.join(', ')}`, {
+      const detail = {
+        'zh-TW': `依角色篩選帳號需要下列角色之一：${ACCOUNT_READER_ROLES.join('、')}`,
+        en: `filtering accounts by role needs one of the roles: ${ACCOUNT_READER_ROLES.join(', ')}`,
+      };
+      throw new ProblemException('forbidden', detail, {
         reason: 'role',
         requiredRoles: ACCOUNT_READER_ROLES,
         errors: [{ field: 'role', rule: 'accountReaders', message: 'only admins and auditors filter accounts by role' }],
@@ -231,7 +240,7 @@ export class UsersService {
     await noticePrivilegedGrant(manager, { account, roles: granted, grantedBy: { id: admin.id, email: admin.email }, now: this.clock.now() });
   }
 
-  async create(admin: AuthenticatedUser, actor: Actor, dto: CreateUserDto) {
+  async create(admin: AuthenticatedUser, actor: Actor, dto: CreateUserBody) {
     await this.scope.assertVisible(admin, dto.agencyId, `agency ${dto.agencyId}`);
     const roles = heldRoles(dto.roles);
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
@@ -246,7 +255,8 @@ export class UsersService {
       await this.checkUnits(manager, dto.agencyId, dto.unitIds ?? [], errors);
       if (errors.length) throw Problems.validation(errors);
       const taken: unknown[] = await manager.query('SELECT 1 FROM users WHERE lower(email) = lower($1)', [dto.email]);
-      if (taken.length) throw Problems.conflict(`an account with e-mail ${dto.email} exists`, { field: 'email' });
+      if (taken.length)
+        throw Problems.conflict({ 'zh-TW': `電子郵件 ${dto.email} 已有帳號使用`, en: `an account with e-mail ${dto.email} exists` }, { field: 'email' });
       const id = randomUUID();
       await manager.query(
         `INSERT INTO users (id, agency_id, email, name, locale, password_hash, password_changed_at, must_change_password, expires_at, disabled_at, created_at, updated_at)
@@ -267,7 +277,7 @@ export class UsersService {
     });
   }
 
-  async update(admin: AuthenticatedUser, actor: Actor, id: string, dto: UpdateUserDto) {
+  async update(admin: AuthenticatedUser, actor: Actor, id: string, dto: UpdateUserBody) {
     const now = this.clock.now();
     const newPassword = dto.resetPassword ? temporaryPassword() : undefined;
     const hashed = newPassword ? await this.hasher.hash(newPassword) : undefined;
@@ -278,7 +288,8 @@ export class UsersService {
       const before = await this.get(admin, id, manager);
       const roles = dto.roles ? heldRoles(dto.roles) : before.roles;
       if (id === admin.id && !sameRoles(roles, before.roles)) await this.refuseOwnRoleChange(actor, before.agencyId, id, roles);
-      if (id === admin.id && dto.disabled === true) throw Problems.unprocessable('an administrator cannot disable their own account');
+      if (id === admin.id && dto.disabled === true)
+        throw Problems.unprocessable({ 'zh-TW': '管理者不得停用自己的帳號', en: 'an administrator cannot disable their own account' });
       const expiresAt =
         dto.expiresAt === undefined ? (before.expiresAt ? new Date(before.expiresAt) : null) : dto.expiresAt === null ? null : new Date(dto.expiresAt);
       const errors: FieldError[] = [];
@@ -333,7 +344,8 @@ export class UsersService {
   private async refuseOwnRoleChange(actor: Actor, agencyId: string, id: string, roles: Role[]): Promise<never> {
     const rule = 'noSelfRoleChange';
     await this.audit.recordRefusal(actor, { action: 'user.update', agencyId, targetType: 'user', targetId: id, details: { rule, roles } });
-    const problem = new ProblemException('forbidden', 'nobody changes their own roles; another administrator must', {
+    const detail = { 'zh-TW': '任何人都不得變更自己的角色，須由其他管理者辦理', en: 'nobody changes their own roles; another administrator must' };
+    const problem = new ProblemException('forbidden', detail, {
       reason: rule,
       errors: [{ field: 'roles', rule, message: 'nobody changes their own roles' }],
     });
