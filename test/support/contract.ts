@@ -51,7 +51,9 @@ export class Contract {
       try {
         fn = this.ajv.compile({ $ref: `openapi.json#${pointer}` });
       } catch (error) {
-        throw new Error(`the document's schema at ${pointer} does not compile: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`the document's schema at ${pointer} does not compile: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
       }
       this.compiled.set(pointer, fn);
     }
