@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit.service.js';
 import { UsersService } from '../users/users.service.js';
 import { ChangePasswordDto, LoginDto } from './auth.dto.js';
 import { AuthService } from './auth.service.js';
+import { ClearConsoleSession } from './clear-console-session.interceptor.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { AllowedBeforePasswordChange, Public } from './decorators.js';
 import { CurrentUser, RequestActor, type RequestWithUser } from './request-context.js';
@@ -30,6 +31,7 @@ export class AuthController {
 
   @Post('auth/logout')
   @HttpCode(204)
+  @UseInterceptors(ClearConsoleSession)
   @ApiBearerAuth()
   @AllowedBeforePasswordChange()
   async logout(@CurrentUser() user: AuthenticatedUser, @RequestActor() actor: Actor): Promise<void> {
