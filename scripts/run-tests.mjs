@@ -33,6 +33,31 @@ if (build.status !== 0) {
   summary(0, 1);
 }
 
+// The console: its own type check (jsx, DOM), then one Vite build for the tests that serve it (test/console-*.test.ts).
+const webDir = join(buildDir, 'web');
+const webCheck = spawnSync(process.execPath, [tsc, '--noEmit', '-p', join(root, 'apps', 'web', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+const webBuild =
+  webCheck.status === 0
+    ? spawnSync(
+        process.execPath,
+        [
+          join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+          'build',
+          '--config',
+          join(root, 'apps', 'web', 'vite.config.ts'),
+          '--outDir',
+          webDir,
+          '--logLevel',
+          'warn',
+        ],
+        { cwd: root, stdio: 'inherit' },
+      )
+    : webCheck;
+if (webBuild.status !== 0) {
+  console.error('the console did not build; no test ran');
+  summary(0, 1);
+}
+
 // Lint runs in CI as part of the suite: a lint failure counts as one failed check.
 const lintFailures = ['eslint', 'prettier'].filter((tool) => {
   const args =
@@ -92,6 +117,8 @@ const jest = spawnSync(
       TEST_REDIS_URL: services.redisUrl,
       // The compiled app, for tests that run a real entry point as a child process (test/worker-shutdown.test.ts).
       TEST_BUILD_DIR: buildDir,
+      // The console this run built, served by the test apps.
+      CONSOLE_DIR: webDir,
     },
   },
 );

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     '',
     '  資安事件通報應變與營運持續系統 — incident response and business continuity (demo)',
     '',
+    `  Console        ${base}/   (the web console: log in with a demo login below)`,
     `  API            ${base}/api`,
     `  API docs       ${base}/docs   (OpenAPI: ${base}/api/openapi.json)`,
     `  Health         ${base}/health/ready`,

@@ -419,7 +419,10 @@ describe('bad input: every kind is a 4xx problem and changes nothing', () => {
       ['get', '/api/does-not-exist', false],
       ['post', '/api/agencies/00000000-0000-4000-8000-000000000000/archive', true],
       ['delete', '/api/agencies', true],
-      ['get', '/nothing-here', false],
+      // Any other GET is the web console's (index.html: test/console-serving.test.ts); other methods and the API's own prefixes stay 404.
+      ['get', '/health/nothing-here', false],
+      ['get', '/admin/nothing-here', false],
+      ['post', '/nothing-here', false],
     ] as const)('%s %s (token: %s) → 404 problem', async (method, path, withToken) => {
       const before = await counts();
       let req = t.http()[method](path);

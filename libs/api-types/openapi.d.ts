@@ -105,6 +105,40 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/console-login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log in from the web console: answers as login does but without the token, which is set as the HttpOnly, SameSite=Strict cookie irbc_session (Secure behind https). Needs X-IRBC-Console: 1 and the console’s Origin. */
+        post: operations["loginConsole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/console-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in session as the console sees it (by its cookie or a bearer token) */
+        get: operations["getConsoleSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -1565,6 +1599,40 @@ export type components = {
                 to: string;
             };
             year: number;
+        };
+        ConsoleLogin: {
+            /**
+             * Format: email
+             * @example reporter@moda.demo.gov.tw
+             */
+            email: string;
+            password: string;
+        };
+        ConsoleSession: {
+            /**
+             * @description the agency's IANA time zone, in which the console shows every time
+             * @example Asia/Taipei
+             */
+            agencyTimezone: string;
+            /**
+             * Format: date-time
+             * @description when the session ends (absolute lifetime, SESSION_TTL)
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            expiresAt: string;
+            /** @description true: only changing the password (POST /api/auth/password) and logging out are allowed */
+            mustChangePassword: boolean;
+            user: {
+                /** Format: uuid */
+                agencyId: string;
+                email: string;
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                locale: "zh-TW" | "en";
+                name: string;
+                roles: ("reporter" | "responder" | "on_call_manager" | "ethics_officer" | "ciso" | "continuity_coordinator" | "auditor" | "admin" | "vendor")[];
+            };
         };
         /** @description TLP (CLEAR, GREEN, AMBER, AMBER+STRICT, RED) and data level (public, general, sensitive, confidential) */
         ContinuityClassification: {
@@ -3700,6 +3768,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditVerification"];
+                };
+            };
+        };
+    };
+    loginConsole: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description must be 1 (with an Origin of the console: cross-site request check) */
+                "X-IRBC-Console": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsoleLogin"];
+            };
+        };
+        responses: {
+            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSession"];
+                };
+            };
+        };
+    };
+    getConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSession"];
                 };
             };
         };

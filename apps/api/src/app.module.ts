@@ -20,6 +20,7 @@ import { CorrectiveActionsController, DrillsController, PlansController } from '
 import { CONTINUITY_PROVIDERS } from './continuity/continuity.providers.js';
 import { HealthController } from './health/health.controller.js';
 import { AuthController } from './identity/auth.controller.js';
+import { ConsoleSessionController } from './identity/console-session.controller.js';
 import { AuthGuard } from './identity/auth.guard.js';
 import { AuthService } from './identity/auth.service.js';
 import { BootstrapAdmin } from './identity/bootstrap-admin.js';
@@ -79,6 +80,7 @@ export class ApiModule implements NestModule {
       ],
       controllers: [
         AuthController,
+        ConsoleSessionController,
         AgenciesController,
         UnitsController,
         UsersController,

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { jsonBody } from './common/json-body.js';
+import { consoleHandlers } from './console/console-static.js';
 import type { AppConfig } from './config/app-config.js';
 import { createHttpLogger } from './logging/logger.js';
 import { QUEUE_DASHBOARD_PATH, QueueDashboard } from './operations/queue-dashboard.js';
@@ -16,6 +17,8 @@ export function configureHttpApp(app: INestApplication, config: AppConfig, logge
   for (const handler of jsonBody(config.bodyLimitBytes)) app.use(handler);
   // The BullMQ dashboard (admins, by a cookie traded for a ticket; see operations/queue-dashboard.ts).
   app.use(QUEUE_DASHBOARD_PATH, app.get(QueueDashboard).router());
+  // The web console (dist/web) at `/`, with index.html for its own paths.
+  for (const handler of consoleHandlers()) app.use(handler);
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
   return document;

@@ -16,6 +16,8 @@ export class AppConfig {
   readonly smtpUrl!: string;
   readonly mailFrom!: string;
   readonly publicUrl!: string;
+  /** Whether PUBLIC_URL was given (else publicUrl is the local default, and the console accepts its own host as origin). */
+  readonly publicUrlConfigured!: boolean;
   readonly logLevel!: LogLevel;
   readonly bootstrapAdmin?: { email: string; password: string };
   /** Absolute lifetime of a login session. */
@@ -136,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smtpUrl,
     mailFrom,
     publicUrl,
+    publicUrlConfigured: Boolean(env.PUBLIC_URL?.trim()),
     logLevel,
     bootstrapAdmin,
     sessionTtlMs,

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit.service.js';
 import { UserSchema } from '../users/user.schema.js';
 import { UsersService } from '../users/users.service.js';
 import { ChangePasswordBody, LoginBody, LoginResultSchema } from './auth.schema.js';
 import { AuthService } from './auth.service.js';
+import { ClearConsoleSession } from './clear-console-session.interceptor.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import { AllowedBeforePasswordChange, Public } from './decorators.js';
 import { CurrentUser, RequestActor, type RequestWithUser } from './request-context.js';
@@ -36,6 +37,7 @@ export class AuthController {
 
   @Post('auth/logout')
   @HttpCode(204)
+  @UseInterceptors(ClearConsoleSession)
   @ApiBearerAuth()
   @AllowedBeforePasswordChange()
   @ApiOperation({ operationId: 'logout', summary: 'End this session' })

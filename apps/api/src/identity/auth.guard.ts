@@ -1,7 +1,10 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProblemException } from '../common/problem.js';
+import { AppConfig } from '../config/app-config.js';
 import { AuthService } from './auth.service.js';
+import { consoleSessionToken } from './console-session.js';
+import { assertConsoleRequest, isSafeMethod } from './cross-site-check.js';
 import { ALLOWED_BEFORE_PASSWORD_CHANGE, ALLOWED_ROLES, PUBLIC_ROUTE } from './decorators.js';
 import type { RequestWithUser } from './request-context.js';
 import { hasAnyRole, type Role } from './roles.js';
@@ -17,6 +20,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -24,8 +28,11 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const req = context.switchToHttp().getRequest<RequestWithUser>();
     const header = req.headers.authorization;
+    // The console's cookie stands in for the header when none is sent; its writes must pass the cross-site check.
+    const cookieToken = header === undefined ? consoleSessionToken(req) : undefined;
+    if (cookieToken && !isSafeMethod(req.method)) assertConsoleRequest(req, this.config);
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(header.trim()) : null;
-    if (!match)
+    if (!match && !cookieToken)
       throw new ProblemException(
         'unauthenticated',
         {
@@ -36,7 +43,7 @@ export class AuthGuard implements CanActivate {
           reason: header ? 'malformed-authorization' : 'missing-authorization',
         },
       );
-    const { user, refusal } = await this.auth.authenticate(match[1]!);
+    const { user, refusal } = await this.auth.authenticate(cookieToken ?? match![1]!);
     if (!user) {
       const type = refusal === 'account-disabled' ? 'account-disabled' : refusal === 'account-expired' ? 'account-expired' : 'unauthenticated';
       throw new ProblemException(

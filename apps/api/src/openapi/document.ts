@@ -33,6 +33,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .setOpenAPIVersion('3.1.0')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'the opaque session token from POST /api/auth/login (not a JWT)' })
+    .addCookieAuth(
+      'irbc_session',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        description: 'the web console: HttpOnly cookie set by POST /api/auth/console-login; writes also need X-IRBC-Console: 1 and the console origin',
+      },
+      'console',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, { standardSchemaConverter: convert, operationIdFactory: operationId });
   for (const addition of DOCUMENT_ADDITIONS) addition(document);

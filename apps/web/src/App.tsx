@@ -1,0 +1,82 @@
+import { Alert, Anchor, Stack, Text, Title } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { api, configureApi } from './api/client.ts';
+import { ChangePasswordPage } from './auth/ChangePasswordPage.tsx';
+import { LoginPage, safeNext } from './auth/LoginPage.tsx';
+import { setSession, useSession } from './auth/session.ts';
+import { useI18n } from './i18n/index.tsx';
+import { BoardPage, filtersOf } from './incidents/BoardPage.tsx';
+import { FileIncidentPage } from './incidents/FileIncidentPage.tsx';
+import { IncidentPage } from './incidents/IncidentPage.tsx';
+import { followLink, navigate, useLocation } from './router.tsx';
+import { Layout } from './shell/Layout.tsx';
+import { DEFAULT_TIME_ZONE } from './time/format.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function here(): string {
+  return `${window.location.pathname}${window.location.search}`;
+}
+
+export function App() {
+  const { t, language } = useI18n();
+  const client = useQueryClient();
+  const location = useLocation();
+  const session = useSession();
+
+  useEffect(() => {
+    configureApi({
+      language,
+      // The session ended (expired, revoked): to the login, then back to this page.
+      onUnauthenticated: () => {
+        setSession(client, null);
+        if (window.location.pathname !== '/login') navigate(`/login?reason=expired&next=${encodeURIComponent(here())}`, { replace: true });
+      },
+    });
+  }, [language, client]);
+
+  const logout = async () => {
+    await api.POST('/api/auth/logout');
+    setSession(client, null);
+    client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'console-session' });
+    navigate('/login?reason=loggedOut', { replace: true });
+  };
+
+  const path = location.pathname;
+  const search = location.searchParams;
+  let page;
+  if (session.isPending) page = <Text>{t('app.loading')}</Text>;
+  else if (session.isError) page = <Alert color="red.9" role="alert" title={t('app.error', { detail: String(session.error) })} />;
+  else if (!session.data || path === '/login') {
+    if (session.data && path === '/login') {
+      navigate(safeNext(search.get('next')), { replace: true });
+      page = null;
+    } else {
+      const next = path === '/login' ? search.get('next') : here();
+      page = <LoginPage next={next} reason={path === '/login' ? search.get('reason') : null} />;
+    }
+  } else if (session.data.mustChangePassword) page = <ChangePasswordPage next={path === '/password' ? search.get('next') : here()} />;
+  else {
+    const timeZone = session.data.agencyTimezone || DEFAULT_TIME_ZONE;
+    const incident = /^\/incidents\/([^/]+)$/.exec(path)?.[1];
+    if (path === '/' || path === '/board' || path === '/password') page = <BoardPage filters={filtersOf(search)} timeZone={timeZone} />;
+    else if (path === '/incidents/new') page = <FileIncidentPage timeZone={timeZone} />;
+    else if (incident && UUID.test(incident)) page = <IncidentPage key={incident} id={incident} filed={search.get('filed') === '1'} timeZone={timeZone} />;
+    else
+      page = (
+        <Stack>
+          <Title order={1}>{t('app.notFound')}</Title>
+          <Anchor href="/board" onClick={followLink}>
+            {t('app.notFound.back')}
+          </Anchor>
+        </Stack>
+      );
+  }
+
+  return (
+    <Layout session={session.data ?? null} onLogout={logout}>
+      {page}
+    </Layout>
+  );
+}

@@ -1,0 +1,89 @@
+import { Badge, Group, Stack, Text } from '@mantine/core';
+import { IconAlarm, IconAlertTriangle, IconCircleCheck, IconClock } from '@tabler/icons-react';
+import type { IncidentDeadline } from '../api/client.ts';
+import { useI18n, type MessageKey, type Translate } from '../i18n/index.tsx';
+import { formatInstant } from '../time/format.ts';
+import { useNow } from '../time/use-now.ts';
+
+/** The clocks a person acts on (the report reminder is the system's own). */
+const SHOWN: ReadonlyArray<IncidentDeadline['kind']> = ['report', 'acknowledgement', 'superior_review', 'recovery', 'improvement_report'];
+/** A pending clock with less than this left is "due soon". */
+export const DUE_SOON_MS = 30 * 60_000;
+
+export type ClockStatus = 'onTime' | 'dueSoon' | 'overdue' | 'met';
+
+export function clockStatus(deadline: IncidentDeadline, now: number): ClockStatus {
+  if (deadline.status === 'met') return 'met';
+  const left = Date.parse(deadline.dueAt) - now;
+  if (deadline.status === 'breached' || deadline.status === 'fired' || left <= 0) return 'overdue';
+  return left <= DUE_SOON_MS ? 'dueSoon' : 'onTime';
+}
+
+/** The clocks to show, running ones first by due time, then the met ones. */
+export function visibleClocks(deadlines: readonly IncidentDeadline[]): IncidentDeadline[] {
+  return deadlines
+    .filter((d) => SHOWN.includes(d.kind) && d.status !== 'cancelled')
+    .sort((a, b) => Number(a.status === 'met') - Number(b.status === 'met') || Date.parse(a.dueAt) - Date.parse(b.dueAt));
+}
+
+/** The running clock due soonest (for sorting the board). */
+export function nextDue(deadlines: readonly IncidentDeadline[]): number {
+  const running = visibleClocks(deadlines).filter((d) => d.status !== 'met');
+  return running.length ? Math.min(...running.map((d) => Date.parse(d.dueAt))) : Number.POSITIVE_INFINITY;
+}
+
+export function countdown(ms: number, t: Translate): string {
+  const total = Math.floor(Math.abs(ms) / 1000);
+  const days = Math.floor(total / 86_400);
+  const hours = Math.floor((total % 86_400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  const parts = days
+    ? [t('countdown.day', { n: days }), t('countdown.hour', { n: hours })]
+    : hours
+      ? [t('countdown.hour', { n: hours }), t('countdown.minute', { n: minutes })]
+      : [t('countdown.minute', { n: minutes }), t('countdown.second', { n: seconds })];
+  return t(ms >= 0 ? 'countdown.left' : 'countdown.late', { time: parts.join(' ') });
+}
+
+const BADGE: Record<ClockStatus, { color: string; icon: typeof IconClock; key: MessageKey }> = {
+  onTime: { color: 'teal.9', icon: IconClock, key: 'badge.onTime' },
+  dueSoon: { color: 'orange.9', icon: IconAlarm, key: 'badge.dueSoon' },
+  overdue: { color: 'red.9', icon: IconAlertTriangle, key: 'badge.overdue' },
+  met: { color: 'gray.7', icon: IconCircleCheck, key: 'badge.met' },
+};
+
+export function ClockBadge({ status }: { status: ClockStatus }) {
+  const { t } = useI18n();
+  const { color, icon: Icon, key } = BADGE[status];
+  return (
+    <Badge color={color} variant="filled" leftSection={<Icon size={14} aria-hidden="true" />} data-clock-status={status}>
+      {t(key)}
+    </Badge>
+  );
+}
+
+/** One clock three ways: due time in the agency's zone, live countdown, and a badge with text and icon. */
+export function Clock({ deadline, timeZone }: { deadline: IncidentDeadline; timeZone: string }) {
+  const { t } = useI18n();
+  const now = useNow();
+  const status = clockStatus(deadline, now);
+  return (
+    <Stack gap={2} data-clock={deadline.kind}>
+      <Group gap="xs" wrap="wrap">
+        <Text fw={600} size="sm">
+          {t(`deadline.${deadline.kind}` as MessageKey)}
+        </Text>
+        <ClockBadge status={status} />
+      </Group>
+      <Text size="sm">
+        <time dateTime={deadline.dueAt}>{formatInstant(deadline.dueAt, timeZone)}</time>
+        {status !== 'met' && (
+          <Text span size="sm" fw={700} ml="xs" c={status === 'overdue' ? 'red.9' : undefined}>
+            {countdown(Date.parse(deadline.dueAt) - now, t)}
+          </Text>
+        )}
+      </Text>
+    </Stack>
+  );
+}
