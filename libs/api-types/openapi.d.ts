@@ -1695,6 +1695,7 @@ export type components = {
             updatedAt: string;
             verifiedAt: string | null;
             verifiedBy: string | null;
+            /** @description the version to send as If-Match (also the ETag) */
             version: number;
         };
         CorrectiveActionPage: {
@@ -2082,6 +2083,7 @@ export type components = {
              * @example 2026-03-02T01:00:00.000Z
              */
             updatedAt: string;
+            /** @description the version to send as If-Match (also the ETag) */
             version: number;
         };
         /** @description the drill will not take place */
@@ -2871,6 +2873,7 @@ export type components = {
              * @example 2026-03-02T01:00:00.000Z
              */
             updatedAt: string;
+            /** @description the version to send as If-Match (also the ETag) */
             version: number;
         };
         /** @description TLP label and data level of the plan (article 42) */
@@ -3001,6 +3004,7 @@ export type components = {
             document: components["schemas"]["PlanDocument"];
             /** Format: uuid */
             planId: string;
+            /** @description the plan version number, 1 for the first */
             version: number;
         };
         PlanVersionPage: {
@@ -3018,6 +3022,7 @@ export type components = {
              */
             createdAt: string;
             title: string | null;
+            /** @description the plan version number, 1 for the first */
             version: number;
         };
         /** @description RFC 9457 problem details; `errors[]` names each field and rule */
@@ -4503,6 +4508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the drill after the event (ETag: its new version) */
             200: {
                 headers: {
                     [name: string]: unknown;

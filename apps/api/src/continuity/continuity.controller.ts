@@ -241,7 +241,7 @@ export class DrillsController {
       'START, RECORD_PARTICIPANT, RECORD_OBSERVATION, COMPLETE, SUBMIT_AFTER_ACTION, PLAN_UPDATED, CLOSE, CANCEL, RESCHEDULE (DEADLINE_PASSED is the system’s: 422)',
   })
   @ApiHeader(IF_MATCH)
-  @ApiOkResponse({ standardSchema: DrillSchema })
+  @ApiOkResponse({ standardSchema: DrillSchema, description: 'the drill after the event (ETag: its new version)' })
   async event(
     @CurrentUser() user: AuthenticatedUser,
     @RequestActor() actor: Actor,

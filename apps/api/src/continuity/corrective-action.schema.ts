@@ -63,7 +63,7 @@ export const CorrectiveActionSchema = z
     doneBy: Uuid.nullable(),
     verifiedAt: InstantOut.nullable(),
     verifiedBy: Uuid.nullable(),
-    version: z.int(),
+    version: z.int().min(1).meta({ description: 'the version to send as If-Match (also the ETag)' }),
     deadlines: z.array(ContinuityDeadlineSchema),
     createdAt: InstantOut,
     updatedAt: InstantOut,

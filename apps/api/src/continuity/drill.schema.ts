@@ -48,7 +48,7 @@ export const DrillSchema = z
     plan: z.strictObject({ id: Uuid, reference: z.string(), title: z.string().nullable(), classification: LabelledClassificationSchema }),
     drillType: z.enum(DRILL_TYPES as readonly ['tabletop', 'functional', 'full_scale']),
     state: z.enum(DRILL_STATES),
-    version: z.int(),
+    version: z.int().min(1).meta({ description: 'the version to send as If-Match (also the ETag)' }),
     scheduledFor: InstantOut,
     occurrenceAt: InstantOut.nullable(),
     fromProgramme: z.boolean(),

@@ -109,7 +109,7 @@ export const PlanSchema = z
     title: z.string().nullable().meta({ description: 'null when withheld (redacted)' }),
     classification: LabelledClassificationSchema,
     redacted: z.boolean(),
-    version: z.int(),
+    version: z.int().min(1).meta({ description: 'the version to send as If-Match (also the ETag)' }),
     document: PlanDocumentSchema.nullable(),
     changeReason: z.string().nullable(),
     reviewDueAt: InstantOut,
@@ -127,7 +127,7 @@ export const PlanPage = PageOf(PlanSchema).meta({ id: 'PlanPage' });
 
 export const PlanVersionSummarySchema = z
   .strictObject({
-    version: z.int(),
+    version: z.int().min(1).meta({ description: 'the plan version number, 1 for the first' }),
     title: z.string().nullable(),
     changeReason: z.string().nullable(),
     addressesDrillIds: z.array(Uuid),
@@ -140,7 +140,7 @@ export const PlanVersionPage = PageOf(PlanVersionSummarySchema).meta({ id: 'Plan
 export const PlanVersionSchema = z
   .strictObject({
     planId: Uuid,
-    version: z.int(),
+    version: z.int().min(1).meta({ description: 'the plan version number, 1 for the first' }),
     document: PlanDocumentSchema,
     changeReason: z.string(),
     addressesDrillIds: z.array(Uuid),
