@@ -58,12 +58,14 @@ if (webBuild.status !== 0) {
   summary(0, 1);
 }
 
-// Lint runs in CI as part of the suite: a lint failure counts as one failed check.
-const lintFailures = ['eslint', 'prettier'].filter((tool) => {
-  const args =
-    tool === 'eslint'
-      ? [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']
-      : [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '--log-level', 'warn', '.'];
+// Lint runs in CI as part of the suite: a lint failure counts as one failed check. `types` checks
+// what the build does not compile: the tests, scripts and benchmarks (Jest strips their types).
+const LINT_COMMANDS = {
+  types: [tsc, '--noEmit', '-p', join(root, 'tsconfig.json')],
+  eslint: [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'],
+  prettier: [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '--log-level', 'warn', '.'],
+};
+const lintFailures = Object.entries(LINT_COMMANDS).filter(([tool, args]) => {
   const run = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
   if (run.status !== 0) console.error(`${tool} failed`);
   return run.status !== 0;

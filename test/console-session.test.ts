@@ -62,12 +62,13 @@ describe('console sessions (PUBLIC_URL not set: the request’s own host is the 
   it('refuses a console login without the header or from another origin (login CSRF), and opens no session', async () => {
     const sessions = async () => (await t.db.query('SELECT count(*)::int AS n FROM sessions')).rows[0].n as number;
     const before = await sessions();
-    for (const headers of [
+    const refused: Array<Record<string, string>> = [
       { Origin: origin },
       { 'X-IRBC-Console': '1' },
       { 'X-IRBC-Console': '1', Origin: FOREIGN },
       { 'X-IRBC-Console': 'yes', Origin: origin },
-    ]) {
+    ];
+    for (const headers of refused) {
       const res = await consoleLogin(headers);
       expect([res.status, res.body.type, res.body.reason]).toEqual([403, '/problems/forbidden', 'cross-site']);
       expect(res.headers['set-cookie']).toBeUndefined();

@@ -1,24 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, isUUID, Matches, Max, Min } from 'class-validator';
-import { Transform } from 'class-transformer';
+import { isUUID } from 'class-validator';
 import { Problems } from './problem.js';
-
-/** `limit` and `cursor` query parameters shared by every list. */
-export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'opaque cursor from the previous page (nextCursor)' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,500}$/, { message: 'cursor must be a cursor returned by a previous page' })
-  cursor?: string;
-}
 
 export interface Page<T> {
   items: T[];

@@ -57,6 +57,10 @@ export const PageQueryShape = {
     .meta({ description: 'opaque cursor from the previous page (nextCursor)' }),
 };
 
+/** A list's query when it takes nothing but paging. */
+export const PageQuery = z.strictObject(PageQueryShape);
+export type PageQuery = z.output<typeof PageQuery>;
+
 /** A page of a list: `{items, nextCursor}`. */
 export function PageOf<T extends z.ZodType>(item: T) {
   return z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -10,7 +10,7 @@ import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import { Roles } from '../identity/decorators.js';
 import { CurrentUser, RequestActor } from '../identity/request-context.js';
 import { CONTINUITY_READERS, CORRECTIVE_ACTION_FILERS, DRILL_PARTICIPANTS, PLAN_EDITORS } from './continuity-access.js';
-import { PageQuery } from '../incidents/incident.schema.js';
+import { PageQuery } from '../common/schema.js';
 import { NotificationHistoryPageSchema } from '../notifications/notification-history.schema.js';
 import { CorrectiveActionPage, CorrectiveActionSchema, ListCorrectiveActionsQuery } from './corrective-action.schema.js';
 import { CorrectiveActionsService } from './corrective-actions.service.js';

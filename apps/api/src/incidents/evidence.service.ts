@@ -10,7 +10,7 @@ import { ScopeService } from '../identity/scope.service.js';
 import { collectionErrors, transferErrors, type IncidentTimes } from './custody-rules.js';
 import { toPage } from '../common/paging.js';
 import type { CreateEvidenceBody, CreateTransferBody, EvidenceTransferView, EvidenceView } from './evidence.schema.js';
-import type { PageQuery } from './incident.schema.js';
+import type { PageQuery } from '../common/schema.js';
 import { decodeSeqCursor } from './seq-cursor.js';
 
 function offsetOf(iso: string): string {

@@ -9,7 +9,7 @@ import {
 } from '@app/workflows';
 import { fieldsOf, Instant, Text, Uuid, type FieldDescription } from '../common/schema.js';
 import { Category, Impact, Subcategory } from './incident.schema.js';
-import { checkedEach, nestedObject } from './nested-fields.js';
+import { checkedEach, nestedObject } from '../common/nested-fields.js';
 
 /**
  * The body of POST /api/incidents/{id}/events: one variant per client event type, `type` picking

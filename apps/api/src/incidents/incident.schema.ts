@@ -13,7 +13,7 @@ import {
   type ReportChannel,
 } from '@app/workflows';
 import { FieldDescriptionSchema, Instant, InstantOut, PageOf, PageQueryShape, Text, Uuid } from '../common/schema.js';
-import { checkedEach, nestedObject } from './nested-fields.js';
+import { checkedEach, nestedObject } from '../common/nested-fields.js';
 
 export const CATEGORY_NAMES = Object.keys(CATEGORIES) as [CategoryName, ...CategoryName[]];
 export const INCIDENT_STATES = ['reported', 'responding', 'review', 'closed', 'dismissed'] as const;
@@ -68,8 +68,6 @@ export const ListIncidentsQuery = z.strictObject({
 export type ListIncidentsQuery = z.output<typeof ListIncidentsQuery>;
 
 /** `limit` and `cursor` of a sub-collection (timeline, notifications, evidence). */
-export const PageQuery = z.strictObject(PageQueryShape);
-export type PageQuery = z.output<typeof PageQuery>;
 
 // ---- the incident as the API shows it ----
 

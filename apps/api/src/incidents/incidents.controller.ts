@@ -11,7 +11,8 @@ import { Roles } from '../identity/decorators.js';
 import { CurrentUser, RequestActor } from '../identity/request-context.js';
 import { EvidenceService } from './evidence.service.js';
 import { CreateEvidenceBody, CreateTransferBody, EvidencePage, EvidenceSchema, EvidenceTransferSchema } from './evidence.schema.js';
-import { CreateIncidentBody, IncidentPage, IncidentSchema, IncidentTransitions, ListIncidentsQuery, PageQuery, TimelinePage } from './incident.schema.js';
+import { PageQuery } from '../common/schema.js';
+import { CreateIncidentBody, IncidentPage, IncidentSchema, IncidentTransitions, ListIncidentsQuery, TimelinePage } from './incident.schema.js';
 import { NotificationHistoryPageSchema } from '../notifications/notification-history.schema.js';
 import { IncidentsService } from './incidents.service.js';
 

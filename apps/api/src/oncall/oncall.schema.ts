@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { TimeZone } from '../agencies/agency.schema.js';
 import { Instant, InstantOut, PageOf, PageQueryShape, Text, Uuid } from '../common/schema.js';
-import { checkedEach } from '../incidents/nested-fields.js';
+import { checkedEach } from '../common/nested-fields.js';
 
 const ROTATIONS = ['daily', 'weekly'] as const;
 

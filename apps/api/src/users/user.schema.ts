@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { Instant, InstantOut, PageOf, PageQueryShape, Uuid } from '../common/schema.js';
 import { ROLES } from '../identity/roles.js';
-import { checkedEach } from '../incidents/nested-fields.js';
+import { checkedEach } from '../common/nested-fields.js';
 import { LOCALES } from './user.entity.js';
 
 /** A list without repeats (rule arrayUnique, as class-validator's ArrayUnique). */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import type { FieldError } from '../common/problem.js';
-import { fieldErrorsOf } from '../common/schema.js';
+import type { FieldError } from './problem.js';
+import { fieldErrorsOf } from './schema.js';
 
 /**
  * Nested fields with the rule names the API has always answered for them (class-validator's
