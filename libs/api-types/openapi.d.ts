@@ -4715,6 +4715,10 @@ export interface operations {
                 level?: string;
                 /** @description page size, 1–200 (default 50) */
                 limit?: number;
+                /** @description true: the incidents the caller filed, acknowledged or acted on (an entry of theirs in the timeline); false: the others */
+                mine?: "true" | "false";
+                /** @description true: not closed or dismissed (the board); false: closed or dismissed */
+                open?: "true" | "false";
                 /** @description true: open with a breached or passed deadline */
                 overdue?: "true" | "false";
                 state?: "reported" | "responding" | "review" | "closed" | "dismissed";

@@ -64,6 +64,11 @@ export const ListIncidentsQuery = z.strictObject({
     .meta({ description: 'level 1–4' }),
   agencyId: Uuid.optional(),
   overdue: z.enum(['true', 'false']).optional().meta({ description: 'true: open with a breached or passed deadline' }),
+  open: z.enum(['true', 'false']).optional().meta({ description: 'true: not closed or dismissed (the board); false: closed or dismissed' }),
+  mine: z
+    .enum(['true', 'false'])
+    .optional()
+    .meta({ description: 'true: the incidents the caller filed, acknowledged or acted on (an entry of theirs in the timeline); false: the others' }),
 });
 export type ListIncidentsQuery = z.output<typeof ListIncidentsQuery>;
 

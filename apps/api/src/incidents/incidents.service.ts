@@ -359,6 +359,9 @@ export class IncidentsService {
           AND ($7::boolean IS NULL OR ($7 = (i.state NOT IN ('closed','dismissed') AND (i.breach_count > 0
                OR EXISTS (SELECT 1 FROM deadlines d WHERE d.incident_id = i.id AND d.status = 'pending' AND d.due_at <= $8)))))
           AND ($9::timestamptz IS NULL OR (i.created_at, i.id) < ($9, $10::uuid))
+          AND ($12::boolean IS NULL OR $12 = (i.state NOT IN ('closed','dismissed')))
+          AND ($13::boolean IS NULL OR $13 = COALESCE(i.filed_by = $14 OR i.snapshot #>> '{context,paging,acknowledgedBy}' = $14::text
+               OR EXISTS (SELECT 1 FROM incident_timeline t WHERE t.incident_id = i.id AND t.actor_id = $14), false))
         ORDER BY i.created_at DESC, i.id DESC LIMIT $11`,
       [
         user.agencyId,
@@ -372,6 +375,9 @@ export class IncidentsService {
         after?.[0] ?? null,
         after?.[1] ?? null,
         limit + 1,
+        q.open === undefined ? null : q.open === 'true',
+        q.mine === undefined ? null : q.mine === 'true',
+        user.id,
       ],
     );
     const page = toPage(rows, limit, (r) => [r.created_at.toISOString(), r.id]);

@@ -52,8 +52,15 @@ export async function fetchIncident(id: string) {
 export type Incident = Awaited<ReturnType<typeof fetchIncident>>;
 export type IncidentDeadline = Incident['deadlines'][number];
 
-export async function fetchIncidents(query: { state?: 'reported' | 'responding' | 'review'; level?: '1' | '2' | '3' | '4'; overdue?: 'true' }) {
-  const { data, error } = await api.GET('/api/incidents', { params: { query: { limit: 200, ...query } } });
-  if (!data) throw error;
-  return data.items;
+/** Every open incident the caller may see that matches: all pages (the board sorts by the clock due soonest, so none may be left out). */
+export async function fetchIncidents(query: { state?: 'reported' | 'responding' | 'review'; level?: '1' | '2' | '3' | '4'; overdue?: 'true'; mine?: 'true' }) {
+  const items: Incident[] = [];
+  let cursor: string | undefined;
+  do {
+    const { data, error } = await api.GET('/api/incidents', { params: { query: { limit: 200, open: 'true', ...query, cursor } } });
+    if (!data) throw error;
+    items.push(...data.items);
+    cursor = data.nextCursor ?? undefined;
+  } while (cursor);
+  return items;
 }
