@@ -15,7 +15,9 @@ import pg from 'pg';
 import { appendToChain, type chainHash } from '../apps/api/src/audit/audit-chain.js';
 import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
 import { createDataSource } from '../db/data-source.js';
+import { consoleDirectory } from '../apps/api/src/console/console-static.js';
 import { ensureDatabase, freePort, startServices } from '../scripts/services.js';
+import { boardTimes, chromiumPath, consoleAssetSizes } from './console.js';
 
 const CONCURRENCY = 16;
 const PASSWORD = 'Bench-Password-2026!';
@@ -461,6 +463,40 @@ async function main(): Promise<void> {
     rawPerSecond,
   };
 
+  // The console: what a browser downloads, and the board with BOARD_INCIDENTS open incidents of a
+  // fresh agency (filed through the API), from navigation to the last row shown, in Chromium.
+  const BOARD_INCIDENTS = 500;
+  const consoleDir = consoleDirectory();
+  const assets = consoleDir ? consoleAssetSizes(consoleDir) : undefined;
+  let board: number[] | string = 'not measured: chromium is not on PATH';
+  if (consoleDir && chromiumPath()) {
+    const boardAgency = randomUUID();
+    await db.query(
+      `INSERT INTO agencies (id, code, name, timezone, responsibility_level, created_at, updated_at) VALUES ($1, 'BOARD', 'Board', 'Asia/Taipei', 'A', now(), now())`,
+      [boardAgency],
+    );
+    await db.query('INSERT INTO agency_policies (agency_id, document, version, updated_at) VALUES ($1, $2, 1, now())', [
+      boardAgency,
+      JSON.stringify(DEFAULT_POLICY),
+    ]);
+    const manager = randomUUID();
+    await db.query(
+      `INSERT INTO users (id, agency_id, email, name, locale, password_hash, password_changed_at, must_change_password, created_at, updated_at) VALUES ($1, $2, 'manager@board.gov.tw', 'Board manager', 'zh-TW', $3, now(), false, now(), now())`,
+      [manager, boardAgency, passwordHash],
+    );
+    await db.query(`INSERT INTO role_memberships (user_id, role, granted_at) VALUES ($1, 'reporter', now()), ($1, 'on_call_manager', now())`, [manager]);
+    const managerToken = ((await (await post('/api/auth/login', { email: 'manager@board.gov.tw', password: PASSWORD })).json()) as { token: string }).token;
+    await measure(`file ${BOARD_INCIDENTS} incidents for the board`, BOARD_INCIDENTS, async (i) => {
+      const res = await fetch(`${base}/api/incidents`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${managerToken}`, 'Idempotency-Key': randomUUID() },
+        body: JSON.stringify(incidentBody(i)),
+      });
+      if (res.status !== 201) throw new Error(`file ${res.status} ${await res.text()}`);
+    });
+    board = await boardTimes(base, { email: 'manager@board.gov.tw', password: PASSWORD }, BOARD_INCIDENTS, 5);
+  }
+
   api.kill('SIGTERM');
   await db.end();
   await services.stop();
@@ -482,6 +518,19 @@ async function main(): Promise<void> {
       `(the pipeline at ${(notification.perSecond / notification.rawPerSecond).toFixed(2)}×)`,
   );
   console.log(`incident transition, API vs direct pg: ${ratio('POST /api/incidents/{id}', 'same transition')}× the throughput`);
+  const kB = (n: number) => `${(n / 1024).toFixed(0)} kB`;
+  console.log(
+    assets
+      ? `\nconsole download: JS ${kB(assets.js.gzip)} gzip (${kB(assets.js.raw)} raw, ${assets.js.files} files), CSS ${kB(assets.css.gzip)} gzip (${kB(assets.css.raw)} raw, ${assets.css.files} files)`
+      : '\nconsole download: not measured (no built console: npm run build:web)',
+  );
+  if (typeof board === 'string') console.log(`board with ${BOARD_INCIDENTS} open incidents: ${board}`);
+  else {
+    const sorted = [...board].sort((a, b) => a - b);
+    console.log(
+      `board with ${BOARD_INCIDENTS} open incidents in Chromium, navigation to the last row: first ${board[0]!.toFixed(0)} ms, median of ${board.length} ${percentile(sorted, 50).toFixed(0)} ms, slowest ${sorted[sorted.length - 1]!.toFixed(0)} ms`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {

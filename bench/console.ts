@@ -1,0 +1,62 @@
+/**
+ * The web console's share of `npm run bench`: the size of what a browser downloads (JS and CSS,
+ * raw and gzip) and the time until the board shows every open incident in Chromium (Debian's,
+ * through playwright-core; no browser download).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+export interface AssetSizes {
+  js: { files: number; raw: number; gzip: number };
+  css: { files: number; raw: number; gzip: number };
+}
+
+/** The built console's JS and CSS (source maps left out: a browser does not fetch them). */
+export function consoleAssetSizes(directory: string): AssetSizes {
+  const sizes: AssetSizes = { js: { files: 0, raw: 0, gzip: 0 }, css: { files: 0, raw: 0, gzip: 0 } };
+  for (const name of readdirSync(join(directory, 'assets'))) {
+    const kind = name.endsWith('.js') ? 'js' : name.endsWith('.css') ? 'css' : undefined;
+    if (!kind) continue;
+    const bytes = readFileSync(join(directory, 'assets', name));
+    sizes[kind].files++;
+    sizes[kind].raw += bytes.length;
+    sizes[kind].gzip += gzipSync(bytes, { level: 9 }).length;
+  }
+  return sizes;
+}
+
+export function chromiumPath(): string | undefined {
+  return spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).stdout.trim() || undefined;
+}
+
+/**
+ * Signs in through the console's own login (cookie session), then times, `runs` times, from
+ * navigating to /board until its table holds `expectedRows` rows. Answers each run in ms.
+ */
+export async function boardTimes(base: string, login: { email: string; password: string }, expectedRows: number, runs: number): Promise<number[]> {
+  const executablePath = chromiumPath();
+  if (!executablePath) throw new Error('chromium is not on PATH (Debian: apt-get install -y chromium)');
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-TW' });
+    const signIn = await context.request.post(`${base}/api/auth/console-login`, { headers: { 'X-IRBC-Console': '1', Origin: base }, data: login });
+    if (!signIn.ok()) throw new Error(`console login ${signIn.status()} ${await signIn.text()}`);
+    const page = await context.newPage();
+    const times: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const started = performance.now();
+      await page.goto(`${base}/board`);
+      await page.waitForFunction(`document.querySelectorAll('main table tbody tr').length >= ${expectedRows}`, undefined, { timeout: 120_000, polling: 50 });
+      times.push(performance.now() - started);
+    }
+    return times;
+  } finally {
+    await browser.close();
+  }
+}
