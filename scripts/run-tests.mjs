@@ -96,6 +96,21 @@ try {
   summary(0, 1);
 }
 
+// The browser tests (test/browser/) need Chromium: found, or installed as Redis is, before Jest starts.
+const args = process.argv.slice(2);
+const runsBrowserTests = args.filter((a) => !a.startsWith('-')).length === 0 || args.some((a) => a.includes('browser'));
+let chromiumPath;
+if (runsBrowserTests) {
+  try {
+    const { ensureChromium } = await import(pathToFileURL(join(root, 'scripts', 'ensure-chromium.mjs')).href);
+    chromiumPath = ensureChromium();
+  } catch (error) {
+    console.error(`the browser tests cannot run: ${error instanceof Error ? error.message : String(error)}`);
+    await services.stop();
+    summary(0, 1);
+  }
+}
+
 mkdirSync(dirname(results), { recursive: true });
 rmSync(results, { force: true });
 const jest = spawnSync(
@@ -106,7 +121,7 @@ const jest = spawnSync(
     join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
     '--json',
     `--outputFile=${results}`,
-    ...process.argv.slice(2),
+    ...args,
   ],
   {
     cwd: root,
@@ -121,6 +136,7 @@ const jest = spawnSync(
       TEST_BUILD_DIR: buildDir,
       // The console this run built, served by the test apps.
       CONSOLE_DIR: webDir,
+      ...(chromiumPath ? { CHROMIUM_PATH: chromiumPath } : {}),
     },
   },
 );
