@@ -216,7 +216,12 @@ async function main(): Promise<void> {
   // Transitions through the API: each client owns one incident and reclassifies it back and forth
   // (a full transition: lock, If-Match, machine, snapshot, audit, timeline, outbox, deadlines).
   const versions = new Map<string, number>();
-  for (const id of incidentIds) versions.set(id, 1);
+  // Each incident's confidentiality impact, toggled 2 → 1 → 2 (filed at 2): an unchanged impact is refused.
+  const confidentiality = new Map<string, number>();
+  for (const id of incidentIds) {
+    versions.set(id, 1);
+    confidentiality.set(id, 2);
+  }
   let slot = 0;
   const busyApi = new Set<string>();
   results.push(
@@ -226,7 +231,7 @@ async function main(): Promise<void> {
       while (busyApi.has(id)) await new Promise((r) => setImmediate(r));
       busyApi.add(id);
       try {
-        const level = (versions.get(id)! % 2) + 1;
+        const level = confidentiality.get(id) === 1 ? 2 : 1;
         const res = await fetch(`${base}/api/incidents/${id}/events`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens[0]}`, 'If-Match': String(versions.get(id)) },
@@ -235,6 +240,7 @@ async function main(): Promise<void> {
         if (res.status !== 200) throw new Error(`event ${res.status} ${await res.text()}`);
         const body = (await res.json()) as { version: number };
         versions.set(id, body.version);
+        confidentiality.set(id, level);
       } finally {
         busyApi.delete(id);
       }

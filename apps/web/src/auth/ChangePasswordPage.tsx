@@ -39,7 +39,7 @@ export function ChangePasswordPage({ next }: { next: string | null }) {
           {t('password.title')}
         </Title>
         <Text>{t('password.why')}</Text>
-        {error && <Alert color="red.9" variant="light" role="alert" title={error} />}
+        {error && <Alert color="red" variant="light" role="alert" title={error} />}
         <PasswordInput
           label={t('password.current')}
           autoComplete="current-password"

@@ -36,9 +36,9 @@ export function LoginPage({ next, reason }: { next: string | null; reason: strin
         <Title order={1} size="h2">
           {t('login.title')}
         </Title>
-        {reason === 'expired' && <Alert color="orange.9" variant="light" title={t('login.expired')} />}
-        {reason === 'loggedOut' && <Alert color="teal.9" variant="light" title={t('login.loggedOut')} />}
-        {error && <Alert color="red.9" variant="light" role="alert" title={error} />}
+        {reason === 'expired' && <Alert color="orange" variant="light" title={t('login.expired')} />}
+        {reason === 'loggedOut' && <Alert color="teal" variant="light" title={t('login.loggedOut')} />}
+        {error && <Alert color="red" variant="light" role="alert" title={error} />}
         <TextInput label={t('login.email')} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
         <PasswordInput
           label={t('login.password')}

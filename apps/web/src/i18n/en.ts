@@ -149,5 +149,5 @@ export const en: Messages = {
   'board.column.tlp': 'TLP',
   'board.column.state': 'State',
   'board.column.clock': 'Next clock',
-  'board.count': '{n} incidents',
+  'board.count': 'Open incidents: {n}',
 };

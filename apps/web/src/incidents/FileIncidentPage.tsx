@@ -74,7 +74,7 @@ export function FileIncidentPage({ timeZone }: { timeZone: string }) {
       <Stack maw={760}>
         <Title order={1}>{t('file.title')}</Title>
         <Text>{t('file.intro')}</Text>
-        {file.isError && <Alert color="red.9" variant="light" role="alert" title={t('file.failed', { detail: problemText(file.error) })} />}
+        {file.isError && <Alert color="red" variant="light" role="alert" title={t('file.failed', { detail: problemText(file.error) })} />}
         <Fieldset legend={t('file.section.what')}>
           <Stack>
             <TextInput
@@ -132,7 +132,7 @@ export function FileIncidentPage({ timeZone }: { timeZone: string }) {
               {rating('integrity')}
               {rating('availability')}
             </Group>
-            <Alert color={isMajor(level) ? 'red.9' : 'blue.9'} variant="light" aria-live="polite" title={t('file.level', { level })} data-level={level}>
+            <Alert color={isMajor(level) ? 'red' : 'blue'} variant="light" aria-live="polite" title={t('file.level', { level })} data-level={level}>
               {t(isMajor(level) ? 'file.level.major' : 'file.level.minor')}
             </Alert>
           </Stack>

@@ -3,7 +3,8 @@ import type { Incident } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { isMajor, type Level } from '../../../../libs/workflows/src/incident/levels.ts';
 
-const TLP_COLOR: Record<string, string> = { CLEAR: 'gray.7', GREEN: 'green.9', AMBER: 'orange.9', 'AMBER+STRICT': 'orange.9', RED: 'red.9' };
+/** FIRST's TLP 2.0 colours: the label's colour on black (each at least 9:1, WCAG AA for small text). */
+const TLP_TEXT: Record<string, string> = { CLEAR: '#FFFFFF', GREEN: '#33FF00', AMBER: '#FFC000', 'AMBER+STRICT': '#FFC000', RED: '#FF2B2B' };
 
 /** Level (and "major"), TLP label, state and drill, as text: colour is never the only cue. */
 export function IncidentLabels({ incident }: { incident: Incident }) {
@@ -14,7 +15,7 @@ export function IncidentLabels({ incident }: { incident: Incident }) {
         {t('incident.level', { level: incident.level })}
         {isMajor(incident.level as Level) ? ` · ${t('incident.major')}` : ''}
       </Badge>
-      <Badge color={TLP_COLOR[incident.classification.label] ?? 'gray.7'} variant="filled">
+      <Badge color="#000000" variant="filled" style={{ color: TLP_TEXT[incident.classification.label] ?? '#FFFFFF' }}>
         TLP:{incident.classification.label}
       </Badge>
       <Badge color="dark.5" variant="outline">
