@@ -14,6 +14,7 @@ import {
   type Language,
   type Width,
 } from '../support/browser.js';
+import { waitFor } from '../support/wait.js';
 
 /*
  * Article 41's journey through the console, as the people who take it: a reporter files a
@@ -85,6 +86,12 @@ describe.each<[Language, Width]>([
     expect(await reportClock.locator('[data-clock-status]').getAttribute('data-clock-status')).toBe('onTime');
     await screenshot(reporter, `incident-filed-${language}`);
     await expectAccessible(reporter);
+
+    // The manager is paged by e-mail; its link opens the console's incident page.
+    const page = await waitFor('the manager’s page e-mail', async () =>
+      run.mail.messages.find((m) => JSON.stringify(m.to ?? '').includes(USERS.manager) && (m.text ?? '').includes(`${run.url}/incidents/${id}`)),
+    );
+    expect(page.subject).toContain(rows[0].reference);
 
     // The manager's board shows it without a reload.
     await manager.getByText(title).waitFor({ timeout: 5_000 });
