@@ -4,19 +4,34 @@
  */
 export const DEFAULT_TIME_ZONE = 'Asia/Taipei';
 
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** One formatter per zone: building an Intl.DateTimeFormat costs far more than using one (the board formats hundreds of clocks). */
+function formatOf(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'longOffset',
+    });
+    formats.set(timeZone, format);
+  }
+  return format;
+}
+
 function parts(date: Date, timeZone: string): Record<string, string> {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'longOffset',
-  });
-  return Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
+  return Object.fromEntries(
+    formatOf(timeZone)
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
 }
 
 /** `UTC+8`, `UTC+5:30`, `UTC` for the zone's offset at that instant. */
@@ -28,11 +43,19 @@ export function zoneLabel(date: Date, timeZone: string): string {
   return `UTC${sign}${Number(hours)}${minutes === '00' ? '' : `:${minutes}`}`;
 }
 
-/** `2026-03-02 09:00 (UTC+8)`. */
+const formatted = new Map<string, string>();
+
+/** `2026-03-02 09:00 (UTC+8)`. Remembered per instant and zone (due times are shown again every second). */
 export function formatInstant(value: string | Date, timeZone: string = DEFAULT_TIME_ZONE): string {
   const date = typeof value === 'string' ? new Date(value) : value;
+  const key = `${date.getTime()} ${timeZone}`;
+  const known = formatted.get(key);
+  if (known !== undefined) return known;
   const p = parts(date, timeZone);
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} (${zoneLabel(date, timeZone)})`;
+  const text = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} (${zoneLabel(date, timeZone)})`;
+  if (formatted.size > 5000) formatted.clear();
+  formatted.set(key, text);
+  return text;
 }
 
 /** The value of an `<input type="datetime-local">` for the instant in the zone: `2026-03-02T09:00`. */
