@@ -16,6 +16,7 @@ import { OutboxFinished1764633600000 } from './migrations/1764633600000-OutboxFi
 import { AccessRules1764720000000 } from './migrations/1764720000000-AccessRules.js';
 import { OutboxFailure1764892800000 } from './migrations/1764892800000-OutboxFailure.js';
 import { IdempotencyKeys1765000000000 } from './migrations/1765000000000-IdempotencyKeys.js';
+import { StreamChanges1765100000000 } from './migrations/1765100000000-StreamChanges.js';
 
 /** Every entity, listed explicitly (no globs). */
 export const ENTITIES = [Agency, AgencyPolicyRow, AuditEvent, Session, Unit, UnitMembership, User, RoleMembership];
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   AccessRules1764720000000,
   OutboxFailure1764892800000,
   IdempotencyKeys1765000000000,
+  StreamChanges1765100000000,
 ];
 
 /** The one set of TypeORM options, shared by the Nest app, the worker and the migration CLI. */

@@ -726,6 +726,32 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live updates: a server-sent event for every committed change to an incident or drill the caller may see
+         * @description A `text/event-stream` (bearer token or the console cookie). `event: change` carries a StreamChange `{type, id, agencyId, version}`, for every committed change to a record the caller may see by the rules of GET /api/incidents and GET /api/drills; never content: refetch the record.
+         *
+         *     `event: resync` (the server missed changes: its database listener reconnected) asks the client to refetch everything it shows; a client should do the same after it reconnects.
+         *
+         *     A `: heartbeat` comment goes out every 15 s; at each one the session is checked again, and a logout, expiry or disabled account ends the stream with `event: end` `{"reason":"session-ended"}`.
+         *
+         *     Behind a proxy, turn off response buffering for this path (the response says X-Accel-Buffering: no) and allow idle reads longer than 15 s.
+         */
+        get: operations["streamChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/units": {
         parameters: {
             query?: never;
@@ -3325,6 +3351,16 @@ export type components = {
              */
             scheduledFor: string;
         };
+        /** @description The data of an `event: change` on GET /api/stream: a record the caller may see was committed at this version. Refetch it (GET /api/incidents/{id}, GET /api/drills/{id}) and the lists showing it. */
+        StreamChange: {
+            /** Format: uuid */
+            agencyId: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            type: "incident" | "drill";
+            version: number;
+        };
         Unit: {
             /** Format: uuid */
             agencyId: string;
@@ -5302,6 +5338,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplianceReport"];
+                };
+            };
+        };
+    };
+    streamChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the event stream; each `event: change` has a StreamChange as its data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["StreamChange"];
                 };
             };
         };

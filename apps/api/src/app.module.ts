@@ -27,6 +27,8 @@ import { BootstrapAdmin } from './identity/bootstrap-admin.js';
 import { PasswordHasher } from './identity/password-hasher.js';
 import { ScopeService } from './identity/scope.service.js';
 import { RedisModule } from './redis/redis.module.js';
+import { ChangeFeed } from './stream/change-feed.js';
+import { StreamController } from './stream/stream.controller.js';
 import { ComplianceController } from './reports/compliance.controller.js';
 import { ComplianceService } from './reports/compliance.service.js';
 import { DEADLINE_QUEUE, DeadlineScheduler } from './incidents/deadline-scheduler.js';
@@ -94,6 +96,7 @@ export class ApiModule implements NestModule {
         DrillsController,
         CorrectiveActionsController,
         ComplianceController,
+        StreamController,
         HealthController,
         MetricsController,
         QueueDashboardController,
@@ -119,6 +122,7 @@ export class ApiModule implements NestModule {
         ...CONTINUITY_PROVIDERS,
         CalendarService,
         ComplianceService,
+        ChangeFeed,
         { provide: PasswordHasher, useValue: new PasswordHasher() },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
