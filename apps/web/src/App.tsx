@@ -47,7 +47,7 @@ export function App() {
   const search = location.searchParams;
   let page;
   if (session.isPending) page = <Text>{t('app.loading')}</Text>;
-  else if (session.isError) page = <Alert color="red.9" role="alert" title={t('app.error', { detail: String(session.error) })} />;
+  else if (session.isError) page = <Alert color="red" role="alert" title={t('app.error', { detail: String(session.error) })} />;
   else if (!session.data || path === '/login') {
     if (session.data && path === '/login') {
       navigate(safeNext(search.get('next')), { replace: true });

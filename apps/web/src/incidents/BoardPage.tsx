@@ -87,7 +87,7 @@ export function BoardPage({ filters, timeZone }: { filters: BoardFilters; timeZo
           {t('board.filter.clear')}
         </Button>
       </Group>
-      {incidents.isError && <Alert color="red.9" role="alert" title={t('app.error', { detail: problemText(incidents.error) })} />}
+      {incidents.isError && <Alert color="red" role="alert" title={t('app.error', { detail: problemText(incidents.error) })} />}
       <Text size="sm" aria-live="polite">
         {t('board.count', { n: rows.length })}
       </Text>

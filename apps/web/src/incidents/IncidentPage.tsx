@@ -14,12 +14,12 @@ export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boole
     refetchInterval: 15_000,
   });
   if (incident.isPending) return <Text>{t('app.loading')}</Text>;
-  if (incident.isError) return <Alert color="red.9" role="alert" title={t('app.error', { detail: problemText(incident.error) })} />;
+  if (incident.isError) return <Alert color="red" role="alert" title={t('app.error', { detail: problemText(incident.error) })} />;
   const i = incident.data;
   const clocks = visibleClocks(i.deadlines);
   return (
     <Stack>
-      {filed && <Alert color="teal.9" variant="light" role="status" title={t('incident.filed', { reference: i.reference })} />}
+      {filed && <Alert color="teal" variant="light" role="status" title={t('incident.filed', { reference: i.reference })} />}
       <Stack gap={4}>
         <Text size="sm" c="dimmed">
           {t('incident.reference')}
@@ -49,7 +49,7 @@ export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boole
         )}
       </Paper>
       {i.redacted ? (
-        <Alert color="gray.8" variant="light" title={t('incident.redacted')} />
+        <Alert color="gray" variant="light" title={t('incident.redacted')} />
       ) : (
         <Paper withBorder p="md">
           <Stack gap="xs">
