@@ -93,8 +93,8 @@ describe.each<[Language, Width]>([
     );
     expect(page.subject).toContain(rows[0].reference);
 
-    // The manager's board shows it without a reload.
-    await manager.getByText(title).waitFor({ timeout: 5_000 });
+    // The manager's board shows it without a reload, within two seconds (the live stream; its poll is 30 s).
+    await manager.getByText(title).waitFor({ timeout: 2_000 });
     await screenshot(manager, `board-${language}`, { readme: language === 'zh-TW' });
     await expectAccessible(manager);
 

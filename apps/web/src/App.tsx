@@ -10,6 +10,7 @@ import { BoardPage, filtersOf } from './incidents/BoardPage.tsx';
 import { FileIncidentPage } from './incidents/FileIncidentPage.tsx';
 import { IncidentPage } from './incidents/IncidentPage.tsx';
 import { followLink, navigate, useLocation } from './router.tsx';
+import { useLiveUpdates } from './live/use-live-updates.ts';
 import { Layout } from './shell/Layout.tsx';
 import { DEFAULT_TIME_ZONE } from './time/format.ts';
 
@@ -24,6 +25,7 @@ export function App() {
   const client = useQueryClient();
   const location = useLocation();
   const session = useSession();
+  useLiveUpdates(Boolean(session.data && !session.data.mustChangePassword));
 
   useEffect(() => {
     configureApi({

@@ -139,6 +139,7 @@ export const en: Messages = {
   'board.filter.level': 'Level',
   'board.filter.drill': 'Drills',
   'board.filter.overdue': 'Overdue only',
+  'board.filter.mine': 'Assigned to me',
   'board.filter.any': 'All',
   'board.filter.drill.only': 'Drills only',
   'board.filter.drill.none': 'No drills',

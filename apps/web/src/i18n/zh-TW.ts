@@ -141,6 +141,7 @@ export const zhTW = {
   'board.filter.level': '等級',
   'board.filter.drill': '演練',
   'board.filter.overdue': '只看已逾時',
+  'board.filter.mine': '只看指派給我的',
   'board.filter.any': '全部',
   'board.filter.drill.only': '只看演練',
   'board.filter.drill.none': '不含演練',

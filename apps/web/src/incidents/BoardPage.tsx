@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { DataTable } from 'mantine-datatable';
 import { fetchIncidents, problemText, type Incident } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
+import { useFallbackPolling } from '../live/use-live-updates.ts';
 import { followLink, navigate } from '../router.tsx';
 import { Clock, nextDue, visibleClocks } from './clocks.tsx';
 import { IncidentLabels } from './labels.tsx';
@@ -16,6 +17,8 @@ export interface BoardFilters {
   level?: '1' | '2' | '3' | '4';
   drill?: 'only' | 'none';
   overdue?: boolean;
+  /** Only incidents assigned to the caller. */
+  mine?: boolean;
 }
 
 export function filtersOf(search: URLSearchParams): BoardFilters {
@@ -27,6 +30,7 @@ export function filtersOf(search: URLSearchParams): BoardFilters {
     level: level && /^[1-4]$/.test(level) ? (level as BoardFilters['level']) : undefined,
     drill: drill === 'only' || drill === 'none' ? drill : undefined,
     overdue: search.get('overdue') === 'true' || undefined,
+    mine: search.get('mine') === 'true' || undefined,
   };
 }
 
@@ -40,9 +44,10 @@ function hrefOf(filters: BoardFilters): string {
 export function BoardPage({ filters, timeZone }: { filters: BoardFilters; timeZone: string }) {
   const { t } = useI18n();
   const incidents = useQuery({
-    queryKey: ['incidents', 'board', filters.state, filters.level, filters.overdue],
-    queryFn: () => fetchIncidents({ state: filters.state, level: filters.level, overdue: filters.overdue ? 'true' : undefined }),
-    refetchInterval: 15_000,
+    queryKey: ['incidents', 'board', filters.state, filters.level, filters.overdue, filters.mine],
+    queryFn: () =>
+      fetchIncidents({ state: filters.state, level: filters.level, overdue: filters.overdue ? 'true' : undefined, mine: filters.mine ? 'true' : undefined }),
+    refetchInterval: useFallbackPolling(),
   });
   const set = (change: Partial<BoardFilters>) => navigate(hrefOf({ ...filters, ...change }), { replace: true });
   const rows: Incident[] = (incidents.data ?? [])
@@ -83,6 +88,7 @@ export function BoardPage({ filters, timeZone }: { filters: BoardFilters; timeZo
           onChange={(e) => set({ overdue: e.currentTarget.checked || undefined })}
           mb={8}
         />
+        <Checkbox label={t('board.filter.mine')} checked={filters.mine ?? false} onChange={(e) => set({ mine: e.currentTarget.checked || undefined })} mb={8} />
         <Button variant="subtle" onClick={() => navigate('/board', { replace: true })}>
           {t('board.filter.clear')}
         </Button>

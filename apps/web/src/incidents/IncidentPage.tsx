@@ -2,6 +2,7 @@ import { Alert, Badge, Group, Paper, SimpleGrid, Stack, Text, Title } from '@man
 import { useQuery } from '@tanstack/react-query';
 import { fetchIncident, problemText } from '../api/client.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
+import { useFallbackPolling } from '../live/use-live-updates.ts';
 import { formatInstant } from '../time/format.ts';
 import { Clock, visibleClocks } from './clocks.tsx';
 import { IncidentLabels } from './labels.tsx';
@@ -11,7 +12,7 @@ export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boole
   const incident = useQuery({
     queryKey: ['incident', id],
     queryFn: () => fetchIncident(id),
-    refetchInterval: 15_000,
+    refetchInterval: useFallbackPolling(),
   });
   if (incident.isPending) return <Text>{t('app.loading')}</Text>;
   if (incident.isError) return <Alert color="red" role="alert" title={t('app.error', { detail: problemText(incident.error) })} />;
