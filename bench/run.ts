@@ -470,7 +470,7 @@ async function main(): Promise<void> {
   };
 
   // The console: what a browser downloads, and the board with BOARD_INCIDENTS open incidents of a
-  // fresh agency (filed through the API), from navigation to the last row shown, in Chromium.
+  // fresh agency (filed through the API), from navigation until it counts them all and shows its first page (the 50 due soonest), in Chromium.
   const BOARD_INCIDENTS = 500;
   const consoleDir = consoleDirectory();
   const assets = consoleDir ? consoleAssetSizes(consoleDir) : undefined;
@@ -547,7 +547,7 @@ async function main(): Promise<void> {
   else {
     const sorted = [...board].sort((a, b) => a - b);
     console.log(
-      `board with ${BOARD_INCIDENTS} open incidents in Chromium, navigation to the last row: first ${board[0]!.toFixed(0)} ms, median of ${board.length} ${percentile(sorted, 50).toFixed(0)} ms, slowest ${sorted[sorted.length - 1]!.toFixed(0)} ms` +
+      `board with ${BOARD_INCIDENTS} open incidents in Chromium, navigation to the counted first page (all sorted, 50 shown): first ${board[0]!.toFixed(0)} ms, median of ${board.length} ${percentile(sorted, 50).toFixed(0)} ms, slowest ${sorted[sorted.length - 1]!.toFixed(0)} ms` +
         `; of which the API's list pages alone take a median ${percentile(
           [...boardData].sort((a, b) => a - b),
           50,

@@ -1,5 +1,6 @@
 import { Alert, Anchor, Button, Checkbox, Group, NativeSelect, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { DataTable } from 'mantine-datatable';
 import { fetchIncidents, problemText, type Incident } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
@@ -7,6 +8,9 @@ import { useFallbackPolling } from '../live/use-live-updates.ts';
 import { followLink, navigate } from '../router.tsx';
 import { Clock, nextDue, visibleClocks } from './clocks.tsx';
 import { IncidentLabels } from './labels.tsx';
+
+/** Rows per page: the most urgent fifty first (sorted by the clock due soonest); hundreds of live clocks on one page make it slow. */
+export const BOARD_PAGE_SIZE = 50;
 
 const OPEN_STATES = ['reported', 'responding', 'review'] as const;
 type OpenState = (typeof OPEN_STATES)[number];
@@ -54,6 +58,9 @@ export function BoardPage({ filters, timeZone }: { filters: BoardFilters; timeZo
     .filter((i) => (OPEN_STATES as readonly string[]).includes(i.state))
     .filter((i) => (filters.drill === 'only' ? i.isDrill : filters.drill === 'none' ? !i.isDrill : true))
     .sort((a, b) => nextDue(a.deadlines) - nextDue(b.deadlines));
+  const [page, setPage] = useState(1);
+  const current = Math.min(page, Math.max(1, Math.ceil(rows.length / BOARD_PAGE_SIZE)));
+  const shown = rows.slice((current - 1) * BOARD_PAGE_SIZE, current * BOARD_PAGE_SIZE);
 
   return (
     <Stack>
@@ -94,7 +101,7 @@ export function BoardPage({ filters, timeZone }: { filters: BoardFilters; timeZo
         </Button>
       </Group>
       {incidents.isError && <Alert color="red" role="alert" title={t('app.error', { detail: problemText(incidents.error) })} />}
-      <Text size="sm" aria-live="polite">
+      <Text size="sm" aria-live="polite" data-board-count={rows.length}>
         {t('board.count', { n: rows.length })}
       </Text>
       <DataTable<Incident>
@@ -103,7 +110,15 @@ export function BoardPage({ filters, timeZone }: { filters: BoardFilters; timeZo
         verticalSpacing="sm"
         minHeight={rows.length ? undefined : 120}
         fetching={incidents.isPending}
-        records={rows}
+        records={shown}
+        page={current}
+        onPageChange={setPage}
+        totalRecords={rows.length}
+        recordsPerPage={BOARD_PAGE_SIZE}
+        paginationText={({ from, to, totalRecords }) => t('board.pagination', { from, to, total: totalRecords })}
+        getPaginationControlProps={(control) => ({ 'aria-label': t(`board.page.${control}`) })}
+        getPaginationItemProps={(n) => ({ 'aria-label': t('board.page.number', { n }) })}
+        paginationWrapBreakpoint="sm"
         idAccessor="id"
         noRecordsText={t('board.empty')}
         aria-label={t('board.title')}

@@ -3,7 +3,8 @@ import { IconAlarm, IconAlertTriangle, IconCircleCheck, IconClock } from '@table
 import type { IncidentDeadline } from '../api/client.ts';
 import { useI18n, type MessageKey, type Translate } from '../i18n/index.tsx';
 import { formatInstant } from '../time/format.ts';
-import { useNow } from '../time/use-now.ts';
+import { memo } from 'react';
+import { useNow, useNowDerived } from '../time/use-now.ts';
 
 /** The clocks a person acts on (the report reminder is the system's own). */
 const SHOWN: ReadonlyArray<IncidentDeadline['kind']> = ['report', 'acknowledgement', 'superior_review', 'recovery', 'improvement_report'];
@@ -64,11 +65,20 @@ export function ClockBadge({ status }: { status: ClockStatus }) {
   );
 }
 
-/** One clock three ways: due time in the agency's zone, live countdown, and a badge with text and icon. */
-export function Clock({ deadline, timeZone }: { deadline: IncidentDeadline; timeZone: string }) {
+/** The live countdown: the only part of a clock that changes every second (plain markup, so a board of hundreds of clocks stays cheap). */
+function Countdown({ dueAt, overdue }: { dueAt: string; overdue: boolean }) {
   const { t } = useI18n();
   const now = useNow();
-  const status = clockStatus(deadline, now);
+  return <span className={overdue ? 'clock-countdown clock-countdown-overdue' : 'clock-countdown'}>{countdown(Date.parse(dueAt) - now, t)}</span>;
+}
+
+/**
+ * One clock three ways: due time in the agency's zone, live countdown, and a badge with text and
+ * icon. Only the countdown re-renders every second; the rest only when the status changes.
+ */
+export const Clock = memo(function Clock({ deadline, timeZone }: { deadline: IncidentDeadline; timeZone: string }) {
+  const { t } = useI18n();
+  const status = useNowDerived((now) => clockStatus(deadline, now));
   return (
     <Stack gap={2} data-clock={deadline.kind}>
       <Group gap="xs" wrap="wrap">
@@ -79,12 +89,8 @@ export function Clock({ deadline, timeZone }: { deadline: IncidentDeadline; time
       </Group>
       <Text size="sm">
         <time dateTime={deadline.dueAt}>{formatInstant(deadline.dueAt, timeZone)}</time>
-        {status !== 'met' && (
-          <Text span size="sm" fw={700} ml="xs" c={status === 'overdue' ? 'red.9' : undefined}>
-            {countdown(Date.parse(deadline.dueAt) - now, t)}
-          </Text>
-        )}
+        {status !== 'met' && <Countdown dueAt={deadline.dueAt} overdue={status === 'overdue'} />}
       </Text>
     </Stack>
   );
-}
+});

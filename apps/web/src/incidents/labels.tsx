@@ -1,4 +1,5 @@
 import { Badge, Group } from '@mantine/core';
+import { memo } from 'react';
 import type { Incident } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { isMajor, type Level } from '../../../../libs/workflows/src/incident/levels.ts';
@@ -7,7 +8,7 @@ import { isMajor, type Level } from '../../../../libs/workflows/src/incident/lev
 const TLP_TEXT: Record<string, string> = { CLEAR: '#FFFFFF', GREEN: '#33FF00', AMBER: '#FFC000', 'AMBER+STRICT': '#FFC000', RED: '#FF2B2B' };
 
 /** Level (and "major"), TLP label, state and drill, as text: colour is never the only cue. */
-export function IncidentLabels({ incident }: { incident: Incident }) {
+export const IncidentLabels = memo(function IncidentLabels({ incident }: { incident: Incident }) {
   const { t } = useI18n();
   return (
     <Group gap="xs" wrap="wrap">
@@ -28,4 +29,4 @@ export function IncidentLabels({ incident }: { incident: Incident }) {
       )}
     </Group>
   );
-}
+});

@@ -36,3 +36,8 @@ function snapshot(): number {
   if (timer === undefined && Date.now() - now >= 1000) now = Date.now();
   return now;
 }
+
+/** A value computed from the current time, re-rendered only when it changes (a clock's status changes a few times, not every second). */
+export function useNowDerived<T extends string | number | boolean>(derive: (now: number) => T): T {
+  return useSyncExternalStore(subscribe, () => derive(snapshot()));
+}
