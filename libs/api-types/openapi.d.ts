@@ -4854,6 +4854,8 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @description retry safely: the same key and body answer the first result again and create nothing; the same key with another body: 422 */
+                "Idempotency-Key"?: string;
                 /** @description the incident version the event is based on */
                 "If-Match": string;
             };

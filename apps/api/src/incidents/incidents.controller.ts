@@ -93,6 +93,8 @@ export class IncidentsController {
   })
   @ApiHeader({ name: 'If-Match', required: true, description: 'the incident version the event is based on' })
   @ApiOkResponse({ standardSchema: IncidentSchema, description: 'the incident after the event (ETag: its new version)' })
+  // A retried event (a lost answer, a double click) answers the first result again and changes nothing.
+  @Idempotent('sendIncidentEvent')
   // The body (IncidentEvent, a discriminated union with an example per type) is described by describeIncidentEvents.
   async event(
     @CurrentUser() user: AuthenticatedUser,

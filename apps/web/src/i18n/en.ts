@@ -1,7 +1,9 @@
+import { incidentPageEn } from './en/incident-page.ts';
 import type { Messages } from './zh-TW.ts';
 
 /** The console's texts in English: the same keys as zh-TW.ts (the type makes a missing or extra key an error). */
 export const en: Messages = {
+  ...incidentPageEn,
   'app.name': 'Incident Response',
   'app.skipToContent': 'Skip to main content',
   'app.loading': 'Loading…',

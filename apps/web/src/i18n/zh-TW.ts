@@ -1,9 +1,12 @@
+import { incidentPageZhTW } from './zh-TW/incident-page.ts';
+
 /**
  * The console's texts in zh-TW, the default language. This object defines the key set: en.ts must
  * have exactly the same keys (a missing or extra key fails the type check). `{name}` placeholders
  * are filled by `t(key, { name })`.
  */
 export const zhTW = {
+  ...incidentPageZhTW,
   'app.name': '資安事件通報應變系統',
   'app.skipToContent': '跳至主要內容',
   'app.loading': '載入中…',

@@ -5,7 +5,9 @@ import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { useFallbackPolling } from '../live/use-live-updates.ts';
 import { formatInstant } from '../time/format.ts';
 import { Clock, visibleClocks } from './clocks.tsx';
-import { IncidentLabels } from './labels.tsx';
+import { IncidentActions } from './actions/IncidentActions.tsx';
+import { IncidentHeader } from './IncidentHeader.tsx';
+import { Timeline } from './Timeline.tsx';
 
 export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boolean; timeZone: string }) {
   const { t } = useI18n();
@@ -21,20 +23,8 @@ export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boole
   return (
     <Stack>
       {filed && <Alert color="teal" variant="light" role="status" title={t('incident.filed', { reference: i.reference })} />}
-      <Stack gap={4}>
-        <Text size="sm" c="dimmed">
-          {t('incident.reference')}
-        </Text>
-        <Title order={1} data-reference>
-          {i.reference}
-        </Title>
-        {!i.redacted && (
-          <Text size="lg" fw={600}>
-            {i.title}
-          </Text>
-        )}
-        <IncidentLabels incident={i} />
-      </Stack>
+      <IncidentHeader incident={i} />
+      <IncidentActions incident={i} timeZone={timeZone} />
       <Paper withBorder p="md">
         <Title order={2} size="h3" mb="sm">
           {t('incident.clocks')}
@@ -78,6 +68,8 @@ export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boole
           </Stack>
         </Paper>
       )}
+      <Timeline id={i.id} version={i.version} timeZone={timeZone} />
+      {/* panels */}
     </Stack>
   );
 }

@@ -1,0 +1,33 @@
+import { SimpleGrid, Stack, Text } from '@mantine/core';
+import type { Incident } from '../api/client.ts';
+import { useI18n, type MessageKey } from '../i18n/index.tsx';
+
+/** The incident state machine's regions (parallel while responding, then the review), in reading order. */
+const REGIONS = ['response', 'authority', 'lawEnforcement', 'review'] as const satisfies ReadonlyArray<keyof Incident['regions']>;
+
+/** Where each region of the workflow stands, as text: "—" for a region the incident is not in now. */
+export function RegionStates({ incident }: { incident: Incident }) {
+  const { t } = useI18n();
+  return (
+    <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm" component="dl" m={0} aria-label={t('regions.title')}>
+      {REGIONS.map((region) => {
+        const state = incident.regions[region];
+        return (
+          <Stack key={region} gap={0} data-region={region} data-region-state={state ?? ''}>
+            <Text component="dt" size="sm" c="dimmed">
+              {t(`region.${region}`)}
+            </Text>
+            <Text component="dd" m={0} fw={600}>
+              {state ? t(regionStateKey(region, state)) : t('region.notNow')}
+            </Text>
+          </Stack>
+        );
+      })}
+    </SimpleGrid>
+  );
+}
+
+/** The catalog key of a region's state (a state the console does not know yet shows its name). */
+function regionStateKey(region: (typeof REGIONS)[number], state: string): MessageKey {
+  return `region.${region}.${state}` as MessageKey;
+}
