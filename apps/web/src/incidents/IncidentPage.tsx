@@ -6,6 +6,7 @@ import { useFallbackPolling } from '../live/use-live-updates.ts';
 import { formatInstant } from '../time/format.ts';
 import { Clock, visibleClocks } from './clocks.tsx';
 import { IncidentLabels } from './labels.tsx';
+import { IncidentPanels } from './panels/IncidentPanels.tsx';
 
 export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boolean; timeZone: string }) {
   const { t } = useI18n();
@@ -78,6 +79,7 @@ export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boole
           </Stack>
         </Paper>
       )}
+      <IncidentPanels incident={i} timeZone={timeZone} />
     </Stack>
   );
 }
