@@ -54,7 +54,7 @@ function ReviewDialog({ incident, onClose, onDone }: { incident: Incident; onClo
     },
   });
   return (
-    <Modal opened onClose={onClose} title={t('review.dialog.title', { reference: incident.reference })}>
+    <Modal closeButtonProps={{ 'aria-label': t('panels.close') }} opened onClose={onClose} title={t('review.dialog.title', { reference: incident.reference })}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -135,7 +135,9 @@ export function ReviewQueuePage({ timeZone }: { timeZone: string }) {
                   </Group>
                   <IncidentLabels incident={i} />
                   <Text size="sm">
-                    {t('review.agency')}：{agencies.data?.get(i.agencyId) ?? i.agencyId}
+                    {t('review.agency')}
+                    {t('panels.colon')}
+                    {agencies.data?.get(i.agencyId) ?? i.agencyId}
                   </Text>
                   {report && <Text size="sm">{t('review.reported', { level: report.level, at: formatInstant(report.at, timeZone) })}</Text>}
                   {clock ? <Clock deadline={clock} timeZone={timeZone} /> : null}

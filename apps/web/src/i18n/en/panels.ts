@@ -127,6 +127,8 @@ export const panelsEn: { readonly [K in keyof typeof panelsZhTW]: string } = {
   'panels.evidence.outcome.accepted': 'Accepted',
   'panels.evidence.outcome.refused_hash_mismatch': 'Refused: hash mismatch',
   'panels.evidence.transferLine': '{from} → {to}',
+  'panels.colon': ': ',
+  'panels.close': 'Close',
   'panels.cancel': 'Cancel',
   'panels.redacted.title': 'Content withheld',
   'panels.redacted.reason':

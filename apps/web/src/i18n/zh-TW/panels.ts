@@ -125,6 +125,8 @@ export const panelsZhTW = {
   'panels.evidence.outcome.accepted': '已接受',
   'panels.evidence.outcome.refused_hash_mismatch': '拒絕：雜湊不符',
   'panels.evidence.transferLine': '{from} → {to}',
+  'panels.colon': '：',
+  'panels.close': '關閉',
   'panels.cancel': '取消',
   'panels.redacted.title': '內容不予顯示',
   'panels.redacted.reason':

@@ -86,7 +86,9 @@ function RegisterEvidence({ incident, timeZone, onDone }: { incident: Incident; 
         <HashedFile label={t('panels.evidence.file')} onHash={picked} />
         {file && (
           <Text size="sm" style={WRAP}>
-            {t('panels.evidence.sha256')}：<Code data-sha256={file.sha256}>{file.sha256}</Code>
+            {t('panels.evidence.sha256')}
+            {t('panels.colon')}
+            <Code data-sha256={file.sha256}>{file.sha256}</Code>
           </Text>
         )}
         <Textarea
@@ -271,13 +273,21 @@ export function EvidencePanel({ incident, timeZone, canRecord }: { incident: Inc
                   )}
                 </Group>
                 <Text size="sm" style={WRAP}>
-                  {t('panels.evidence.sha256')}：<Code data-sha256={item.sha256}>{item.sha256}</Code>
+                  {t('panels.evidence.sha256')}
+                  {t('panels.colon')}
+                  <Code data-sha256={item.sha256}>{item.sha256}</Code>
                 </Text>
                 <Text size="sm" style={WRAP}>
-                  {t('panels.evidence.source')}：{item.source} · {t('panels.evidence.storage')}：{item.storage}
+                  {t('panels.evidence.source')}
+                  {t('panels.colon')}
+                  {item.source} · {t('panels.evidence.storage')}
+                  {t('panels.colon')}
+                  {item.storage}
                 </Text>
                 <Text size="sm">
-                  {t('panels.evidence.collectedBy')}：{item.collectedBy} · <time dateTime={item.collectedAt}>{formatInstant(item.collectedAt, timeZone)}</time>
+                  {t('panels.evidence.collectedBy')}
+                  {t('panels.colon')}
+                  {item.collectedBy} · <time dateTime={item.collectedAt}>{formatInstant(item.collectedAt, timeZone)}</time>
                 </Text>
                 <Text size="sm" fw={600} mt={4}>
                   {t('panels.evidence.custody')}
@@ -306,7 +316,13 @@ export function EvidencePanel({ incident, timeZone, canRecord }: { incident: Inc
           ))}
         </Stack>
       )}
-      <Modal opened={registering} onClose={() => setRegistering(false)} title={t('panels.evidence.register')} size="lg">
+      <Modal
+        closeButtonProps={{ 'aria-label': t('panels.close') }}
+        opened={registering}
+        onClose={() => setRegistering(false)}
+        title={t('panels.evidence.register')}
+        size="lg"
+      >
         {registering && (
           <RegisterEvidence
             incident={incident}
@@ -319,6 +335,7 @@ export function EvidencePanel({ incident, timeZone, canRecord }: { incident: Inc
         )}
       </Modal>
       <Modal
+        closeButtonProps={{ 'aria-label': t('panels.close') }}
         opened={transferring !== null}
         onClose={() => setTransferring(null)}
         title={transferring ? t('panels.evidence.transferTitle', { description: transferring.description }) : ''}

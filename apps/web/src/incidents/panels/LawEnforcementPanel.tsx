@@ -16,7 +16,10 @@ export function LawEnforcementPanel({ incident, timeZone }: { incident: Incident
       </Title>
       <Stack gap="xs">
         <Group gap="xs">
-          <Text fw={600}>{t('panels.le.status')}：</Text>
+          <Text fw={600}>
+            {t('panels.le.status')}
+            {t('panels.colon')}
+          </Text>
           <Badge color="gray" variant="light">
             {t(`panels.le.status.${le.status}`)}
           </Badge>

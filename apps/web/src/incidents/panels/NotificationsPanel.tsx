@@ -67,10 +67,14 @@ export function NotificationsPanel({ incidentId, timeZone }: { incidentId: strin
                 </Badge>
               </Group>
               <Text size="sm">
-                {t('panels.notifications.audience')}：{n.audience.map((a) => audienceText(t, a)).join('、')}
+                {t('panels.notifications.audience')}
+                {t('panels.colon')}
+                {n.audience.map((a) => audienceText(t, a)).join('、')}
               </Text>
               <Text size="sm">
-                {t('panels.notifications.createdAt')}：<time dateTime={n.createdAt}>{formatInstant(n.createdAt, timeZone)}</time>
+                {t('panels.notifications.createdAt')}
+                {t('panels.colon')}
+                <time dateTime={n.createdAt}>{formatInstant(n.createdAt, timeZone)}</time>
               </Text>
               {n.failureReason === 'no_recipients' && (
                 <Text size="sm" c="red.9">
@@ -91,17 +95,23 @@ export function NotificationsPanel({ incidentId, timeZone }: { incidentId: strin
                     </Group>
                     {d.sentAt && (
                       <Text size="sm">
-                        {t('panels.delivery.sentAt')}：<time dateTime={d.sentAt}>{formatInstant(d.sentAt, timeZone)}</time>
+                        {t('panels.delivery.sentAt')}
+                        {t('panels.colon')}
+                        <time dateTime={d.sentAt}>{formatInstant(d.sentAt, timeZone)}</time>
                       </Text>
                     )}
                     {d.response && (
                       <Text size="sm" style={WRAP} data-smtp-response>
-                        {t('panels.delivery.response')}：<code>{d.response}</code>
+                        {t('panels.delivery.response')}
+                        {t('panels.colon')}
+                        <code>{d.response}</code>
                       </Text>
                     )}
                     {d.error && (
                       <Text size="sm" c="red.9" style={WRAP}>
-                        {t('panels.delivery.error')}：{d.error}
+                        {t('panels.delivery.error')}
+                        {t('panels.colon')}
+                        {d.error}
                       </Text>
                     )}
                   </li>
