@@ -21,7 +21,7 @@ async function fetchCalendar(from: Date) {
     params: { query: { limit: 200, from: from.toISOString(), to: new Date(from.getTime() + WEEK_MS).toISOString() } },
   });
   if (!data) throw error;
-  return data.items;
+  return { from: from.getTime(), items: data.items };
 }
 
 function IncidentList({ items, empty }: { items: Incident[]; empty: string }) {
@@ -107,8 +107,9 @@ export function OnCallPage({ timeZone }: { timeZone: string }) {
           <Alert color="red" role="alert" title={t('app.error', { detail: problemText(calendar.error) })} />
         ) : (
           <Stack gap="sm">
-            {calendar.data.map((s) => {
-              const next = s.shifts.filter((x) => Date.parse(x.startsAt) > at).slice(0, 5);
+            {calendar.data.items.map((s) => {
+              // A hand-off is a shift that starts later (the one running now is clipped to the window's start).
+              const next = s.shifts.filter((x) => Date.parse(x.startsAt) > Math.max(at, calendar.data.from)).slice(0, 5);
               return (
                 <div key={s.scheduleId}>
                   <Text fw={600}>{s.name}</Text>
@@ -126,7 +127,7 @@ export function OnCallPage({ timeZone }: { timeZone: string }) {
                 </div>
               );
             })}
-            {calendar.data.length === 0 && <Text>{t('oncall.noSchedules')}</Text>}
+            {calendar.data.items.length === 0 && <Text>{t('oncall.noSchedules')}</Text>}
           </Stack>
         )}
       </Paper>

@@ -93,9 +93,11 @@ export function ReviewQueuePage({ timeZone }: { timeZone: string }) {
   const { t } = useI18n();
   const queue = useQuery({ queryKey: ['review-queue'], queryFn: fetchQueue, refetchInterval: 15_000 });
   const agencies = useQuery({ queryKey: ['agencies'], queryFn: fetchAgencies, staleTime: 300_000 });
-  const [reviewing, setReviewing] = useState<Incident | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const items = [...(queue.data ?? [])].sort((a, b) => nextDue(a.deadlines) - nextDue(b.deadlines));
+  // The id only: after a stale version (409) the queue reloads and the dialog, with what was typed, sends the new version.
+  const [reviewingId, setReviewingId] = useState<string | null>(null);
+  const reviewing = items.find((i) => i.id === reviewingId) ?? null;
   return (
     <Stack>
       <Title order={1}>{t('review.title')}</Title>
@@ -129,7 +131,7 @@ export function ReviewQueuePage({ timeZone }: { timeZone: string }) {
                         i.title
                       )}
                     </Title>
-                    <Button onClick={() => setReviewing(i)} aria-label={`${t('review.open')} ${i.reference}`}>
+                    <Button onClick={() => setReviewingId(i.id)} aria-label={`${t('review.open')} ${i.reference}`}>
                       {t('review.open')}
                     </Button>
                   </Group>
@@ -150,9 +152,9 @@ export function ReviewQueuePage({ timeZone }: { timeZone: string }) {
       {reviewing && (
         <ReviewDialog
           incident={reviewing}
-          onClose={() => setReviewing(null)}
+          onClose={() => setReviewingId(null)}
           onDone={(reference) => {
-            setReviewing(null);
+            setReviewingId(null);
             setDone(reference);
           }}
         />

@@ -129,6 +129,12 @@ export const panelsEn: { readonly [K in keyof typeof panelsZhTW]: string } = {
   'panels.evidence.transferLine': '{from} → {to}',
   'panels.colon': ': ',
   'panels.close': 'Close',
+  'panels.paging.acknowledgedBadge': 'Acknowledged',
+  'panels.unitType.it': 'IT unit',
+  'panels.unitType.business': 'business unit',
+  'panels.unitType.ethics': 'ethics unit',
+  'panels.unitType.leadership': 'leadership',
+  'panels.unitType.other': 'other unit',
   'panels.cancel': 'Cancel',
   'panels.redacted.title': 'Content withheld',
   'panels.redacted.reason':

@@ -127,6 +127,12 @@ export const panelsZhTW = {
   'panels.evidence.transferLine': '{from} → {to}',
   'panels.colon': '：',
   'panels.close': '關閉',
+  'panels.paging.acknowledgedBadge': '已確認',
+  'panels.unitType.it': '資訊單位',
+  'panels.unitType.business': '業務單位',
+  'panels.unitType.ethics': '政風單位',
+  'panels.unitType.leadership': '首長室',
+  'panels.unitType.other': '其他單位',
   'panels.cancel': '取消',
   'panels.redacted.title': '內容不予顯示',
   'panels.redacted.reason':

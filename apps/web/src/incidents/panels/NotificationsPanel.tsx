@@ -23,7 +23,7 @@ function audienceText(t: Translate, entry: NotificationItem['audience'][number])
     case 'role':
       return t('panels.audience.role', { role: roleName(t, entry.role) });
     case 'unitType':
-      return t('panels.audience.unitType', { unitType: entry.unitType });
+      return t('panels.audience.unitType', { unitType: known(t, `panels.unitType.${entry.unitType}`, entry.unitType) });
     case 'superiorReviewers':
       return t('panels.audience.superiorReviewers');
     case 'superiorRole':

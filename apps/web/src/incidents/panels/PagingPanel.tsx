@@ -50,17 +50,12 @@ export function PagingPanel({ incident, timeZone }: { incident: Incident; timeZo
       </Title>
       <Stack gap="xs">
         <Group gap="xs" wrap="wrap">
-          {paging.acknowledgedAt ? (
-            <Badge color="teal" variant="light" data-paging="acknowledged">
-              {t('panels.paging.acknowledged', { who, at: formatInstant(paging.acknowledgedAt, timeZone) })}
-            </Badge>
-          ) : (
-            <Badge color="orange" variant="light" data-paging="unacknowledged">
-              {t('panels.paging.unacknowledged')}
-            </Badge>
-          )}
+          <Badge color={paging.acknowledgedAt ? 'teal' : 'orange'} variant="light" data-paging={paging.acknowledgedAt ? 'acknowledged' : 'unacknowledged'}>
+            {t(paging.acknowledgedAt ? 'panels.paging.acknowledgedBadge' : 'panels.paging.unacknowledged')}
+          </Badge>
           <Text size="sm">{t('panels.paging.step', { step: paging.step + 1, round: paging.round + 1 })}</Text>
         </Group>
+        {paging.acknowledgedAt && <Text>{t('panels.paging.acknowledged', { who, at: formatInstant(paging.acknowledgedAt, timeZone) })}</Text>}
         {target?.kind === 'escalationTarget' ? (
           <Text>{t('panels.paging.paging', { target: roleName(t, target.target) })}</Text>
         ) : (
