@@ -2714,6 +2714,8 @@ export type components = {
             /** @description the last error */
             error: string | null;
             messageId: string | null;
+            /** @description the receiving server's answer to the delivery that was sent (SMTP reply or webhook status), as stored; null until sent */
+            response: string | null;
             sentAt: string | null;
             /** @enum {string} */
             status: "queued" | "sending" | "sent" | "failed" | "dead";
@@ -4745,6 +4747,8 @@ export interface operations {
         parameters: {
             query?: {
                 agencyId?: string;
+                /** @description true: open incidents of the caller's direct subordinate agencies reported to the caller's agency and not yet reviewed (the superior's review queue) */
+                awaitingReview?: "true";
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
                 /** @description level 1–4 */

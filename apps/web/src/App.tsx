@@ -9,6 +9,8 @@ import { useI18n } from './i18n/index.tsx';
 import { BoardPage, filtersOf } from './incidents/BoardPage.tsx';
 import { FileIncidentPage } from './incidents/FileIncidentPage.tsx';
 import { IncidentPage } from './incidents/IncidentPage.tsx';
+import { OnCallPage } from './oncall/OnCallPage.tsx';
+import { ReviewQueuePage } from './review/ReviewQueuePage.tsx';
 import { followLink, navigate, useLocation } from './router.tsx';
 import { useLiveUpdates } from './live/use-live-updates.ts';
 import { Layout } from './shell/Layout.tsx';
@@ -64,6 +66,8 @@ export function App() {
     const incident = /^\/incidents\/([^/]+)$/.exec(path)?.[1];
     if (path === '/' || path === '/board' || path === '/password') page = <BoardPage filters={filtersOf(search)} timeZone={timeZone} />;
     else if (path === '/incidents/new') page = <FileIncidentPage timeZone={timeZone} />;
+    else if (path === '/review') page = <ReviewQueuePage timeZone={timeZone} />;
+    else if (path === '/oncall') page = <OnCallPage timeZone={timeZone} />;
     else if (incident && UUID.test(incident)) page = <IncidentPage key={incident} id={incident} filed={search.get('filed') === '1'} timeZone={timeZone} />;
     else
       page = (

@@ -69,6 +69,10 @@ export const ListIncidentsQuery = z.strictObject({
     .enum(['true', 'false'])
     .optional()
     .meta({ description: 'true: the incidents the caller filed, acknowledged or acted on (an entry of theirs in the timeline); false: the others' }),
+  awaitingReview: z.enum(['true']).optional().meta({
+    description:
+      "true: open incidents of the caller's direct subordinate agencies reported to the caller's agency and not yet reviewed (the superior's review queue)",
+  }),
 });
 export type ListIncidentsQuery = z.output<typeof ListIncidentsQuery>;
 

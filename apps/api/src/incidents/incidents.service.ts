@@ -362,6 +362,8 @@ export class IncidentsService {
           AND ($12::boolean IS NULL OR $12 = (i.state NOT IN ('closed','dismissed')))
           AND ($13::boolean IS NULL OR $13 = COALESCE(i.filed_by = $14 OR i.snapshot #>> '{context,paging,acknowledgedBy}' = $14::text
                OR EXISTS (SELECT 1 FROM incident_timeline t WHERE t.incident_id = i.id AND t.actor_id = $14), false))
+          AND (NOT $15::boolean OR (i.state NOT IN ('closed','dismissed') AND i.snapshot #>> '{context,authority,status}' = 'reported'
+               AND EXISTS (SELECT 1 FROM agencies a WHERE a.id = i.agency_id AND a.parent_id = $1)))
         ORDER BY i.created_at DESC, i.id DESC LIMIT $11`,
       [
         user.agencyId,
@@ -378,6 +380,7 @@ export class IncidentsService {
         q.open === undefined ? null : q.open === 'true',
         q.mine === undefined ? null : q.mine === 'true',
         user.id,
+        q.awaitingReview === 'true',
       ],
     );
     const page = toPage(rows, limit, (r) => [r.created_at.toISOString(), r.id]);

@@ -27,6 +27,10 @@ export const NotificationDeliverySchema = z
     attempts: z.int().min(0),
     messageId: z.string().nullable(),
     error: z.string().nullable().meta({ description: 'the last error' }),
+    response: z
+      .string()
+      .nullable()
+      .meta({ description: "the receiving server's answer to the delivery that was sent (SMTP reply or webhook status), as stored; null until sent" }),
     sentAt: InstantOut.nullable(),
   })
   .meta({ id: 'NotificationDelivery' });

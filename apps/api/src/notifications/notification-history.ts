@@ -39,9 +39,10 @@ export async function notificationHistory(
     attempts: number;
     message_id: string | null;
     last_error: string | null;
+    response: string | null;
     sent_at: Date | null;
   }> = await manager.query(
-    `SELECT outbox_id, channel, address, status, attempts, message_id, last_error, sent_at FROM deliveries WHERE outbox_id = ANY($1) ORDER BY address`,
+    `SELECT outbox_id, channel, address, status, attempts, message_id, last_error, response, sent_at FROM deliveries WHERE outbox_id = ANY($1) ORDER BY address`,
     [items.map((r) => r.id)],
   );
   return {
@@ -69,6 +70,7 @@ export async function notificationHistory(
           attempts: d.attempts,
           messageId: d.message_id,
           error: d.last_error,
+          response: d.response,
           sentAt: d.sent_at?.toISOString() ?? null,
         })),
       };

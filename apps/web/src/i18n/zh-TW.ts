@@ -1,4 +1,5 @@
 import { incidentPageZhTW } from './zh-TW/incident-page.ts';
+import { panelsZhTW } from './zh-TW/panels.ts';
 
 /**
  * The console's texts in zh-TW, the default language. This object defines the key set: en.ts must
@@ -162,6 +163,7 @@ export const zhTW = {
   'board.column.state': '狀態',
   'board.column.clock': '最近時限',
   'board.count': '共 {n} 件',
+  ...panelsZhTW,
 } as const;
 
 export type MessageKey = keyof typeof zhTW;

@@ -7,6 +7,7 @@ import { formatInstant } from '../time/format.ts';
 import { Clock, visibleClocks } from './clocks.tsx';
 import { IncidentActions } from './actions/IncidentActions.tsx';
 import { IncidentHeader } from './IncidentHeader.tsx';
+import { IncidentPanels } from './panels/IncidentPanels.tsx';
 import { Timeline } from './Timeline.tsx';
 
 export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boolean; timeZone: string }) {
@@ -69,7 +70,7 @@ export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boole
         </Paper>
       )}
       <Timeline id={i.id} version={i.version} timeZone={timeZone} />
-      {/* panels */}
+      <IncidentPanels incident={i} timeZone={timeZone} />
     </Stack>
   );
 }

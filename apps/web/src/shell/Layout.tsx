@@ -27,6 +27,14 @@ export function Layout({ session, onLogout, children }: { session: ConsoleSessio
                   <Anchor href="/incidents/new" onClick={followLink} fw={600}>
                     {t('app.nav.file')}
                   </Anchor>
+                  {session.user.roles.some((r) => r === 'ciso' || r === 'on_call_manager') && (
+                    <Anchor href="/review" onClick={followLink} fw={600}>
+                      {t('panels.nav.review')}
+                    </Anchor>
+                  )}
+                  <Anchor href="/oncall" onClick={followLink} fw={600}>
+                    {t('panels.nav.oncall')}
+                  </Anchor>
                 </Group>
               </nav>
             )}
