@@ -5,6 +5,7 @@ import { api, problemText, type Incident } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { Clock, nextDue } from '../incidents/clocks.tsx';
 import { IncidentLabels } from '../incidents/labels.tsx';
+import { useFallbackPolling } from '../live/use-live-updates.ts';
 import { sendEvent } from '../incidents/panels/panel-api.ts';
 import { followLink } from '../router.tsx';
 import { formatInstant } from '../time/format.ts';
@@ -36,6 +37,9 @@ async function fetchAgencies() {
 
 const LEVELS = ['1', '2', '3', '4'] as const;
 
+/** Under the incident lists' key, so the live stream's change of any incident refetches the queue (its versions stay current). */
+const REVIEW_QUEUE_KEY = ['incidents', 'awaiting-review'] as const;
+
 /** The review dialog: level confirmed or changed, and a note; a stale version reloads and keeps what was typed. */
 function ReviewDialog({ incident, onClose, onDone }: { incident: Incident; onClose: () => void; onDone: (reference: string) => void }) {
   const { t } = useI18n();
@@ -47,7 +51,7 @@ function ReviewDialog({ incident, onClose, onDone }: { incident: Incident; onClo
   const review = useMutation({
     mutationFn: () => sendEvent(incident, { type: 'AUTHORITY_REVIEWED', level: Number(level), note }),
     onSuccess: async (result) => {
-      await client.invalidateQueries({ queryKey: ['review-queue'] });
+      await client.invalidateQueries({ queryKey: REVIEW_QUEUE_KEY });
       await client.invalidateQueries({ queryKey: ['incident', incident.id] });
       if (result.ok) onDone(incident.reference);
       else setFailure(result.stale ? t('panels.stale') : problemText(result.error));
@@ -91,7 +95,7 @@ function ReviewDialog({ incident, onClose, onDone }: { incident: Incident; onClo
 /** /review: the superior agency's reviewers see their direct subordinates' reports awaiting review, the review clock due soonest first. */
 export function ReviewQueuePage({ timeZone }: { timeZone: string }) {
   const { t } = useI18n();
-  const queue = useQuery({ queryKey: ['review-queue'], queryFn: fetchQueue, refetchInterval: 15_000 });
+  const queue = useQuery({ queryKey: REVIEW_QUEUE_KEY, queryFn: fetchQueue, refetchInterval: useFallbackPolling() });
   const agencies = useQuery({ queryKey: ['agencies'], queryFn: fetchAgencies, staleTime: 300_000 });
   const [done, setDone] = useState<string | null>(null);
   const items = [...(queue.data ?? [])].sort((a, b) => nextDue(a.deadlines) - nextDue(b.deadlines));

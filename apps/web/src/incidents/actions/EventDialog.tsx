@@ -400,7 +400,7 @@ function CorrectiveActionsField({ incident, values, set, errors, timeZone }: Sub
           );
         })}
         <Group>
-          <Button variant="light" onClick={() => set({ correctiveActions: [...values.correctiveActions, newAction()] })}>
+          <Button variant="default" onClick={() => set({ correctiveActions: [...values.correctiveActions, newAction()] })}>
             {t('field.correctiveActions.add')}
           </Button>
         </Group>
