@@ -17,6 +17,7 @@ import { AccessRules1764720000000 } from './migrations/1764720000000-AccessRules
 import { OutboxFailure1764892800000 } from './migrations/1764892800000-OutboxFailure.js';
 import { IdempotencyKeys1765000000000 } from './migrations/1765000000000-IdempotencyKeys.js';
 import { StreamChanges1765100000000 } from './migrations/1765100000000-StreamChanges.js';
+import { DeadlineMetAt1765200000000 } from './migrations/1765200000000-DeadlineMetAt.js';
 
 /** Every entity, listed explicitly (no globs). */
 export const ENTITIES = [Agency, AgencyPolicyRow, AuditEvent, Session, Unit, UnitMembership, User, RoleMembership];
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   OutboxFailure1764892800000,
   IdempotencyKeys1765000000000,
   StreamChanges1765100000000,
+  DeadlineMetAt1765200000000,
 ];
 
 /** The one set of TypeORM options, shared by the Nest app, the worker and the migration CLI. */

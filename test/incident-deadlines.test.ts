@@ -37,6 +37,7 @@ interface DeadlineRow {
   due_at: Date;
   resolved_at: Date | null;
   late_by_ms: string | null;
+  met_at?: Date | null;
 }
 
 async function deadlinesOf(t: TestApp, incidentId: string, kind?: string): Promise<DeadlineRow[]> {
@@ -55,7 +56,7 @@ async function onlyDeadline(t: TestApp, incidentId: string, kind: string): Promi
 }
 
 async function deadlineById(t: TestApp, id: string): Promise<DeadlineRow> {
-  const { rows } = await t.db.query(`SELECT id, kind, step, status, due_at, resolved_at, late_by_ms::text FROM deadlines WHERE id = $1`, [id]);
+  const { rows } = await t.db.query(`SELECT id, kind, step, status, due_at, resolved_at, late_by_ms::text, met_at FROM deadlines WHERE id = $1`, [id]);
   return rows[0];
 }
 
@@ -127,6 +128,32 @@ describe('durable deadlines fired by DeadlineService', () => {
     expect(audit.rows[0]).toMatchObject({ actor_id: null, actor_label: 'system', details: { deadlineId: report.id, kind: 'report', lateByMs: 5 * MINUTE } });
     const timeline = expectOk(await t.http().get(`/api/incidents/${filed.id}/timeline`).set(auth(w.tokens.manager)));
     expect(timeline.items.filter((e: any) => e.entry === 'deadline_breached')).toHaveLength(1);
+  });
+
+  it('keeps a breach when the work comes late, and dates the late work; a clock met in time is dated too', async () => {
+    const filed = await fileIncident(t, w.tokens.reporter);
+    const report = await onlyDeadline(t, filed.id, 'report');
+    t.clock.advance(HOUR);
+    expect(await deadlines.fire(report.id)).toBe('fired');
+    const triage = { type: 'TRIAGE', impact: { confidentiality: 1, integrity: 2, availability: 2 }, category: 'web_attack' };
+    const triagedAt = t.clock.now();
+    expect((await send(t, w.tokens.manager, filed.id, triage)).status).toBe(200);
+    const reportedAt = t.clock.advance(10 * MINUTE);
+    expect((await send(t, w.tokens.manager, filed.id, { type: 'REPORT_TO_AUTHORITY', channel: 'national_platform' })).status).toBe(200);
+
+    // The breach stays as found (status, when and how late); the work's own time is added.
+    expect(await deadlineById(t, report.id)).toMatchObject({ status: 'breached', late_by_ms: String(5 * MINUTE), met_at: reportedAt });
+    const incident = expectOk(await t.http().get(`/api/incidents/${filed.id}`).set(auth(w.tokens.manager)));
+    expect(incident.deadlines.find((d: any) => d.kind === 'report')).toEqual({
+      kind: 'report',
+      dueAt: report.due_at.toISOString(),
+      status: 'breached',
+      lateByMs: 5 * MINUTE,
+      metAt: reportedAt.toISOString(),
+    });
+    // The acknowledgement, met by the triage in time: met, dated. A clock still running has no metAt.
+    expect(incident.deadlines.find((d: any) => d.kind === 'acknowledgement' && d.status === 'met')).toMatchObject({ metAt: triagedAt.toISOString() });
+    expect(incident.deadlines.find((d: any) => d.kind === 'superior_review')).not.toHaveProperty('metAt');
   });
 
   it('fires once when many fire() calls race for the same due deadline', async () => {

@@ -1678,6 +1678,12 @@ export type components = {
             dueAt: string;
             kind: string;
             lateByMs?: number;
+            /**
+             * Format: date-time
+             * @description when the work was done (a breached deadline keeps its breach and says when the work came, late)
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            metAt?: string;
             status: string;
             step?: number;
         };
@@ -2443,8 +2449,14 @@ export type components = {
             dueAt: string;
             /** @enum {string} */
             kind: "report" | "superior_review" | "recovery" | "improvement_report" | "acknowledgement" | "report_due_soon";
-            /** @description how late a breached deadline was met or went unmet */
+            /** @description how late a breached deadline was when it was found missed */
             lateByMs?: number;
+            /**
+             * Format: date-time
+             * @description when the work was done: for `met` in time; for `breached` late (absent while the breached work is still undone)
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            metAt?: string;
             /** @enum {string} */
             status: "pending" | "met" | "breached" | "cancelled" | "fired";
             /** @description the escalation step (acknowledgement deadlines) */

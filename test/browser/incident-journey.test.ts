@@ -228,6 +228,8 @@ describe.each<[Language, Width]>([
     await reviewer.context().close();
     await region(manager, 'authority', 'reviewed');
     await entry(manager, 'authority_reviewed');
+    // The missed clock keeps its breach and now says the review came, late: no countdown running on.
+    await clock(manager, 'superior_review', 'metLate');
     await mailed('authority.reviewed', USERS.manager, reference, id);
 
     // The manager decides law enforcement is needed (a defacement is a crime under article 358).
@@ -335,6 +337,7 @@ describe.each<[Language, Width]>([
       .first()
       .waitFor();
     await entry(ciso, 'closed');
+    await ciso.locator('[data-region-ended="closed"]').waitFor();
     await mailed('incident.closed', USERS.manager, reference, id);
     // The manager's page closed with it, live; the timeline tells the story in order, for the auditor.
     await manager

@@ -56,7 +56,14 @@ export const LabelledClassificationSchema = z
 
 /** A clock of a plan, drill or corrective action. */
 export const ContinuityDeadlineSchema = z
-  .strictObject({ kind: z.string(), step: z.int().optional(), dueAt: InstantOut, status: z.string(), lateByMs: z.number().optional() })
+  .strictObject({
+    kind: z.string(),
+    step: z.int().optional(),
+    dueAt: InstantOut,
+    status: z.string(),
+    lateByMs: z.number().optional(),
+    metAt: InstantOut.optional().meta({ description: 'when the work was done (a breached deadline keeps its breach and says when the work came, late)' }),
+  })
   .meta({ id: 'ContinuityDeadline' });
 
 export const AFTER_ACTION_WINDOW = /^P(?:([1-9]|[12][0-9]|3[01])D|[1-4]W|1M)$/;

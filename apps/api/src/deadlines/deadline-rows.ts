@@ -28,7 +28,11 @@ export async function startDeadline(
   return { id, dueAt };
 }
 
-/** Ends the pending deadlines of the given kinds: `met` when the work was done in time, else `cancelled`. */
+/**
+ * Ends the pending deadlines of the given kinds: `met` when the work was done in time, else
+ * `cancelled`. Work done (`met`) also dates the breached deadlines of those kinds still undone:
+ * they stay breached, and say when the work came, late.
+ */
 export async function endDeadlines(
   manager: EntityManager,
   subject: { type: DeadlineSubject; id: string },
@@ -37,9 +41,15 @@ export async function endDeadlines(
   now: Date,
 ): Promise<void> {
   await manager.query(
-    `UPDATE deadlines SET status = $4, resolved_at = $5 WHERE subject_type = $1 AND subject_id = $2 AND kind = ANY($3) AND status = 'pending'`,
+    `UPDATE deadlines SET status = $4, resolved_at = $5, met_at = CASE WHEN $4 = 'met' THEN $5::timestamptz END
+      WHERE subject_type = $1 AND subject_id = $2 AND kind = ANY($3) AND status = 'pending'`,
     [subject.type, subject.id, kinds, status, now],
   );
+  if (status === 'met')
+    await manager.query(
+      `UPDATE deadlines SET met_at = $4 WHERE subject_type = $1 AND subject_id = $2 AND kind = ANY($3) AND status = 'breached' AND met_at IS NULL`,
+      [subject.type, subject.id, kinds, now],
+    );
 }
 
 export interface DeadlineView {
@@ -48,6 +58,7 @@ export interface DeadlineView {
   dueAt: string;
   status: string;
   lateByMs?: number;
+  metAt?: string;
 }
 
 /** A subject's deadlines for its API view (superseded ones are history, not shown). */
@@ -59,8 +70,16 @@ export async function deadlinesOf(manager: EntityManager, subject: { type: Deadl
 export async function deadlinesOfEach(manager: EntityManager, type: DeadlineSubject, ids: readonly string[]): Promise<Map<string, DeadlineView[]>> {
   const byId = new Map<string, DeadlineView[]>(ids.map((id) => [id, []]));
   if (!ids.length) return byId;
-  const rows: Array<{ subject_id: string; kind: string; step: number | null; due_at: Date; status: string; late_by_ms: string | null }> = await manager.query(
-    `SELECT subject_id, kind, step, due_at, status, late_by_ms::text FROM deadlines
+  const rows: Array<{
+    subject_id: string;
+    kind: string;
+    step: number | null;
+    due_at: Date;
+    status: string;
+    late_by_ms: string | null;
+    met_at: Date | null;
+  }> = await manager.query(
+    `SELECT subject_id, kind, step, due_at, status, late_by_ms::text, met_at FROM deadlines
       WHERE subject_type = $1 AND subject_id = ANY($2::uuid[]) AND status <> 'superseded' ORDER BY due_at, kind, created_at, id`,
     [type, ids],
   );
@@ -71,6 +90,7 @@ export async function deadlinesOfEach(manager: EntityManager, type: DeadlineSubj
       dueAt: d.due_at.toISOString(),
       status: d.status,
       ...(d.late_by_ms !== null ? { lateByMs: Number(d.late_by_ms) } : {}),
+      ...(d.met_at !== null ? { metAt: d.met_at.toISOString() } : {}),
     });
   }
   return byId;

@@ -90,7 +90,10 @@ const Deadline = z
     step: z.int().optional().meta({ description: 'the escalation step (acknowledgement deadlines)' }),
     dueAt: InstantOut,
     status: z.enum(['pending', 'met', 'breached', 'cancelled', 'fired']),
-    lateByMs: z.number().optional().meta({ description: 'how late a breached deadline was met or went unmet' }),
+    lateByMs: z.number().optional().meta({ description: 'how late a breached deadline was when it was found missed' }),
+    metAt: InstantOut.optional().meta({
+      description: 'when the work was done: for `met` in time; for `breached` late (absent while the breached work is still undone)',
+    }),
   })
   .meta({ id: 'IncidentDeadline' });
 

@@ -113,6 +113,7 @@ export const en: Messages = {
   'badge.dueSoon': 'Due soon',
   'badge.overdue': 'Overdue',
   'badge.met': 'Met',
+  'badge.metLate': 'Met late',
   'countdown.left': '{time} left',
   'countdown.late': '{time} late',
   'countdown.day': '{n} d',

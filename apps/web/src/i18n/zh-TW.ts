@@ -116,6 +116,7 @@ export const zhTW = {
   'badge.dueSoon': '即將到期',
   'badge.overdue': '已逾時',
   'badge.met': '已完成',
+  'badge.metLate': '逾時完成',
   'countdown.left': '剩 {time}',
   'countdown.late': '逾時 {time}',
   'countdown.day': '{n} 天',

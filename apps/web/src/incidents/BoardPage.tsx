@@ -6,7 +6,7 @@ import { fetchIncidents, problemText, type Incident } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { useFallbackPolling } from '../live/use-live-updates.ts';
 import { followLink, navigate } from '../router.tsx';
-import { Clock, nextDue, visibleClocks } from './clocks.tsx';
+import { Clock, isDone, nextDue, visibleClocks } from './clocks.tsx';
 import { IncidentLabels } from './labels.tsx';
 
 /** Rows per page: the most urgent fifty first (sorted by the clock due soonest); hundreds of live clocks on one page make it slow. */
@@ -142,7 +142,7 @@ export function BoardPage({ filters, timeZone }: { filters: BoardFilters; timeZo
             render: (i) => (
               <Stack gap="xs">
                 {visibleClocks(i.deadlines)
-                  .filter((d) => d.status !== 'met')
+                  .filter((d) => !isDone(d))
                   .map((d) => (
                     <Clock key={`${d.kind}-${d.step ?? 0}`} deadline={d} timeZone={timeZone} />
                   ))}

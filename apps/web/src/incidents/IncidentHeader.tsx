@@ -5,7 +5,7 @@ import { IncidentLabels } from './labels.tsx';
 import { RegionStates } from './RegionStates.tsx';
 
 /** Reference, title, level, TLP label, state, and where each region of the workflow stands. */
-export function IncidentHeader({ incident }: { incident: Incident }) {
+export function IncidentHeader({ incident, timeZone }: { incident: Incident; timeZone: string }) {
   const { t } = useI18n();
   return (
     <Stack gap="sm" component="header">
@@ -27,7 +27,7 @@ export function IncidentHeader({ incident }: { incident: Incident }) {
         <Title order={2} size="h4" mb="xs">
           {t('regions.title')}
         </Title>
-        <RegionStates incident={incident} />
+        <RegionStates incident={incident} timeZone={timeZone} />
       </Paper>
     </Stack>
   );

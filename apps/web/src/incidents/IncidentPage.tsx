@@ -24,7 +24,7 @@ export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boole
   return (
     <Stack>
       {filed && <Alert color="teal" variant="light" role="status" title={t('incident.filed', { reference: i.reference })} />}
-      <IncidentHeader incident={i} />
+      <IncidentHeader incident={i} timeZone={timeZone} />
       <IncidentActions incident={i} timeZone={timeZone} />
       <Paper withBorder p="md">
         <Title order={2} size="h3" mb="sm">

@@ -1,13 +1,29 @@
 import { SimpleGrid, Stack, Text } from '@mantine/core';
 import type { Incident } from '../api/client.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
+import { formatInstant } from '../time/format.ts';
 
 /** The incident state machine's regions (parallel while responding, then the review), in reading order. */
 const REGIONS = ['response', 'authority', 'lawEnforcement', 'review'] as const satisfies ReadonlyArray<keyof Incident['regions']>;
 
-/** Where each region of the workflow stands, as text: "—" for a region the incident is not in now. */
-export function RegionStates({ incident }: { incident: Incident }) {
+/**
+ * Where each region of the workflow stands, as text: "—" for a region the incident is not in now.
+ * A closed or dismissed incident is in none: it says how it ended, and when.
+ */
+export function RegionStates({ incident, timeZone }: { incident: Incident; timeZone: string }) {
   const { t } = useI18n();
+  const ended =
+    incident.state === 'closed' && incident.closure.closedAt
+      ? t('regions.closed', { at: formatInstant(incident.closure.closedAt, timeZone) })
+      : incident.state === 'dismissed' && incident.dismissal
+        ? t('regions.dismissed', { at: formatInstant(incident.dismissal.at, timeZone) })
+        : null;
+  if (ended)
+    return (
+      <Text fw={600} data-region-ended={incident.state}>
+        {ended}
+      </Text>
+    );
   return (
     <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm" component="dl" m={0} aria-label={t('regions.title')}>
       {REGIONS.map((region) => {

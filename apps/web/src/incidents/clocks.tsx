@@ -11,25 +11,29 @@ const SHOWN: ReadonlyArray<IncidentDeadline['kind']> = ['report', 'acknowledgeme
 /** A pending clock with less than this left is "due soon". */
 export const DUE_SOON_MS = 30 * 60_000;
 
-export type ClockStatus = 'onTime' | 'dueSoon' | 'overdue' | 'met';
+export type ClockStatus = 'onTime' | 'dueSoon' | 'overdue' | 'met' | 'metLate';
+
+/** Whether the work the clock asks for is done: in time (met), or late (breached, with the time it came). */
+export const isDone = (deadline: IncidentDeadline): boolean => deadline.status === 'met' || (deadline.status === 'breached' && deadline.metAt !== undefined);
 
 export function clockStatus(deadline: IncidentDeadline, now: number): ClockStatus {
   if (deadline.status === 'met') return 'met';
+  if (isDone(deadline)) return 'metLate';
   const left = Date.parse(deadline.dueAt) - now;
   if (deadline.status === 'breached' || deadline.status === 'fired' || left <= 0) return 'overdue';
   return left <= DUE_SOON_MS ? 'dueSoon' : 'onTime';
 }
 
-/** The clocks to show, running ones first by due time, then the met ones. */
+/** The clocks to show, running ones first by due time, then the done ones. */
 export function visibleClocks(deadlines: readonly IncidentDeadline[]): IncidentDeadline[] {
   return deadlines
     .filter((d) => SHOWN.includes(d.kind) && d.status !== 'cancelled')
-    .sort((a, b) => Number(a.status === 'met') - Number(b.status === 'met') || Date.parse(a.dueAt) - Date.parse(b.dueAt));
+    .sort((a, b) => Number(isDone(a)) - Number(isDone(b)) || Date.parse(a.dueAt) - Date.parse(b.dueAt));
 }
 
 /** The running clock due soonest (for sorting the board). */
 export function nextDue(deadlines: readonly IncidentDeadline[]): number {
-  const running = visibleClocks(deadlines).filter((d) => d.status !== 'met');
+  const running = visibleClocks(deadlines).filter((d) => !isDone(d));
   return running.length ? Math.min(...running.map((d) => Date.parse(d.dueAt))) : Number.POSITIVE_INFINITY;
 }
 
@@ -53,6 +57,7 @@ const BADGE: Record<ClockStatus, { color: string; icon: typeof IconClock; key: M
   dueSoon: { color: '#b34700', icon: IconAlarm, key: 'badge.dueSoon' },
   overdue: { color: 'red.9', icon: IconAlertTriangle, key: 'badge.overdue' },
   met: { color: 'gray.7', icon: IconCircleCheck, key: 'badge.met' },
+  metLate: { color: 'gray.7', icon: IconAlertTriangle, key: 'badge.metLate' },
 };
 
 export function ClockBadge({ status }: { status: ClockStatus }) {
@@ -89,7 +94,10 @@ export const Clock = memo(function Clock({ deadline, timeZone }: { deadline: Inc
       </Group>
       <Text size="sm">
         <time dateTime={deadline.dueAt}>{formatInstant(deadline.dueAt, timeZone)}</time>
-        {status !== 'met' && <Countdown dueAt={deadline.dueAt} overdue={status === 'overdue'} />}
+        {(status === 'onTime' || status === 'dueSoon' || status === 'overdue') && <Countdown dueAt={deadline.dueAt} overdue={status === 'overdue'} />}
+        {status === 'metLate' && deadline.metAt && (
+          <span className="clock-countdown clock-countdown-overdue">{countdown(Date.parse(deadline.dueAt) - Date.parse(deadline.metAt), t)}</span>
+        )}
       </Text>
     </Stack>
   );
