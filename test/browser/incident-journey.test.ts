@@ -306,6 +306,10 @@ describe.each<[Language, Width]>([
 
     // The manager submits the improvement report with a corrective action; it awaits the CISO.
     await region(manager, 'review', 'awaiting_report');
+    // The parallel regions are over; each says where it ended.
+    await region(manager, 'response', 'recovered');
+    await region(manager, 'authority', 'reviewed');
+    await region(manager, 'lawEnforcement', 'concluded');
     await act(
       manager,
       'SUBMIT_IMPROVEMENT_REPORT',

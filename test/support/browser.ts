@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -170,7 +170,11 @@ export async function moveClocks(run: ConsoleRun, pages: Page[], ms: number): Pr
 const SCREENSHOTS = join(process.cwd(), '.local', 'screenshots');
 const README_SCREENSHOTS = join(process.cwd(), 'docs', 'screenshots');
 
-/** A full-page screenshot at .local/screenshots/<name>-<width>.png; with UPDATE_SCREENSHOTS=1 the main ones (readme) also go to docs/screenshots/. */
+/**
+ * A full-page screenshot at .local/screenshots/<name>-<width>.png; with UPDATE_SCREENSHOTS=1 the
+ * main ones (readme) also go to docs/screenshots/, as the window shows them (what a reader of the
+ * README can take in at a glance).
+ */
 export async function screenshot(page: Page, name: string, options: { readme?: boolean } = {}): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const width = page.viewportSize()?.width ?? 0;
@@ -178,7 +182,7 @@ export async function screenshot(page: Page, name: string, options: { readme?: b
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
   if (options.readme && process.env.UPDATE_SCREENSHOTS === '1') {
     mkdirSync(README_SCREENSHOTS, { recursive: true });
-    copyFileSync(file, join(README_SCREENSHOTS, `${name}-${width}.png`));
+    await page.screenshot({ path: join(README_SCREENSHOTS, `${name}-${width}.png`), animations: 'disabled' });
   }
   return file;
 }

@@ -27,7 +27,7 @@ export function RegionStates({ incident, timeZone }: { incident: Incident; timeZ
   return (
     <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="sm" component="dl" m={0} aria-label={t('regions.title')}>
       {REGIONS.map((region) => {
-        const state = incident.regions[region];
+        const state = regionState(incident, region);
         return (
           <Stack key={region} gap={0} data-region={region} data-region-state={state ?? ''}>
             <Text component="dt" size="sm" c="dimmed">
@@ -41,6 +41,25 @@ export function RegionStates({ incident, timeZone }: { incident: Incident; timeZ
       })}
     </SimpleGrid>
   );
+}
+
+/**
+ * A region's state: the machine's while it runs; in the review the parallel regions are over, and
+ * each shows where it ended (recovered, the authority's review, the law-enforcement outcome).
+ */
+function regionState(incident: Incident, region: (typeof REGIONS)[number]): string | null {
+  const running = incident.regions[region];
+  if (running || incident.state !== 'review') return running;
+  switch (region) {
+    case 'response':
+      return 'recovered';
+    case 'authority':
+      return incident.authority.status;
+    case 'lawEnforcement':
+      return incident.lawEnforcement.status;
+    case 'review':
+      return null;
+  }
 }
 
 /** The catalog key of a region's state (a state the console does not know yet shows its name). */
