@@ -63,13 +63,17 @@ describe('GET /api/incidents as CSV', () => {
       t.clock.advance(1000);
     }
     secret = await fileIncident(t, w.tokens.manager, { title: SECRET, classification: { tlp: 'AMBER', dataLevel: 'sensitive' } });
+    t.clock.advance(1000);
     tricky = await fileIncident(t, w.tokens.reporter, { title: TRICKY, classification: GREEN });
+    t.clock.advance(1000);
     formula = await fileIncident(t, w.tokens.reporter, { title: FORMULA, classification: GREEN });
+    t.clock.advance(1000);
     level3 = await fileIncident(t, w.tokens.responder, {
       title: 'level three',
       impact: { confidentiality: 3, integrity: 1, availability: 1 },
       classification: GREEN,
     });
+    t.clock.advance(1000);
     oth = await fileIncident(t, w.tokens.othReporter, { title: 'OTH only 其他機關', classification: GREEN });
   }, 120_000);
   afterAll(() => t.close());
