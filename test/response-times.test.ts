@@ -267,6 +267,8 @@ describe('GET /api/reports/response-times', () => {
   afterAll(() => t.close());
 
   const real = (plans: Plan[]) => plans.filter((p) => p.inPeriod && !p.drill);
+  /** What the superior's CISO sees of its subordinates: the incidents reported to it (as GET /api/incidents shows them). */
+  const reported = (plans: Plan[]) => plans.filter((p) => p.ack !== null && p.report !== null);
 
   it("gives the superior's CISO its subtree: medians and p90s per level, agency, month and all three, against values computed here", async () => {
     const body = await ok(await report(w.tokens.supCiso, PERIOD));
@@ -275,7 +277,9 @@ describe('GET /api/reports/response-times', () => {
     expect(body.period).toEqual({ from: '2026-03-01T00:00:00.000+08:00', to: '2026-05-01T00:00:00.000+08:00' });
     expect([...body.agencies].sort()).toEqual([w.sup, w.sub, w.oth].sort());
 
-    const plans = real(PLANS);
+    // The SUB incident never reported to SUP is not in SUP's figures.
+    const plans = reported(real(PLANS));
+    expect(plans.length).toBe(real(PLANS).length - 1);
     expectStats(body.incidents.overall, plans);
 
     expect(body.incidents.byLevel.map((r: any) => r.level)).toEqual([2, 3]);
@@ -317,18 +321,23 @@ describe('GET /api/reports/response-times', () => {
     expectStats(body.drills.overall, drills);
     expect(body.drills.byMonth).toEqual([expect.objectContaining({ month: '2026-03', incidents: 1 })]);
     // The drill's 10-second acknowledgement would be the fastest of all: it is not there.
-    expect(body.incidents.overall.acknowledge.count).toBe(real(PLANS).length);
+    expect(body.incidents.overall.acknowledge.count).toBe(reported(real(PLANS)).length);
   });
 
   it("gives the subordinate's CISO its own agency only, and the auditor of the superior the subtree", async () => {
+    // Its own agency's incidents all count, the unreported one too.
     const own = await ok(await report(w.tokens.ciso, PERIOD));
     expect(own.agencies).toEqual([w.sub]);
+    expect(own.incidents.overall.incidents).toBe(real(PLANS).filter((p) => p.agency === 'sub').length);
     expectStats(
       own.incidents.overall,
       real(PLANS).filter((p) => p.agency === 'sub'),
     );
     expect(own.incidents.byAgency.map((r: any) => r.agencyCode)).toEqual(['SUB']);
 
+    // The auditor counts every incident of the subtree, reported or not.
+    const all = await ok(await report(w.tokens.auditor, PERIOD));
+    expectStats(all.incidents.overall, real(PLANS));
     const audited = await ok(await report(w.tokens.auditor, { ...PERIOD, agencyId: w.oth }));
     expect(audited.agencies).toEqual([w.oth]);
     expectStats(
@@ -340,10 +349,7 @@ describe('GET /api/reports/response-times', () => {
   it('answers the default period (12 months to the end of this month) and an empty one with nulls', async () => {
     const body = await ok(await report(w.tokens.supCiso));
     expect(body.period).toEqual({ from: '2025-06-01T00:00:00.000+08:00', to: '2026-06-01T00:00:00.000+08:00' });
-    expectStats(
-      body.incidents.overall,
-      PLANS.filter((p) => !p.drill),
-    );
+    expectStats(body.incidents.overall, reported(PLANS.filter((p) => !p.drill)));
 
     const empty = await ok(await report(w.tokens.supCiso, { from: '2025-01-01T00:00:00+08:00', to: '2025-02-01T00:00:00+08:00' }));
     expect(empty.incidents.overall).toEqual({

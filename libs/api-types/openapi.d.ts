@@ -3450,7 +3450,7 @@ export type components = {
         };
         /** @description Time to acknowledge, report, contain and recover (median and p90, seconds), computed in SQL from the timeline: each step counts its first entry, so a reopened incident keeps its first round’s times. Figures only: no incident content. */
         ResponseTimes: {
-            /** @description the agencies counted: the agency and the part of its subtree the caller sees */
+            /** @description the agencies counted: the agency and the part of its subtree the caller sees; a subordinate's incident counts once reported to its superior (auditors: every one), as in GET /api/incidents */
             agencies: string[];
             agency: {
                 code: string;

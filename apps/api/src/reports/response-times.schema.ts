@@ -69,7 +69,10 @@ const Breakdown = z
 export const ResponseTimesSchema = z
   .strictObject({
     agency: z.strictObject({ id: Uuid, code: z.string(), name: z.string(), timezone: z.string() }),
-    agencies: z.array(Uuid).meta({ description: 'the agencies counted: the agency and the part of its subtree the caller sees' }),
+    agencies: z.array(Uuid).meta({
+      description:
+        "the agencies counted: the agency and the part of its subtree the caller sees; a subordinate's incident counts once reported to its superior (auditors: every one), as in GET /api/incidents",
+    }),
     period: z
       .strictObject({ from: z.string().meta({ format: 'date-time' }), to: z.string().meta({ format: 'date-time' }) })
       .meta({ description: "[from, to) by awareness time, written in the agency's time zone" }),

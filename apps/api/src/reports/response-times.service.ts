@@ -47,7 +47,9 @@ const MEASURES = ['acknowledge', 'report', 'contain', 'recover'] as const;
  * (知悉, aware_at); the acknowledgement from filing, when the first page goes out. Each step ends
  * at its first timeline entry (the timeline is append-only, so a reopened incident keeps its first
  * round's times). Everything is computed in one SQL statement with percentile_cont over grouping
- * sets; incidents filed as drills are reported apart, never mixed into the real figures.
+ * sets; incidents filed as drills are reported apart, never mixed into the real figures. A
+ * subordinate agency's incident counts for a superior once it was reported (the list's rule, so a
+ * figure never tells of an incident the superior cannot see); an auditor counts every one.
  */
 @Injectable()
 export class ResponseTimesService {
@@ -93,7 +95,9 @@ export class ResponseTimesService {
                     min(t.at) FILTER (WHERE t.entry = 'contained') AS contained,
                     min(t.at) FILTER (WHERE t.entry = 'recovered') AS recovered
                FROM incident_timeline t WHERE t.incident_id = i.id AND t.entry = ANY($4)) tl ON true
-          WHERE i.agency_id = ANY($1) AND i.aware_at >= $2 AND i.aware_at < $3)
+          WHERE i.agency_id = ANY($1) AND i.aware_at >= $2 AND i.aware_at < $3
+            -- As GET /api/incidents: a subordinate's incident counts for its superiors once reported to them (auditors: always).
+            AND (i.agency_id = $5 OR i.first_reported_at IS NOT NULL OR $6))
        SELECT is_drill, level, agency_id, month,
               GROUPING(level)::int AS by_level, GROUPING(agency_id)::int AS by_agency, GROUPING(month)::int AS by_month,
               count(*)::int AS incidents,
@@ -105,7 +109,7 @@ export class ResponseTimesService {
          FROM inc
         GROUP BY GROUPING SETS ((is_drill), (is_drill, level), (is_drill, agency_id), (is_drill, month), (is_drill, agency_id, month, level))
         ORDER BY is_drill, month NULLS FIRST, agency_id NULLS FIRST, level NULLS FIRST`,
-      [agencies, from.toJSDate(), to.toJSDate(), STEPS],
+      [agencies, from.toJSDate(), to.toJSDate(), STEPS, user.agencyId, user.roles.includes('auditor')],
     );
 
     const codes = new Map<string, string>(
