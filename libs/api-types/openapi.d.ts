@@ -492,7 +492,7 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Incidents the caller can see, newest first */
+        /** Incidents the caller can see, newest first; with Accept: text/csv or format=csv, all of them as a CSV file (bilingual headers, UTF-8 with BOM, titles withheld as in the JSON view) */
         get: operations["listIncidents"];
         put?: never;
         /** File an incident; the one-hour report clock starts at awareAt */
@@ -718,6 +718,23 @@ export type paths = {
         };
         /** An agency's compliance for a year: incidents (drills excluded) and their report clock, the incident reporting drill, continuity plans, drills, after-action reports and corrective actions */
         get: operations["getComplianceReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/response-times": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Time to acknowledge, report, contain and recover (median and p90, in seconds) per level, agency and month over [from, to), for the agency and the part of its subtree the caller sees; drills apart. 400 for a malformed from/to, 422 naming the field for a period that is empty or longer than five years */
+        get: operations["getResponseTimes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3340,6 +3357,130 @@ export type components = {
             ownerUserId?: string;
             title: string;
         };
+        ResponseTimeBreakdown: {
+            /** @description agencies with incidents only */
+            byAgency: {
+                /** @description from filing (when the first page goes out) to the first acknowledgement */
+                acknowledge: components["schemas"]["ResponseTimeMeasure"];
+                agencyCode: string;
+                /** Format: uuid */
+                agencyId: string;
+                /** @description from awareness to the damage being contained */
+                contain: components["schemas"]["ResponseTimeMeasure"];
+                /** @description incidents of the group the agency became aware of in the period */
+                incidents: number;
+                /** @description from awareness to recovery */
+                recover: components["schemas"]["ResponseTimeMeasure"];
+                /** @description from awareness (知悉) to the first report to the superior agency / competent authority */
+                report: components["schemas"]["ResponseTimeMeasure"];
+            }[];
+            /** @description by the incident’s current level, levels with incidents only */
+            byLevel: {
+                /** @description from filing (when the first page goes out) to the first acknowledgement */
+                acknowledge: components["schemas"]["ResponseTimeMeasure"];
+                /** @description from awareness to the damage being contained */
+                contain: components["schemas"]["ResponseTimeMeasure"];
+                /** @description incidents of the group the agency became aware of in the period */
+                incidents: number;
+                level: number;
+                /** @description from awareness to recovery */
+                recover: components["schemas"]["ResponseTimeMeasure"];
+                /** @description from awareness (知悉) to the first report to the superior agency / competent authority */
+                report: components["schemas"]["ResponseTimeMeasure"];
+            }[];
+            byMonth: {
+                /** @description from filing (when the first page goes out) to the first acknowledgement */
+                acknowledge: components["schemas"]["ResponseTimeMeasure"];
+                /** @description from awareness to the damage being contained */
+                contain: components["schemas"]["ResponseTimeMeasure"];
+                /** @description incidents of the group the agency became aware of in the period */
+                incidents: number;
+                /**
+                 * @description the month of awareness in the incident's agency time zone
+                 * @example 2026-03
+                 */
+                month: string;
+                /** @description from awareness to recovery */
+                recover: components["schemas"]["ResponseTimeMeasure"];
+                /** @description from awareness (知悉) to the first report to the superior agency / competent authority */
+                report: components["schemas"]["ResponseTimeMeasure"];
+            }[];
+            /** @description by agency, month and level together */
+            cells: {
+                /** @description from filing (when the first page goes out) to the first acknowledgement */
+                acknowledge: components["schemas"]["ResponseTimeMeasure"];
+                agencyCode: string;
+                /** Format: uuid */
+                agencyId: string;
+                /** @description from awareness to the damage being contained */
+                contain: components["schemas"]["ResponseTimeMeasure"];
+                /** @description incidents of the group the agency became aware of in the period */
+                incidents: number;
+                level: number;
+                /**
+                 * @description the month of awareness in the incident's agency time zone
+                 * @example 2026-03
+                 */
+                month: string;
+                /** @description from awareness to recovery */
+                recover: components["schemas"]["ResponseTimeMeasure"];
+                /** @description from awareness (知悉) to the first report to the superior agency / competent authority */
+                report: components["schemas"]["ResponseTimeMeasure"];
+            }[];
+            overall: {
+                /** @description from filing (when the first page goes out) to the first acknowledgement */
+                acknowledge: components["schemas"]["ResponseTimeMeasure"];
+                /** @description from awareness to the damage being contained */
+                contain: components["schemas"]["ResponseTimeMeasure"];
+                /** @description incidents of the group the agency became aware of in the period */
+                incidents: number;
+                /** @description from awareness to recovery */
+                recover: components["schemas"]["ResponseTimeMeasure"];
+                /** @description from awareness (知悉) to the first report to the superior agency / competent authority */
+                report: components["schemas"]["ResponseTimeMeasure"];
+            };
+        };
+        ResponseTimeMeasure: {
+            /** @description incidents of the group that reached this step */
+            count: number;
+            /** @description median (percentile_cont 0.5, linear interpolation), in seconds; null when none reached the step */
+            medianSeconds: number | null;
+            /** @description 90th percentile (percentile_cont 0.9, linear interpolation), in seconds; null when none reached the step */
+            p90Seconds: number | null;
+        };
+        /** @description Time to acknowledge, report, contain and recover (median and p90, seconds), computed in SQL from the timeline: each step counts its first entry, so a reopened incident keeps its first round’s times. Figures only: no incident content. */
+        ResponseTimes: {
+            /** @description the agencies counted: the agency and the part of its subtree the caller sees; a subordinate's incident counts once reported to its superior (auditors: every one), as in GET /api/incidents */
+            agencies: string[];
+            agency: {
+                code: string;
+                /** Format: uuid */
+                id: string;
+                name: string;
+                timezone: string;
+            };
+            /** @description incidents filed as drills (isDrill), reported apart */
+            drills: components["schemas"]["ResponseTimeBreakdown"];
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            generatedAt: string;
+            /** @description real incidents: incidents filed as drills never count here */
+            incidents: components["schemas"]["ResponseTimeBreakdown"];
+            /** @description [from, to) by awareness time, written in the agency's time zone */
+            period: {
+                /** Format: date-time */
+                from: string;
+                /** Format: date-time */
+                to: string;
+            };
+            /**
+             * @description every duration of the report is in seconds
+             * @enum {string}
+             */
+            unit: "seconds";
+        };
         RotationLayer: {
             endsAt: string | null;
             handoffTime: string;
@@ -4763,6 +4904,8 @@ export interface operations {
                 awaitingReview?: "true";
                 /** @description opaque cursor from the previous page (nextCursor) */
                 cursor?: string;
+                /** @description csv: the list as a CSV file (as Accept: text/csv does), every page of it; limit and cursor are then ignored */
+                format?: "json" | "csv";
                 /** @description level 1–4 */
                 level?: string;
                 /** @description page size, 1–200 (default 50) */
@@ -4792,10 +4935,13 @@ export interface operations {
             };
             200: {
                 headers: {
+                    /** @description for CSV: attachment; filename="incidents-YYYYMMDD-HHmm.csv" */
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IncidentPage"];
+                    "text/csv": string;
                 };
             };
         };
@@ -5356,6 +5502,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplianceReport"];
+                };
+            };
+        };
+    };
+    getResponseTimes: {
+        parameters: {
+            query?: {
+                /** @description defaults to the caller's agency; its subtree is included as far as the caller sees it */
+                agencyId?: string;
+                /** @description start of the period (inclusive), by awareness time: a date (midnight in the agency's time zone) or a time with offset; defaults to 12 months before `to` */
+                from?: string;
+                /** @description end of the period (exclusive); defaults to the start of next month in the agency's time zone. At most 5 years after `from` */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponseTimes"];
                 };
             };
         };

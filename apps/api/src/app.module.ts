@@ -31,6 +31,9 @@ import { ChangeFeed } from './stream/change-feed.js';
 import { StreamController } from './stream/stream.controller.js';
 import { ComplianceController } from './reports/compliance.controller.js';
 import { ComplianceService } from './reports/compliance.service.js';
+import { IncidentCsvExport } from './incidents/incident-csv.js';
+import { ResponseTimesController } from './reports/response-times.controller.js';
+import { ResponseTimesService } from './reports/response-times.service.js';
 import { DEADLINE_QUEUE, DeadlineScheduler } from './incidents/deadline-scheduler.js';
 import { EvidenceService } from './incidents/evidence.service.js';
 import { IncidentStore } from './incidents/incident-store.js';
@@ -96,6 +99,7 @@ export class ApiModule implements NestModule {
         DrillsController,
         CorrectiveActionsController,
         ComplianceController,
+        ResponseTimesController,
         StreamController,
         HealthController,
         MetricsController,
@@ -112,6 +116,7 @@ export class ApiModule implements NestModule {
         BootstrapAdmin,
         IncidentStore,
         IncidentsService,
+        IncidentCsvExport,
         EvidenceService,
         DeadlineScheduler,
         Metrics,
@@ -122,6 +127,7 @@ export class ApiModule implements NestModule {
         ...CONTINUITY_PROVIDERS,
         CalendarService,
         ComplianceService,
+        ResponseTimesService,
         ChangeFeed,
         { provide: PasswordHasher, useValue: new PasswordHasher() },
         { provide: APP_GUARD, useClass: AuthGuard },

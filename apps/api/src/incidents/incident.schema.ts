@@ -69,6 +69,9 @@ export const ListIncidentsQuery = z.strictObject({
     .enum(['true', 'false'])
     .optional()
     .meta({ description: 'true: the incidents the caller filed, acknowledged or acted on (an entry of theirs in the timeline); false: the others' }),
+  format: z.enum(['json', 'csv']).optional().meta({
+    description: 'csv: the list as a CSV file (as Accept: text/csv does), every page of it; limit and cursor are then ignored',
+  }),
   awaitingReview: z.enum(['true']).optional().meta({
     description:
       "true: open incidents of the caller's direct subordinate agencies reported to the caller's agency and not yet reviewed (the superior's review queue)",

@@ -15,6 +15,8 @@ import { PageQuery } from '../common/schema.js';
 import { CreateIncidentBody, IncidentPage, IncidentSchema, IncidentTransitions, ListIncidentsQuery, TimelinePage } from './incident.schema.js';
 import { NotificationHistoryPageSchema } from '../notifications/notification-history.schema.js';
 import { IncidentsService } from './incidents.service.js';
+import { CSV_MEDIA_TYPE, IncidentCsvExport, wantsCsv } from './incident-csv.js';
+import { Clock } from '../clock/clock.js';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,200}$/;
 
@@ -30,6 +32,8 @@ export class IncidentsController {
   constructor(
     private readonly incidents: IncidentsService,
     private readonly evidence: EvidenceService,
+    private readonly csv: IncidentCsvExport,
+    private readonly clock: Clock,
   ) {}
 
   @Post()
@@ -59,10 +63,24 @@ export class IncidentsController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'listIncidents', summary: 'Incidents the caller can see, newest first' })
+  @ApiOperation({
+    operationId: 'listIncidents',
+    summary:
+      'Incidents the caller can see, newest first; with Accept: text/csv or format=csv, all of them as a CSV file (bilingual headers, UTF-8 with BOM, titles withheld as in the JSON view)',
+  })
   @ApiOkResponse({ standardSchema: IncidentPage })
-  list(@CurrentUser() user: AuthenticatedUser, @Query({ schema: ListIncidentsQuery }) query: ListIncidentsQuery) {
-    return this.incidents.list(user, query);
+  async list(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query({ schema: ListIncidentsQuery }) query: ListIncidentsQuery,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (!wantsCsv(query.format, accept)) return this.incidents.list(user, query);
+    const { filename, body } = await this.csv.export(user, query, this.clock.now());
+    res.setHeader('Content-Type', `${CSV_MEDIA_TYPE}; charset=utf-8`);
+    res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+    res.setHeader('Cache-Control', 'private, no-store');
+    return body;
   }
 
   @Get(':id')

@@ -7,6 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import * as z from 'zod';
+import { Clock } from '../clock/clock.js';
 import { Public } from '../identity/decorators.js';
 import { DEADLINE_QUEUE } from '../incidents/deadline-scheduler.js';
 import { NOTIFY_QUEUE } from '../notifications/notification.jobs.js';
@@ -59,6 +60,18 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly deadlinesOverdue = new Gauge({ name: 'deadlines_pending_overdue', help: 'Pending deadlines past their due time', registers: [this.registry] });
+  readonly incidentsOpen = new Gauge({
+    name: 'incidents_open',
+    help: 'Open incidents (not closed or dismissed) by agency code, level and whether filed as a drill',
+    labelNames: ['agency', 'level', 'drill'],
+    registers: [this.registry],
+  });
+  readonly clocks = new Gauge({
+    name: 'clocks',
+    help: 'Clocks by subject, kind and state: running (due later), breached (past due and the work still not done, on an open subject); reminders excluded',
+    labelNames: ['subject', 'kind', 'state'],
+    registers: [this.registry],
+  });
   readonly queueJobs = new Gauge({ name: 'queue_jobs', help: 'BullMQ jobs by queue and state', labelNames: ['queue', 'state'], registers: [this.registry] });
 
   constructor() {
@@ -94,6 +107,7 @@ export class MetricsController {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectQueue(NOTIFY_QUEUE) private readonly notifyQueue: Queue,
     @InjectQueue(DEADLINE_QUEUE) private readonly deadlineQueue: Queue,
+    private readonly clock: Clock,
   ) {}
 
   @Get()
@@ -136,6 +150,25 @@ export class MetricsController {
     m.plansReviewOverdue.set(plans.n);
     const [overdue] = await this.dataSource.query(`SELECT count(*)::int AS n FROM deadlines WHERE status = 'pending' AND due_at < now()`);
     m.deadlinesOverdue.set(overdue.n);
+    // The one clock (DESIGN.md): "running" and "breached" are judged at the application's now.
+    const now = this.clock.now();
+    m.incidentsOpen.reset();
+    for (const r of await this.dataSource.query(
+      `SELECT a.code, i.level::int AS level, i.is_drill, count(*)::int AS n
+         FROM incidents i JOIN agencies a ON a.id = i.agency_id
+        WHERE i.state NOT IN ('closed','dismissed') GROUP BY a.code, i.level, i.is_drill`,
+    ))
+      m.incidentsOpen.set({ agency: r.code, level: String(r.level), drill: String(r.is_drill) }, r.n);
+    m.clocks.reset();
+    for (const r of await this.dataSource.query(
+      `SELECT d.subject_type, d.kind, CASE WHEN d.status = 'pending' AND d.due_at >= $1 THEN 'running' ELSE 'breached' END AS state, count(*)::int AS n
+         FROM deadlines d LEFT JOIN incidents i ON i.id = d.incident_id
+        WHERE d.kind NOT IN ('report_due_soon','reminder','due_soon')
+          AND (d.status = 'pending' OR (d.status = 'breached' AND d.met_at IS NULL AND (i.id IS NULL OR i.state NOT IN ('closed','dismissed'))))
+        GROUP BY 1, 2, 3`,
+      [now],
+    ))
+      m.clocks.set({ subject: r.subject_type, kind: r.kind, state: r.state }, r.n);
     for (const [name, queue] of [
       [NOTIFY_QUEUE, this.notifyQueue],
       [DEADLINE_QUEUE, this.deadlineQueue],

@@ -5,6 +5,7 @@ import { jsonSchemaOf, ProblemSchema } from '../common/schema.js';
 import { describeContinuity } from '../continuity/continuity.openapi.js';
 import { describeBearerScheme } from '../identity/bearer.openapi.js';
 import { describeIncidentEvents } from '../incidents/incident-events.openapi.js';
+import { describeIncidentCsv } from '../incidents/incident-csv.openapi.js';
 
 /**
  * The API's contract, /api/openapi.json (OpenAPI 3.1). Shapes come from the zod schemas the code
@@ -52,7 +53,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
  * What decorators cannot say, added to the document after createDocument (each module keeps its
  * own: the event unions with their discriminator mapping and an example per event type, …).
  */
-const DOCUMENT_ADDITIONS: ReadonlyArray<(document: OpenAPIObject) => void> = [describeBearerScheme, describeIncidentEvents, describeContinuity];
+const DOCUMENT_ADDITIONS: ReadonlyArray<(document: OpenAPIObject) => void> = [
+  describeBearerScheme,
+  describeIncidentEvents,
+  describeContinuity,
+  describeIncidentCsv,
+];
 
 /** Every operation answers 4xx as a `Problem` (application/problem+json), beside what it documents itself. */
 function withProblems(document: OpenAPIObject): OpenAPIObject {

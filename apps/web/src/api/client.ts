@@ -1,8 +1,11 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, paths } from '../../../../libs/api-types/openapi.d.ts';
 
-/** The one client of the API, typed by the generated document only. The session is the HttpOnly cookie; no token passes through page code. */
-export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: 'same-origin', headers: { 'X-IRBC-Console': '1' } });
+/**
+ * The one client of the API, typed by the generated document only. The session is the HttpOnly cookie; no token passes through page code.
+ * Answers are read as JSON: an operation that also offers another media type (the incident list as text/csv) is typed by its JSON.
+ */
+export const api = createClient<paths, `${string}/json`>({ baseUrl: window.location.origin, credentials: 'same-origin', headers: { 'X-IRBC-Console': '1' } });
 
 export type Problem = components['schemas']['Problem'];
 export type ConsoleSession = components['schemas']['ConsoleSession'];
