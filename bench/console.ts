@@ -12,21 +12,35 @@ import { chromium } from 'playwright-core';
 /** The board's page size (apps/web/src/incidents/BoardPage.tsx BOARD_PAGE_SIZE; the bench does not import the console's code). */
 const BOARD_PAGE_SIZE = 50;
 
+interface Size {
+  files: number;
+  raw: number;
+  gzip: number;
+}
+
 export interface AssetSizes {
-  js: { files: number; raw: number; gzip: number };
-  css: { files: number; raw: number; gzip: number };
+  /** Every chunk (each page is its own, fetched when first shown). */
+  js: Size;
+  /** What index.html loads before anything shows (the entry and the chunks it preloads): the sign-in screen. */
+  firstJs: Size;
+  css: Size;
 }
 
 /** The built console's JS and CSS (source maps left out: a browser does not fetch them). */
 export function consoleAssetSizes(directory: string): AssetSizes {
-  const sizes: AssetSizes = { js: { files: 0, raw: 0, gzip: 0 }, css: { files: 0, raw: 0, gzip: 0 } };
+  const sizes: AssetSizes = { js: { files: 0, raw: 0, gzip: 0 }, firstJs: { files: 0, raw: 0, gzip: 0 }, css: { files: 0, raw: 0, gzip: 0 } };
+  const html = readFileSync(join(directory, 'index.html'), 'utf8');
+  const first = new Set([...html.matchAll(/(?:src|href)="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]));
   for (const name of readdirSync(join(directory, 'assets'))) {
     const kind = name.endsWith('.js') ? 'js' : name.endsWith('.css') ? 'css' : undefined;
     if (!kind) continue;
     const bytes = readFileSync(join(directory, 'assets', name));
-    sizes[kind].files++;
-    sizes[kind].raw += bytes.length;
-    sizes[kind].gzip += gzipSync(bytes, { level: 9 }).length;
+    const gzip = gzipSync(bytes, { level: 9 }).length;
+    for (const size of kind === 'js' && first.has(name) ? [sizes.js, sizes.firstJs] : [sizes[kind]]) {
+      size.files++;
+      size.raw += bytes.length;
+      size.gzip += gzip;
+    }
   }
   return sizes;
 }

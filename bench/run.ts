@@ -540,7 +540,7 @@ async function main(): Promise<void> {
   const kB = (n: number) => `${(n / 1024).toFixed(0)} kB`;
   console.log(
     assets
-      ? `\nconsole download: JS ${kB(assets.js.gzip)} gzip (${kB(assets.js.raw)} raw, ${assets.js.files} files), CSS ${kB(assets.css.gzip)} gzip (${kB(assets.css.raw)} raw, ${assets.css.files} files)`
+      ? `\nconsole download: JS ${kB(assets.js.gzip)} gzip (${kB(assets.js.raw)} raw, ${assets.js.files} files), of which the first screen loads ${kB(assets.firstJs.gzip)} gzip (${kB(assets.firstJs.raw)} raw, ${assets.firstJs.files} files; each page's chunk comes when it is first shown); CSS ${kB(assets.css.gzip)} gzip (${kB(assets.css.raw)} raw, ${assets.css.files} files)`
       : '\nconsole download: not measured (no built console: npm run build:web)',
   );
   if (typeof board === 'string') console.log(`board with ${BOARD_INCIDENTS} open incidents: ${board}`);

@@ -1,20 +1,22 @@
 import { Alert, Anchor, Stack, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { api, configureApi } from './api/client.ts';
 import { ChangePasswordPage } from './auth/ChangePasswordPage.tsx';
 import { LoginPage, safeNext } from './auth/LoginPage.tsx';
 import { setSession, useSession } from './auth/session.ts';
 import { useI18n } from './i18n/index.tsx';
-import { BoardPage, filtersOf } from './incidents/BoardPage.tsx';
-import { FileIncidentPage } from './incidents/FileIncidentPage.tsx';
-import { IncidentPage } from './incidents/IncidentPage.tsx';
-import { OnCallPage } from './oncall/OnCallPage.tsx';
-import { ReviewQueuePage } from './review/ReviewQueuePage.tsx';
 import { followLink, navigate, useLocation } from './router.tsx';
 import { useLiveUpdates } from './live/use-live-updates.ts';
 import { Layout } from './shell/Layout.tsx';
 import { DEFAULT_TIME_ZONE } from './time/format.ts';
+
+// Each page is its own chunk, fetched when first shown: the sign-in screen loads only the shell.
+const BoardPage = lazy(() => import('./incidents/BoardPage.tsx'));
+const FileIncidentPage = lazy(() => import('./incidents/FileIncidentPage.tsx').then((m) => ({ default: m.FileIncidentPage })));
+const IncidentPage = lazy(() => import('./incidents/IncidentPage.tsx').then((m) => ({ default: m.IncidentPage })));
+const OnCallPage = lazy(() => import('./oncall/OnCallPage.tsx').then((m) => ({ default: m.OnCallPage })));
+const ReviewQueuePage = lazy(() => import('./review/ReviewQueuePage.tsx').then((m) => ({ default: m.ReviewQueuePage })));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -64,7 +66,7 @@ export function App() {
   else {
     const timeZone = session.data.agencyTimezone || DEFAULT_TIME_ZONE;
     const incident = /^\/incidents\/([^/]+)$/.exec(path)?.[1];
-    if (path === '/' || path === '/board' || path === '/password') page = <BoardPage filters={filtersOf(search)} timeZone={timeZone} />;
+    if (path === '/' || path === '/board' || path === '/password') page = <BoardPage search={search} timeZone={timeZone} />;
     else if (path === '/incidents/new') page = <FileIncidentPage timeZone={timeZone} />;
     else if (path === '/review') page = <ReviewQueuePage timeZone={timeZone} />;
     else if (path === '/oncall') page = <OnCallPage timeZone={timeZone} />;
@@ -82,7 +84,7 @@ export function App() {
 
   return (
     <Layout session={session.data ?? null} onLogout={logout}>
-      {page}
+      <Suspense fallback={<Text>{t('app.loading')}</Text>}>{page}</Suspense>
     </Layout>
   );
 }

@@ -45,6 +45,11 @@ function hrefOf(filters: BoardFilters): string {
   return query ? `/board?${query}` : '/board';
 }
 
+/** The board as a route: its filters read from the address (the page's own module, loaded when first shown). */
+export default function BoardRoute({ search, timeZone }: { search: URLSearchParams; timeZone: string }) {
+  return <BoardPage filters={filtersOf(search)} timeZone={timeZone} />;
+}
+
 export function BoardPage({ filters, timeZone }: { filters: BoardFilters; timeZone: string }) {
   const { t } = useI18n();
   const incidents = useQuery({
