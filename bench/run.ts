@@ -17,6 +17,7 @@ import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
 import { createDataSource } from '../db/data-source.js';
 import { consoleDirectory } from '../apps/api/src/console/console-static.js';
 import { ensureDatabase, freePort, startServices } from '../scripts/services.js';
+import { prepareComplianceBench, runComplianceBench } from './compliance.js';
 import { boardTimes, chromiumPath, consoleAssetSizes } from './console.js';
 
 const CONCURRENCY = 16;
@@ -127,6 +128,16 @@ async function main(): Promise<void> {
     i++
   )
     await new Promise((r) => setTimeout(r, 100));
+
+  // BENCH_ONLY=compliance: the compliance report case alone (bench/compliance.ts).
+  if (process.env.BENCH_ONLY === 'compliance') {
+    const compliance = await runComplianceBench(base, databaseUrl, PASSWORD, await prepareComplianceBench(databaseUrl, PASSWORD));
+    api.kill('SIGTERM');
+    await db.end();
+    await services.stop();
+    console.log(compliance.lines.join('\n'));
+    return;
+  }
 
   const tokens: string[] = [];
   const post = (path: string, body: unknown, token?: string, method = 'POST') =>
@@ -516,6 +527,8 @@ async function main(): Promise<void> {
     }
   }
 
+  const compliance = await runComplianceBench(base, databaseUrl, PASSWORD, await prepareComplianceBench(databaseUrl, PASSWORD));
+
   api.kill('SIGTERM');
   await db.end();
   await services.stop();
@@ -554,6 +567,7 @@ async function main(): Promise<void> {
         ).toFixed(0)} ms`,
     );
   }
+  console.log(compliance.lines.join('\n'));
 }
 
 main().catch((error: unknown) => {

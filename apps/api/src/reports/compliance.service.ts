@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type * as z from 'zod';
-import { DRILL_INTERVAL_YEARS, isRestricted, type DataLevel, type ResponsibilityLevel, type Tlp } from '@app/workflows';
+import { CATEGORIES, DRILL_INTERVAL_YEARS, isRestricted, type DataLevel, type Tlp } from '@app/workflows';
 import { Clock } from '../clock/clock.js';
 import { Problems } from '../common/problem.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
+import { seesSubordinates } from '../identity/roles.js';
 import { ScopeService } from '../identity/scope.service.js';
 import type { ComplianceReportSchema } from './compliance.schema.js';
 
@@ -14,28 +15,59 @@ import type { ComplianceReportSchema } from './compliance.schema.js';
 const AFTER_ACTION_DAYS = 30;
 /** States of a drill that has been run (started at least). */
 const HELD_STATES = ['in_progress', 'debrief', 'improvement', 'closed'];
+const DRILL_TYPES = ['tabletop', 'functional', 'full_scale'] as const;
 const FIRST_YEAR = 1970;
 const LAST_YEAR = 2100;
+/** The late clocks listed (all are counted). */
+export const LATE_LIST_LIMIT = 500;
+
+/** The clocks of the rules table: deadline kind → the report's name for it. */
+export const RULE_CLOCKS = { report: 'report', superior_review: 'superiorReview', recovery: 'recovery', improvement_report: 'improvementReport' } as const;
+type ClockName = (typeof RULE_CLOCKS)[keyof typeof RULE_CLOCKS];
 
 /** The report and one plan's line of it, as the API answers them (compliance.schema.ts). */
 export type ComplianceReport = z.infer<typeof ComplianceReportSchema>;
 export type PlanCompliance = ComplianceReport['continuity']['perPlan'][number];
+export type ComplianceFigures = ComplianceReport['total'];
+type Row = Record<string, unknown>;
 
-interface AgencyRow {
+interface TreeRow {
   id: string;
   code: string;
   name: string;
   timezone: string;
   responsibility_level: string;
+  bucket: string;
+  depth: number;
 }
 
 const count = (v: unknown): number => Number(v ?? 0);
 
 /**
- * The yearly compliance report of an agency (DESIGN.md "Oversight"): what a superior agency or an
- * auditor checks against today's rules. Incidents filed as drills are counted only as incident
- * drills, and business-continuity drills are never incidents, so neither inflates the incident
- * statistics. The year runs in the agency's time zone.
+ * The agency's subtree ($1 the agency, $n whether to go below it), each agency with its bucket:
+ * the agency itself for its own row, else the direct child whose subtree holds it.
+ */
+const treeCte = (descend: string) => `tree AS (
+    SELECT a.id, a.id AS bucket, 0 AS depth FROM agencies a WHERE a.id = $1
+    UNION ALL
+    SELECT c.id, CASE WHEN t.depth = 0 THEN c.id ELSE t.bucket END, t.depth + 1
+      FROM agencies c JOIN tree t ON c.parent_id = t.id WHERE ${descend}::boolean AND t.depth < 64)`;
+
+/** Grouping sets: one row per bucket and one for the whole subtree (bucket null, is_total true). */
+const BUCKETS = 'GROUP BY GROUPING SETS ((t.bucket), ())';
+
+/** SQL predicates over a deadline row `d` (now = the parameter given). */
+const doneAt = 'coalesce(d.met_at, d.resolved_at)';
+const lateSql = `((d.status = 'met' AND ${doneAt} > d.due_at) OR (d.status = 'breached' AND d.met_at IS NOT NULL))`;
+const openSql = (now: string) => `((d.status = 'breached' AND d.met_at IS NULL) OR (d.status = 'pending' AND d.due_at <= ${now}))`;
+
+/**
+ * The yearly compliance report of an agency and its subtree (DESIGN.md "Oversight"): what a
+ * superior agency or an auditor checks against today's rules. The agency's own figures, each
+ * direct subordinate's subtree rolled up, and the total; every figure is counted by PostgreSQL from
+ * the rows (grouping sets over the subtree), never by walking rows here. Incidents filed as drills
+ * count only as incident drills, and business-continuity drills are never incidents. The year runs
+ * in the agency's time zone, for its subordinates too.
  */
 @Injectable()
 export class ComplianceService {
@@ -53,10 +85,17 @@ export class ComplianceService {
         throw Problems.field('year', 'isYear', `year must be a four-digit year from ${FIRST_YEAR} to ${LAST_YEAR}`);
       }
     }
-    const manager = this.dataSource.manager;
-    await this.scope.assertVisible(user, agencyId, 'agency', manager);
-    const agencies: AgencyRow[] = await manager.query('SELECT id, code, name, timezone, responsibility_level FROM agencies WHERE id = $1', [agencyId]);
-    const agency = agencies[0];
+    await this.scope.assertVisible(user, agencyId, 'agency');
+    // A role that oversees subordinates sees the whole subtree of its agency, so of any agency it
+    // may ask for; every other role sees its own agency alone (and may ask for nothing else).
+    const subtree = seesSubordinates(user.roles);
+    const tree: TreeRow[] = await this.dataSource.query(
+      `WITH RECURSIVE ${treeCte('$2')}
+       SELECT a.id, a.code, a.name, a.timezone, a.responsibility_level, t.bucket, t.depth
+         FROM tree t JOIN agencies a ON a.id = t.id ORDER BY t.depth, a.code`,
+      [agencyId, subtree],
+    );
+    const agency = tree[0];
     if (!agency) throw Problems.outOfScope('agency');
 
     const now = this.clock.now();
@@ -64,191 +103,354 @@ export class ComplianceService {
     const start = DateTime.fromObject({ year, month: 1, day: 1 }, { zone: agency.timezone });
     const from = start.toJSDate();
     const to = start.plus({ years: 1 }).toJSDate();
+    const q = { agencyId, subtree, from, to, now, timezone: agency.timezone };
 
-    const [incidents, incidentDrills, continuity] = await Promise.all([
-      this.incidentStats(manager, agencyId, from, to, now),
-      this.incidentDrillStats(manager, agencyId, from, to),
-      this.continuityStats(manager, agency, from, to, now),
+    // Independent queries, each on its own pooled connection.
+    const [incidents, clocks, late, plans, perPlan, drills, afterAction, corrective] = await Promise.all([
+      this.incidentRows(q),
+      this.clockRows(q),
+      this.lateList(q),
+      this.planRows(q),
+      this.perPlan(q),
+      this.drillRows(q),
+      this.afterActionRows(q),
+      this.correctiveRows(q),
     ]);
+
+    const agencies = new Map<string | null, number>([[null, tree.length]]);
+    for (const t of tree) agencies.set(t.bucket, (agencies.get(t.bucket) ?? 0) + 1);
+    const figures = (bucket: string | null): ComplianceFigures => {
+      const pick = (rows: Row[]) => rows.find((r) => (r.bucket ?? null) === bucket && (bucket !== null || r.is_total)) ?? {};
+      const i = pick(incidents);
+      const p = pick(plans);
+      const d = pick(drills);
+      const a = pick(afterAction);
+      const c = pick(corrective);
+      const n = agencies.get(bucket) ?? 0;
+      const clockOf = (name: ClockName) => {
+        const r = clocks.find((x) => x.clock === name && (x.bucket ?? null) === bucket && (bucket !== null || x.is_total)) ?? {};
+        return {
+          onTime: count(r.on_time),
+          late: count(r.late),
+          lateByMs: { total: count(r.late_ms_total), max: count(r.late_ms_max) },
+          running: count(r.running),
+          breachedOpen: count(r.breached_open),
+        };
+      };
+      return {
+        agencies: n,
+        incidents: {
+          total: count(i.total),
+          byLevel: { '1': count(i.l1), '2': count(i.l2), '3': count(i.l3), '4': count(i.l4) },
+          byCategory: {
+            web_attack: count(i.web_attack),
+            intrusion: count(i.intrusion),
+            denial_of_service: count(i.denial_of_service),
+            equipment_problem: count(i.equipment_problem),
+            other: count(i.other),
+          },
+          open: count(i.open),
+          closed: count(i.closed),
+          dismissed: count(i.dismissed),
+        },
+        clocks: {
+          report: clockOf('report'),
+          superiorReview: clockOf('superiorReview'),
+          recovery: clockOf('recovery'),
+          improvementReport: clockOf('improvementReport'),
+        },
+        incidentDrills: {
+          count: count(i.drills),
+          open: count(i.drills_open),
+          closed: count(i.drills_closed),
+          dismissed: count(i.drills_dismissed),
+          agenciesHeld: count(i.drill_agencies),
+          incidentDrillHeld: n > 0 && count(i.drill_agencies) === n,
+        },
+        continuity: {
+          plans: count(p.plans),
+          coreServices: count(p.core),
+          reviewsOverdue: count(p.reviews_overdue),
+          plansCompliant: count(p.compliant),
+          plansNonCompliant: count(p.plans) - count(p.compliant),
+          drills: {
+            total: count(d.total),
+            scheduled: count(d.scheduled),
+            overdue: count(d.overdue),
+            inProgress: count(d.in_progress),
+            held: count(d.held),
+            closed: count(d.closed),
+            cancelled: count(d.cancelled),
+            byType: {
+              tabletop: { required: count(d.tabletop_required), held: count(d.tabletop_held) },
+              functional: { required: count(d.functional_required), held: count(d.functional_held) },
+              full_scale: { required: count(d.full_scale_required), held: count(d.full_scale_held) },
+            },
+          },
+          afterActionReports: { onTime: count(a.on_time), late: count(a.late), pending: count(a.pending), overdue: count(a.overdue) },
+          correctiveActions: { open: count(c.open), overdue: count(c.overdue), doneThisYear: count(c.done), verifiedThisYear: count(c.verified) },
+        },
+      };
+    };
+
+    const own = figures(agency.id);
+    const total = figures(null);
     return {
       agency: { id: agency.id, code: agency.code, name: agency.name, responsibilityLevel: agency.responsibility_level.trim(), timezone: agency.timezone },
       year,
       period: { from: start.toISO()!, to: start.plus({ years: 1 }).toISO()! },
       generatedAt: now.toISOString(),
-      incidents,
-      incidentDrills,
-      continuity,
+      scope: subtree ? 'subtree' : 'agency',
+      ...own,
+      continuity: { ...own.continuity, perPlan },
+      children: tree.filter((t) => t.depth === 1).map((t) => ({ agency: { id: t.id, code: t.code, name: t.name }, ...figures(t.id) })),
+      total,
+      late: {
+        total:
+          total.clocks.report.late +
+          total.clocks.report.breachedOpen +
+          total.clocks.superiorReview.late +
+          total.clocks.superiorReview.breachedOpen +
+          total.clocks.recovery.late +
+          total.clocks.recovery.breachedOpen +
+          total.clocks.improvementReport.late +
+          total.clocks.improvementReport.breachedOpen,
+        truncated: late.length > LATE_LIST_LIMIT,
+        items: late.slice(0, LATE_LIST_LIMIT),
+      },
     };
   }
 
-  /** Real incidents (is_drill false) the agency became aware of in the year. */
-  private async incidentStats(manager: EntityManager, agencyId: string, from: Date, to: Date, now: Date): Promise<ComplianceReport['incidents']> {
-    const rows: Array<Record<string, string>> = await manager.query(
-      `WITH inc AS (
-         SELECT i.id, i.level, i.state,
-                (SELECT bool_or(d.status = 'breached'
-                                OR (d.status = 'met' AND d.resolved_at > d.due_at)
-                                OR (d.status = 'pending' AND d.due_at < $4))
-                   FROM deadlines d WHERE d.subject_type = 'incident' AND d.subject_id = i.id AND d.kind = 'report') AS late,
-                (SELECT bool_or(d.status = 'met')
-                   FROM deadlines d WHERE d.subject_type = 'incident' AND d.subject_id = i.id AND d.kind = 'report') AS reported
-           FROM incidents i
-          WHERE i.agency_id = $1 AND i.is_drill = false AND i.aware_at >= $2 AND i.aware_at < $3)
-       SELECT count(*) AS total,
-              count(*) FILTER (WHERE level = 1) AS l1, count(*) FILTER (WHERE level = 2) AS l2,
-              count(*) FILTER (WHERE level = 3) AS l3, count(*) FILTER (WHERE level = 4) AS l4,
-              count(*) FILTER (WHERE late IS TRUE) AS late,
-              count(*) FILTER (WHERE late IS NOT TRUE AND reported IS TRUE) AS on_time,
-              count(*) FILTER (WHERE late IS NOT TRUE AND reported IS NOT TRUE AND state <> 'dismissed') AS pending,
-              count(*) FILTER (WHERE state = 'closed') AS closed,
-              count(*) FILTER (WHERE state = 'dismissed') AS dismissed,
-              count(*) FILTER (WHERE state NOT IN ('closed','dismissed')) AS open
-         FROM inc`,
-      [agencyId, from, to, now],
+  /** Incidents the subtree became aware of in the year: real ones by level, category and state, and drill incidents. */
+  private incidentRows(q: Query): Promise<Row[]> {
+    const categories = Object.keys(CATEGORIES)
+      .map((c) => `count(*) FILTER (WHERE NOT i.is_drill AND i.category = '${c}') AS ${c}`)
+      .join(',\n              ');
+    return this.dataSource.query(
+      `WITH RECURSIVE ${treeCte('$4')}
+       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total,
+              count(*) FILTER (WHERE NOT i.is_drill) AS total,
+              count(*) FILTER (WHERE NOT i.is_drill AND i.level = 1) AS l1, count(*) FILTER (WHERE NOT i.is_drill AND i.level = 2) AS l2,
+              count(*) FILTER (WHERE NOT i.is_drill AND i.level = 3) AS l3, count(*) FILTER (WHERE NOT i.is_drill AND i.level = 4) AS l4,
+              ${categories},
+              count(*) FILTER (WHERE NOT i.is_drill AND i.state = 'closed') AS closed,
+              count(*) FILTER (WHERE NOT i.is_drill AND i.state = 'dismissed') AS dismissed,
+              count(*) FILTER (WHERE NOT i.is_drill AND i.state NOT IN ('closed','dismissed')) AS open,
+              count(*) FILTER (WHERE i.is_drill) AS drills,
+              count(*) FILTER (WHERE i.is_drill AND i.state = 'closed') AS drills_closed,
+              count(*) FILTER (WHERE i.is_drill AND i.state = 'dismissed') AS drills_dismissed,
+              count(*) FILTER (WHERE i.is_drill AND i.state NOT IN ('closed','dismissed')) AS drills_open,
+              count(DISTINCT i.agency_id) FILTER (WHERE i.is_drill AND i.state <> 'dismissed') AS drill_agencies
+         FROM tree t JOIN incidents i ON i.agency_id = t.id AND i.aware_at >= $2 AND i.aware_at < $3
+        ${BUCKETS}`,
+      [q.agencyId, q.from, q.to, q.subtree],
     );
-    const r = rows[0]!;
-    return {
-      total: count(r.total),
-      byLevel: { '1': count(r.l1), '2': count(r.l2), '3': count(r.l3), '4': count(r.l4) },
-      report: { onTime: count(r.on_time), late: count(r.late), pending: count(r.pending) },
-      open: count(r.open),
-      closed: count(r.closed),
-      dismissed: count(r.dismissed),
-    };
   }
 
-  /** Incidents filed as drills: the yearly incident reporting and response drill. */
-  private async incidentDrillStats(manager: EntityManager, agencyId: string, from: Date, to: Date): Promise<ComplianceReport['incidentDrills']> {
-    const rows: Array<Record<string, string>> = await manager.query(
-      `SELECT count(*) AS total,
-              count(*) FILTER (WHERE state = 'closed') AS closed,
-              count(*) FILTER (WHERE state = 'dismissed') AS dismissed,
-              count(*) FILTER (WHERE state NOT IN ('closed','dismissed')) AS open
-         FROM incidents WHERE agency_id = $1 AND is_drill = true AND aware_at >= $2 AND aware_at < $3`,
-      [agencyId, from, to],
+  /**
+   * Every run of a rules-table clock of the real incidents of the year (a deadline row that is
+   * pending, met or breached; superseded runs were restarted and cancelled ones ended with the
+   * incident): on time, late and by how much, running, or breached and still open.
+   */
+  private clockRows(q: Query): Promise<Row[]> {
+    return this.dataSource.query(
+      `WITH RECURSIVE ${treeCte('$5')}
+       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, ($6::jsonb ->> d.kind) AS clock,
+              count(*) FILTER (WHERE d.status = 'met' AND ${doneAt} <= d.due_at) AS on_time,
+              count(*) FILTER (WHERE ${lateSql}) AS late,
+              coalesce(sum((extract(epoch FROM ${doneAt} - d.due_at) * 1000)::bigint) FILTER (WHERE ${lateSql}), 0) AS late_ms_total,
+              coalesce(max((extract(epoch FROM ${doneAt} - d.due_at) * 1000)::bigint) FILTER (WHERE ${lateSql}), 0) AS late_ms_max,
+              count(*) FILTER (WHERE d.status = 'pending' AND d.due_at > $4) AS running,
+              count(*) FILTER (WHERE ${openSql('$4')}) AS breached_open
+         FROM tree t
+         JOIN incidents i ON i.agency_id = t.id AND i.aware_at >= $2 AND i.aware_at < $3 AND i.is_drill = false
+         JOIN deadlines d ON d.incident_id = i.id AND d.subject_type = 'incident'
+                         AND d.kind IN ('report','superior_review','recovery','improvement_report') AND d.status IN ('pending','met','breached')
+        GROUP BY GROUPING SETS ((t.bucket, d.kind), (d.kind))`,
+      [q.agencyId, q.from, q.to, q.now, q.subtree, JSON.stringify(RULE_CLOCKS)],
     );
-    const r = rows[0]!;
-    const held = count(r.total) - count(r.dismissed);
-    return { count: count(r.total), open: count(r.open), closed: count(r.closed), dismissed: count(r.dismissed), incidentDrillHeld: held > 0 };
   }
 
-  private async continuityStats(manager: EntityManager, agency: AgencyRow, from: Date, to: Date, now: Date): Promise<ComplianceReport['continuity']> {
-    const years = DRILL_INTERVAL_YEARS[agency.responsibility_level.trim() as ResponsibilityLevel] ?? 1;
-    // A drill in the (interval − 1) years before this one still covers this year.
-    const coveredFrom = DateTime.fromJSDate(from, { zone: agency.timezone })
-      .minus({ years: years - 1 })
-      .toJSDate();
-    const lastYearFrom = DateTime.fromJSDate(from, { zone: agency.timezone }).minus({ years: 1 }).toJSDate();
-    const plans: Array<{
+  /** The missed clocks of the subtree's real incidents of the year: reference and agency, never the title. */
+  private async lateList(q: Query): Promise<ComplianceReport['late']['items']> {
+    const rows: Array<{
+      reference: string;
+      agency_id: string;
+      code: string;
+      level: number;
+      clock: ClockName;
+      due_at: Date;
+      done_at: Date | null;
+      late_ms: string;
+    }> = await this.dataSource.query(
+      `WITH RECURSIVE ${treeCte('$5')}
+         SELECT i.reference, i.agency_id, a.code, i.level, ($6::jsonb ->> d.kind) AS clock, d.due_at,
+                CASE WHEN d.status = 'pending' OR (d.status = 'breached' AND d.met_at IS NULL) THEN NULL ELSE ${doneAt} END AS done_at,
+                (extract(epoch FROM CASE WHEN d.status = 'pending' OR (d.status = 'breached' AND d.met_at IS NULL) THEN $4 ELSE ${doneAt} END - d.due_at) * 1000)::bigint AS late_ms
+           FROM tree t
+           JOIN agencies a ON a.id = t.id
+           JOIN incidents i ON i.agency_id = t.id AND i.aware_at >= $2 AND i.aware_at < $3 AND i.is_drill = false
+           JOIN deadlines d ON d.incident_id = i.id AND d.subject_type = 'incident'
+                           AND d.kind IN ('report','superior_review','recovery','improvement_report') AND d.status IN ('pending','met','breached')
+          WHERE ${lateSql} OR ${openSql('$4')}
+          ORDER BY d.due_at, i.reference, d.kind
+          LIMIT ${LATE_LIST_LIMIT + 1}`,
+      [q.agencyId, q.from, q.to, q.now, q.subtree, JSON.stringify(RULE_CLOCKS)],
+    );
+    return rows.map((r) => ({
+      reference: r.reference,
+      agency: { id: r.agency_id, code: r.code },
+      level: Number(r.level),
+      clock: r.clock,
+      dueAt: r.due_at.toISOString(),
+      doneAt: r.done_at ? r.done_at.toISOString() : null,
+      lateByMs: Number(r.late_ms),
+    }));
+  }
+
+  /**
+   * The plans of the subtree with their drill compliance: a plan must be drilled every
+   * DRILL_INTERVAL_YEARS of its agency's responsibility level; a drill in the (interval − 1) years
+   * before this one still covers this year. Years are counted in the report's time zone.
+   */
+  private planCte(): string {
+    return `plan_rows AS (
+      SELECT t.bucket, p.id, p.reference, p.title, p.tlp, p.data_level, ($6::jsonb ->> trim(a.responsibility_level))::int AS years,
+             (p.review_overdue OR p.review_due_at < $4) AS review_overdue,
+             (SELECT count(*) FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v.document->'scope') = 'array' THEN v.document->'scope' ELSE '[]'::jsonb END) s
+               WHERE s->>'core' = 'true') AS core,
+             EXISTS (SELECT 1 FROM drills d WHERE d.plan_id = p.id AND d.state = ANY($5)
+                        AND coalesce(d.completed_at, d.scheduled_for) >= $2 AND coalesce(d.completed_at, d.scheduled_for) < $3) AS drilled_this_year,
+             EXISTS (SELECT 1 FROM drills d WHERE d.plan_id = p.id AND d.state = ANY($5)
+                        AND coalesce(d.completed_at, d.scheduled_for) >= (($2::timestamptz AT TIME ZONE $7) - interval '1 year') AT TIME ZONE $7
+                        AND coalesce(d.completed_at, d.scheduled_for) < $2) AS drilled_last_year,
+             EXISTS (SELECT 1 FROM drills d WHERE d.plan_id = p.id AND d.state = ANY($5)
+                        AND coalesce(d.completed_at, d.scheduled_for) >= (($2::timestamptz AT TIME ZONE $7)
+                              - make_interval(years => ($6::jsonb ->> trim(a.responsibility_level))::int - 1)) AT TIME ZONE $7
+                        AND coalesce(d.completed_at, d.scheduled_for) < $2) AS covered
+        FROM tree t
+        JOIN agencies a ON a.id = t.id
+        JOIN continuity_plans p ON p.agency_id = t.id AND p.created_at < $3
+        LEFT JOIN continuity_plan_versions v ON v.plan_id = p.id AND v.version = p.current_version)`;
+  }
+
+  private planParams(q: Query): unknown[] {
+    return [q.agencyId, q.from, q.to, q.now, HELD_STATES, JSON.stringify(DRILL_INTERVAL_YEARS), q.timezone, q.subtree];
+  }
+
+  private planRows(q: Query): Promise<Row[]> {
+    return this.dataSource.query(
+      `WITH RECURSIVE ${treeCte('$8')}, ${this.planCte()}
+       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, count(*) AS plans, sum(t.core) AS core,
+              count(*) FILTER (WHERE t.review_overdue) AS reviews_overdue,
+              count(*) FILTER (WHERE t.drilled_this_year OR t.covered) AS compliant
+         FROM plan_rows t
+        ${BUCKETS}`,
+      this.planParams(q),
+    );
+  }
+
+  /** The agency's own plans, one line each (titles withheld for restricted plans). */
+  private async perPlan(q: Query): Promise<PlanCompliance[]> {
+    const rows: Array<{
       id: string;
       reference: string;
       title: string;
       tlp: Tlp;
       data_level: DataLevel;
-      review_overdue: boolean;
-      review_due_at: Date;
+      years: number;
       core: string;
       drilled_this_year: boolean;
       drilled_last_year: boolean;
       covered: boolean;
-    }> = await manager.query(
-      `SELECT p.id, p.reference, p.title, p.tlp, p.data_level, p.review_overdue, p.review_due_at,
-              (SELECT count(*) FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v.document->'scope') = 'array' THEN v.document->'scope' ELSE '[]'::jsonb END) s
-                WHERE s->>'core' = 'true') AS core,
-              EXISTS (SELECT 1 FROM drills d WHERE d.plan_id = p.id AND d.state = ANY($4)
-                         AND coalesce(d.completed_at, d.scheduled_for) >= $2 AND coalesce(d.completed_at, d.scheduled_for) < $3) AS drilled_this_year,
-              EXISTS (SELECT 1 FROM drills d WHERE d.plan_id = p.id AND d.state = ANY($4)
-                         AND coalesce(d.completed_at, d.scheduled_for) >= $5 AND coalesce(d.completed_at, d.scheduled_for) < $2) AS drilled_last_year,
-              EXISTS (SELECT 1 FROM drills d WHERE d.plan_id = p.id AND d.state = ANY($4)
-                         AND coalesce(d.completed_at, d.scheduled_for) >= $6 AND coalesce(d.completed_at, d.scheduled_for) < $2) AS covered
-         FROM continuity_plans p
-         LEFT JOIN continuity_plan_versions v ON v.plan_id = p.id AND v.version = p.current_version
-        WHERE p.agency_id = $1 AND p.created_at < $3
-        ORDER BY p.reference`,
-      [agency.id, from, to, HELD_STATES, lastYearFrom, coveredFrom],
+    }> = await this.dataSource.query(
+      `WITH RECURSIVE ${treeCte('false AND $8')}, ${this.planCte()}
+       SELECT * FROM plan_rows ORDER BY reference`,
+      this.planParams(q),
     );
-    const perPlan: PlanCompliance[] = plans.map((p) => {
-      const required = !p.covered;
-      return {
-        planId: p.id,
-        reference: p.reference,
-        title: isRestricted({ tlp: p.tlp, dataLevel: p.data_level }) ? null : p.title,
-        coreServices: count(p.core),
-        drilledThisYear: p.drilled_this_year,
-        drilledLastYear: p.drilled_last_year,
-        drillInterval: `P${years}Y`,
-        required,
-        compliant: p.drilled_this_year || !required,
-      };
-    });
+    return rows.map((p) => ({
+      planId: p.id,
+      reference: p.reference,
+      title: isRestricted({ tlp: p.tlp, dataLevel: p.data_level }) ? null : p.title,
+      coreServices: count(p.core),
+      drilledThisYear: p.drilled_this_year,
+      drilledLastYear: p.drilled_last_year,
+      drillInterval: `P${p.years}Y`,
+      required: !p.covered,
+      compliant: p.drilled_this_year || p.covered,
+    }));
+  }
 
-    const drillRows: Array<Record<string, string>> = await manager.query(
-      `SELECT count(*) AS total,
-              count(*) FILTER (WHERE state = 'scheduled') AS scheduled,
-              count(*) FILTER (WHERE state = 'overdue') AS overdue,
-              count(*) FILTER (WHERE state = 'in_progress') AS in_progress,
-              count(*) FILTER (WHERE state = ANY($4)) AS held,
-              count(*) FILTER (WHERE state = 'closed') AS closed,
-              count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
-              count(*) FILTER (WHERE state <> 'cancelled' AND drill_type = 'tabletop') AS tabletop,
-              count(*) FILTER (WHERE state <> 'cancelled' AND drill_type = 'functional') AS functional,
-              count(*) FILTER (WHERE state <> 'cancelled' AND drill_type = 'full_scale') AS full_scale
-         FROM drills WHERE agency_id = $1 AND scheduled_for >= $2 AND scheduled_for < $3`,
-      [agency.id, from, to, HELD_STATES],
+  /** Business-continuity drills scheduled in the year, by state and type (programme drills required vs held). */
+  private drillRows(q: Query): Promise<Row[]> {
+    const byType = DRILL_TYPES.map(
+      (type) =>
+        `count(*) FILTER (WHERE dr.drill_type = '${type}' AND dr.state <> 'cancelled' AND dr.occurrence_at IS NOT NULL) AS ${type}_required,
+              count(*) FILTER (WHERE dr.drill_type = '${type}' AND dr.state = ANY($5)) AS ${type}_held`,
+    ).join(',\n              ');
+    return this.dataSource.query(
+      `WITH RECURSIVE ${treeCte('$4')}
+       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, count(*) AS total,
+              count(*) FILTER (WHERE dr.state = 'scheduled') AS scheduled,
+              count(*) FILTER (WHERE dr.state = 'overdue') AS overdue,
+              count(*) FILTER (WHERE dr.state = 'in_progress') AS in_progress,
+              count(*) FILTER (WHERE dr.state = ANY($5)) AS held,
+              count(*) FILTER (WHERE dr.state = 'closed') AS closed,
+              count(*) FILTER (WHERE dr.state = 'cancelled') AS cancelled,
+              ${byType}
+         FROM tree t JOIN drills dr ON dr.agency_id = t.id AND dr.scheduled_for >= $2 AND dr.scheduled_for < $3
+        ${BUCKETS}`,
+      [q.agencyId, q.from, q.to, q.subtree, HELD_STATES],
     );
-    const d = drillRows[0]!;
+  }
 
-    // After-action reports of the drills completed in the year: the 'after_action' deadline's outcome
-    // when there is one, else completion + 30 days.
-    const aarRows: Array<Record<string, string>> = await manager.query(
-      `WITH done AS (
-         SELECT dr.after_action_submitted_at AS submitted_at,
+  /**
+   * After-action reports of the drills completed in the year: the 'after_action' deadline's due
+   * time when there is one, else completion + 30 days.
+   */
+  private afterActionRows(q: Query): Promise<Row[]> {
+    return this.dataSource.query(
+      `WITH RECURSIVE ${treeCte('$6')},
+       done AS (
+         SELECT t.bucket, dr.after_action_submitted_at AS submitted_at,
                 coalesce((SELECT max(dl.due_at) FROM deadlines dl WHERE dl.subject_type = 'drill' AND dl.subject_id = dr.id
                             AND dl.kind = 'after_action' AND dl.status <> 'superseded'),
                          dr.completed_at + make_interval(days => $5)) AS due_at,
                 EXISTS (SELECT 1 FROM deadlines dl WHERE dl.subject_type = 'drill' AND dl.subject_id = dr.id
                           AND dl.kind = 'after_action' AND dl.status = 'breached') AS breached
-           FROM drills dr
-          WHERE dr.agency_id = $1 AND dr.completed_at >= $2 AND dr.completed_at < $3 AND dr.state <> 'cancelled')
-       SELECT count(*) FILTER (WHERE submitted_at IS NOT NULL AND NOT breached AND submitted_at <= due_at) AS on_time,
-              count(*) FILTER (WHERE submitted_at IS NOT NULL AND (breached OR submitted_at > due_at)) AS late,
-              count(*) FILTER (WHERE submitted_at IS NULL AND NOT breached AND due_at >= $4) AS pending,
-              count(*) FILTER (WHERE submitted_at IS NULL AND (breached OR due_at < $4)) AS overdue
-         FROM done`,
-      [agency.id, from, to, now, AFTER_ACTION_DAYS],
+           FROM tree t JOIN drills dr ON dr.agency_id = t.id AND dr.completed_at >= $2 AND dr.completed_at < $3 AND dr.state <> 'cancelled')
+       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total,
+              count(*) FILTER (WHERE t.submitted_at IS NOT NULL AND NOT t.breached AND t.submitted_at <= t.due_at) AS on_time,
+              count(*) FILTER (WHERE t.submitted_at IS NOT NULL AND (t.breached OR t.submitted_at > t.due_at)) AS late,
+              count(*) FILTER (WHERE t.submitted_at IS NULL AND NOT t.breached AND t.due_at >= $4) AS pending,
+              count(*) FILTER (WHERE t.submitted_at IS NULL AND (t.breached OR t.due_at < $4)) AS overdue
+         FROM done t
+        ${BUCKETS}`,
+      [q.agencyId, q.from, q.to, q.now, AFTER_ACTION_DAYS, q.subtree],
     );
-    const a = aarRows[0]!;
-
-    const caRows: Array<Record<string, string>> = await manager.query(
-      `SELECT count(*) FILTER (WHERE status IN ('open','in_progress')) AS open,
-              count(*) FILTER (WHERE status IN ('open','in_progress') AND (overdue OR due_at < $2)) AS overdue,
-              count(*) FILTER (WHERE done_at >= $3 AND done_at < $4) AS done,
-              count(*) FILTER (WHERE status = 'verified' AND verified_at >= $3 AND verified_at < $4) AS verified
-         FROM corrective_actions WHERE agency_id = $1`,
-      [agency.id, now, from, to],
-    );
-    const c = caRows[0]!;
-
-    const plansCompliant = perPlan.filter((p) => p.compliant).length;
-    return {
-      plans: plans.length,
-      coreServices: perPlan.reduce((sum, p) => sum + p.coreServices, 0),
-      reviewsOverdue: plans.filter((p) => p.review_overdue || new Date(p.review_due_at).getTime() < now.getTime()).length,
-      drills: {
-        total: count(d.total),
-        scheduled: count(d.scheduled),
-        overdue: count(d.overdue),
-        inProgress: count(d.in_progress),
-        held: count(d.held),
-        closed: count(d.closed),
-        cancelled: count(d.cancelled),
-        byType: { tabletop: count(d.tabletop), functional: count(d.functional), full_scale: count(d.full_scale) },
-      },
-      afterActionReports: { onTime: count(a.on_time), late: count(a.late), pending: count(a.pending), overdue: count(a.overdue) },
-      perPlan,
-      plansCompliant,
-      plansNonCompliant: perPlan.length - plansCompliant,
-      correctiveActions: { open: count(c.open), overdue: count(c.overdue), doneThisYear: count(c.done), verifiedThisYear: count(c.verified) },
-    };
   }
+
+  /** Corrective actions of the subtree: open and overdue now, done and verified in the year. */
+  private correctiveRows(q: Query): Promise<Row[]> {
+    return this.dataSource.query(
+      `WITH RECURSIVE ${treeCte('$5')}
+       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total,
+              count(*) FILTER (WHERE c.status IN ('open','in_progress')) AS open,
+              count(*) FILTER (WHERE c.status IN ('open','in_progress') AND (c.overdue OR c.due_at < $4)) AS overdue,
+              count(*) FILTER (WHERE c.done_at >= $2 AND c.done_at < $3) AS done,
+              count(*) FILTER (WHERE c.status = 'verified' AND c.verified_at >= $2 AND c.verified_at < $3) AS verified
+         FROM tree t JOIN corrective_actions c ON c.agency_id = t.id
+        ${BUCKETS}`,
+      [q.agencyId, q.from, q.to, q.now, q.subtree],
+    );
+  }
+}
+
+interface Query {
+  agencyId: string;
+  subtree: boolean;
+  from: Date;
+  to: Date;
+  now: Date;
+  timezone: string;
 }
