@@ -53,13 +53,12 @@ const treeCte = (descend: string) => `tree AS (
     SELECT c.id, CASE WHEN t.depth = 0 THEN c.id ELSE t.bucket END, t.depth + 1
       FROM agencies c JOIN tree t ON c.parent_id = t.id WHERE ${descend}::boolean AND t.depth < 64)`;
 
-/** Grouping sets: one row per bucket and one for the whole subtree (bucket null, is_total true). */
-const BUCKETS = 'GROUP BY GROUPING SETS ((t.bucket), ())';
+/** The rules-table clocks of real incidents (what deadlines_rule_clocks_idx and deadlines_missed_clocks_idx cover). */
+const RULE_CLOCK_ROWS = `d.subject_type = 'incident' AND d.incident_is_drill = false AND d.kind IN ('report','superior_review','recovery','improvement_report')`;
 
 /** SQL predicates over a deadline row `d` (now = the parameter given). */
 const doneAt = 'coalesce(d.met_at, d.resolved_at)';
 const lateSql = `((d.status = 'met' AND ${doneAt} > d.due_at) OR (d.status = 'breached' AND d.met_at IS NOT NULL))`;
-const openSql = (now: string) => `((d.status = 'breached' AND d.met_at IS NULL) OR (d.status = 'pending' AND d.due_at <= ${now}))`;
 
 /**
  * The yearly compliance report of an agency and its subtree (DESIGN.md "Oversight"): what a
@@ -103,7 +102,7 @@ export class ComplianceService {
     const start = DateTime.fromObject({ year, month: 1, day: 1 }, { zone: agency.timezone });
     const from = start.toJSDate();
     const to = start.plus({ years: 1 }).toJSDate();
-    const q = { agencyId, subtree, from, to, now, timezone: agency.timezone };
+    const q: Query = { agencyId, ids: tree.map((t) => t.id), buckets: tree.map((t) => t.bucket), from, to, now, timezone: agency.timezone };
 
     // Independent queries, each on its own pooled connection.
     const [incidents, clocks, late, plans, perPlan, drills, afterAction, corrective] = await Promise.all([
@@ -221,53 +220,77 @@ export class ComplianceService {
     };
   }
 
+  /**
+   * One of the report's reads. Each reads a year of some agencies through index ranges by agency
+   * and time (migration ComplianceIndexes); when the subtree holds most of a table the planner would
+   * rather scan all of it, which costs more than the narrow covering indexes, so sequential scans
+   * are off for these reads (transaction-local).
+   */
+  private read<T = Row>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query('SET LOCAL enable_seqscan = off');
+      return m.query(sql, params) as Promise<T[]>;
+    });
+  }
+
   /** Incidents the subtree became aware of in the year: real ones by level, category and state, and drill incidents. */
   private incidentRows(q: Query): Promise<Row[]> {
-    const categories = Object.keys(CATEGORIES)
-      .map((c) => `count(*) FILTER (WHERE NOT i.is_drill AND i.category = '${c}') AS ${c}`)
-      .join(',\n              ');
-    return this.dataSource.query(
-      `WITH RECURSIVE ${treeCte('$4')}
-       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total,
-              count(*) FILTER (WHERE NOT i.is_drill) AS total,
-              count(*) FILTER (WHERE NOT i.is_drill AND i.level = 1) AS l1, count(*) FILTER (WHERE NOT i.is_drill AND i.level = 2) AS l2,
-              count(*) FILTER (WHERE NOT i.is_drill AND i.level = 3) AS l3, count(*) FILTER (WHERE NOT i.is_drill AND i.level = 4) AS l4,
-              ${categories},
-              count(*) FILTER (WHERE NOT i.is_drill AND i.state = 'closed') AS closed,
-              count(*) FILTER (WHERE NOT i.is_drill AND i.state = 'dismissed') AS dismissed,
-              count(*) FILTER (WHERE NOT i.is_drill AND i.state NOT IN ('closed','dismissed')) AS open,
-              count(*) FILTER (WHERE i.is_drill) AS drills,
-              count(*) FILTER (WHERE i.is_drill AND i.state = 'closed') AS drills_closed,
-              count(*) FILTER (WHERE i.is_drill AND i.state = 'dismissed') AS drills_dismissed,
-              count(*) FILTER (WHERE i.is_drill AND i.state NOT IN ('closed','dismissed')) AS drills_open,
-              count(DISTINCT i.agency_id) FILTER (WHERE i.is_drill AND i.state <> 'dismissed') AS drill_agencies
-         FROM tree t JOIN incidents i ON i.agency_id = t.id AND i.aware_at >= $2 AND i.aware_at < $3
-        ${BUCKETS}`,
-      [q.agencyId, q.from, q.to, q.subtree],
+    const categories = Object.keys(CATEGORIES);
+    const real = (name: string, cond: string) => `count(*) FILTER (WHERE NOT i.is_drill AND ${cond}) AS ${name}`;
+    const cols = [
+      real('total', 'true'),
+      ...[1, 2, 3, 4].map((l) => real(`l${l}`, `i.level = ${l}`)),
+      ...categories.map((c) => real(c, `i.category = '${c}'`)),
+      real('closed', `i.state = 'closed'`),
+      real('dismissed', `i.state = 'dismissed'`),
+      real('open', `i.state NOT IN ('closed','dismissed')`),
+      `count(*) FILTER (WHERE i.is_drill) AS drills`,
+      `count(*) FILTER (WHERE i.is_drill AND i.state = 'closed') AS drills_closed`,
+      `count(*) FILTER (WHERE i.is_drill AND i.state = 'dismissed') AS drills_dismissed`,
+      `count(*) FILTER (WHERE i.is_drill AND i.state NOT IN ('closed','dismissed')) AS drills_open`,
+      `count(*) FILTER (WHERE i.is_drill AND i.state <> 'dismissed') AS drills_held`,
+    ];
+    const names = cols.map((c) => /AS (\w+)$/.exec(c)![1]!).filter((n) => n !== 'drills_held');
+    return this.read(
+      rolledUp(
+        `SELECT i.agency_id, ${cols.join(', ')}
+           FROM incidents i WHERE i.agency_id = ANY($1::uuid[]) AND i.aware_at >= $3 AND i.aware_at < $4
+          GROUP BY i.agency_id`,
+        names,
+        ', count(*) FILTER (WHERE per.drills_held > 0) AS drill_agencies',
+      ),
+      [q.ids, q.buckets, q.from, q.to],
     );
   }
 
   /**
    * Every run of a rules-table clock of the real incidents of the year (a deadline row that is
    * pending, met or breached; superseded runs were restarted and cancelled ones ended with the
-   * incident): on time, late and by how much, running, or breached and still open.
+   * incident), counted per agency as on time, late (with by how much), running, or breached and
+   * still open, then rolled up.
    */
   private clockRows(q: Query): Promise<Row[]> {
-    return this.dataSource.query(
-      `WITH RECURSIVE ${treeCte('$5')}
-       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, ($6::jsonb ->> d.kind) AS clock,
-              count(*) FILTER (WHERE d.status = 'met' AND ${doneAt} <= d.due_at) AS on_time,
-              count(*) FILTER (WHERE ${lateSql}) AS late,
-              coalesce(sum((extract(epoch FROM ${doneAt} - d.due_at) * 1000)::bigint) FILTER (WHERE ${lateSql}), 0) AS late_ms_total,
-              coalesce(max((extract(epoch FROM ${doneAt} - d.due_at) * 1000)::bigint) FILTER (WHERE ${lateSql}), 0) AS late_ms_max,
-              count(*) FILTER (WHERE d.status = 'pending' AND d.due_at > $4) AS running,
-              count(*) FILTER (WHERE ${openSql('$4')}) AS breached_open
-         FROM tree t
-         JOIN incidents i ON i.agency_id = t.id AND i.aware_at >= $2 AND i.aware_at < $3 AND i.is_drill = false
-         JOIN deadlines d ON d.incident_id = i.id AND d.subject_type = 'incident'
-                         AND d.kind IN ('report','superior_review','recovery','improvement_report') AND d.status IN ('pending','met','breached')
-        GROUP BY GROUPING SETS ((t.bucket, d.kind), (d.kind))`,
-      [q.agencyId, q.from, q.to, q.now, q.subtree, JSON.stringify(RULE_CLOCKS)],
+    return this.read(
+      `WITH per AS (
+         SELECT d.incident_agency_id AS agency_id, d.kind,
+                count(*) FILTER (WHERE d.status = 'met' AND ${doneAt} <= d.due_at) AS on_time,
+                count(*) FILTER (WHERE ${lateSql}) AS late,
+                sum(${doneAt} - d.due_at) FILTER (WHERE ${lateSql}) AS late_sum,
+                max(${doneAt} - d.due_at) FILTER (WHERE ${lateSql}) AS late_max,
+                count(*) FILTER (WHERE d.status = 'pending' AND d.due_at > $5) AS running,
+                count(*) FILTER (WHERE (d.status = 'breached' AND d.met_at IS NULL) OR (d.status = 'pending' AND d.due_at <= $5)) AS breached_open
+           FROM deadlines d
+          WHERE ${RULE_CLOCK_ROWS} AND d.status IN ('pending','met','breached')
+            AND d.incident_agency_id = ANY($1::uuid[]) AND d.incident_aware_at >= $3 AND d.incident_aware_at < $4
+          GROUP BY 1, 2)
+       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, ($6::jsonb ->> per.kind) AS clock,
+              sum(per.on_time) AS on_time, sum(per.late) AS late,
+              round(extract(epoch FROM sum(per.late_sum)) * 1000) AS late_ms_total,
+              round(extract(epoch FROM max(per.late_max)) * 1000) AS late_ms_max,
+              sum(per.running) AS running, sum(per.breached_open) AS breached_open
+         FROM unnest($1::uuid[], $2::uuid[]) AS t(id, bucket) JOIN per ON per.agency_id = t.id
+        GROUP BY GROUPING SETS ((t.bucket, per.kind), (per.kind))`,
+      [q.ids, q.buckets, q.from, q.to, q.now, JSON.stringify(RULE_CLOCKS)],
     );
   }
 
@@ -282,20 +305,21 @@ export class ComplianceService {
       due_at: Date;
       done_at: Date | null;
       late_ms: string;
-    }> = await this.dataSource.query(
-      `WITH RECURSIVE ${treeCte('$5')}
-         SELECT i.reference, i.agency_id, a.code, i.level, ($6::jsonb ->> d.kind) AS clock, d.due_at,
-                CASE WHEN d.status = 'pending' OR (d.status = 'breached' AND d.met_at IS NULL) THEN NULL ELSE ${doneAt} END AS done_at,
-                (extract(epoch FROM CASE WHEN d.status = 'pending' OR (d.status = 'breached' AND d.met_at IS NULL) THEN $4 ELSE ${doneAt} END - d.due_at) * 1000)::bigint AS late_ms
-           FROM tree t
-           JOIN agencies a ON a.id = t.id
-           JOIN incidents i ON i.agency_id = t.id AND i.aware_at >= $2 AND i.aware_at < $3 AND i.is_drill = false
-           JOIN deadlines d ON d.incident_id = i.id AND d.subject_type = 'incident'
-                           AND d.kind IN ('report','superior_review','recovery','improvement_report') AND d.status IN ('pending','met','breached')
-          WHERE ${lateSql} OR ${openSql('$4')}
-          ORDER BY d.due_at, i.reference, d.kind
-          LIMIT ${LATE_LIST_LIMIT + 1}`,
-      [q.agencyId, q.from, q.to, q.now, q.subtree, JSON.stringify(RULE_CLOCKS)],
+    }> = await this.read(
+      `WITH missed AS (
+           SELECT d.incident_id, d.incident_agency_id, d.kind, d.due_at,
+                  CASE WHEN d.status = 'pending' OR (d.status = 'breached' AND d.met_at IS NULL) THEN NULL ELSE ${doneAt} END AS done_at
+             FROM deadlines d
+            WHERE ${RULE_CLOCK_ROWS} AND (d.status IN ('pending','breached') OR (d.status = 'met' AND ${doneAt} > d.due_at))
+              AND d.incident_agency_id = ANY($1::uuid[]) AND d.incident_aware_at >= $2 AND d.incident_aware_at < $3
+              AND (d.status <> 'pending' OR d.due_at <= $4)
+            ORDER BY d.due_at, d.incident_id, d.kind
+            LIMIT ${LATE_LIST_LIMIT + 1})
+         SELECT i.reference, m.incident_agency_id AS agency_id, a.code, i.level, ($5::jsonb ->> m.kind) AS clock, m.due_at, m.done_at,
+                (extract(epoch FROM coalesce(m.done_at, $4) - m.due_at) * 1000)::bigint AS late_ms
+           FROM missed m JOIN incidents i ON i.id = m.incident_id JOIN agencies a ON a.id = m.incident_agency_id
+          ORDER BY m.due_at, m.incident_id, m.kind`,
+      [q.ids, q.from, q.to, q.now, JSON.stringify(RULE_CLOCKS)],
     );
     return rows.map((r) => ({
       reference: r.reference,
@@ -309,44 +333,45 @@ export class ComplianceService {
   }
 
   /**
-   * The plans of the subtree with their drill compliance: a plan must be drilled every
+   * The plans of some agencies ($1) with their drill compliance: a plan must be drilled every
    * DRILL_INTERVAL_YEARS of its agency's responsibility level; a drill in the (interval − 1) years
-   * before this one still covers this year. Years are counted in the report's time zone.
+   * before this one still covers this year. Years are counted in the report's time zone ($7).
    */
   private planCte(): string {
     return `plan_rows AS (
-      SELECT t.bucket, p.id, p.reference, p.title, p.tlp, p.data_level, ($6::jsonb ->> trim(a.responsibility_level))::int AS years,
+      SELECT p.agency_id, p.id, p.reference, p.title, p.tlp, p.data_level, ($6::jsonb ->> trim(a.responsibility_level))::int AS years,
              (p.review_overdue OR p.review_due_at < $4) AS review_overdue,
              (SELECT count(*) FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v.document->'scope') = 'array' THEN v.document->'scope' ELSE '[]'::jsonb END) s
                WHERE s->>'core' = 'true') AS core,
-             EXISTS (SELECT 1 FROM drills d WHERE d.plan_id = p.id AND d.state = ANY($5)
-                        AND coalesce(d.completed_at, d.scheduled_for) >= $2 AND coalesce(d.completed_at, d.scheduled_for) < $3) AS drilled_this_year,
-             EXISTS (SELECT 1 FROM drills d WHERE d.plan_id = p.id AND d.state = ANY($5)
-                        AND coalesce(d.completed_at, d.scheduled_for) >= (($2::timestamptz AT TIME ZONE $7) - interval '1 year') AT TIME ZONE $7
-                        AND coalesce(d.completed_at, d.scheduled_for) < $2) AS drilled_last_year,
-             EXISTS (SELECT 1 FROM drills d WHERE d.plan_id = p.id AND d.state = ANY($5)
-                        AND coalesce(d.completed_at, d.scheduled_for) >= (($2::timestamptz AT TIME ZONE $7)
-                              - make_interval(years => ($6::jsonb ->> trim(a.responsibility_level))::int - 1)) AT TIME ZONE $7
-                        AND coalesce(d.completed_at, d.scheduled_for) < $2) AS covered
-        FROM tree t
-        JOIN agencies a ON a.id = t.id
-        JOIN continuity_plans p ON p.agency_id = t.id AND p.created_at < $3
-        LEFT JOIN continuity_plan_versions v ON v.plan_id = p.id AND v.version = p.current_version)`;
+             coalesce(held.this_year, false) AS drilled_this_year, coalesce(held.last_year, false) AS drilled_last_year,
+             coalesce(held.covered, false) AS covered
+        FROM continuity_plans p
+        JOIN agencies a ON a.id = p.agency_id
+        LEFT JOIN continuity_plan_versions v ON v.plan_id = p.id AND v.version = p.current_version
+        LEFT JOIN LATERAL (
+          SELECT bool_or(x.at >= $2 AND x.at < $3) AS this_year,
+                 bool_or(x.at >= (($2::timestamptz AT TIME ZONE $7) - interval '1 year') AT TIME ZONE $7 AND x.at < $2) AS last_year,
+                 bool_or(x.at >= (($2::timestamptz AT TIME ZONE $7) - make_interval(years => ($6::jsonb ->> trim(a.responsibility_level))::int - 1)) AT TIME ZONE $7
+                         AND x.at < $2) AS covered
+            FROM (SELECT coalesce(d.completed_at, d.scheduled_for) AS at FROM drills d WHERE d.plan_id = p.id AND d.state = ANY($5)) x) held ON true
+       WHERE p.agency_id = ANY($1::uuid[]) AND p.created_at < $3)`;
   }
 
-  private planParams(q: Query): unknown[] {
-    return [q.agencyId, q.from, q.to, q.now, HELD_STATES, JSON.stringify(DRILL_INTERVAL_YEARS), q.timezone, q.subtree];
+  private planParams(q: Query, ids: string[]): unknown[] {
+    return [ids, q.from, q.to, q.now, HELD_STATES, JSON.stringify(DRILL_INTERVAL_YEARS), q.timezone];
   }
 
   private planRows(q: Query): Promise<Row[]> {
-    return this.dataSource.query(
-      `WITH RECURSIVE ${treeCte('$8')}, ${this.planCte()}
-       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, count(*) AS plans, sum(t.core) AS core,
-              count(*) FILTER (WHERE t.review_overdue) AS reviews_overdue,
-              count(*) FILTER (WHERE t.drilled_this_year OR t.covered) AS compliant
-         FROM plan_rows t
-        ${BUCKETS}`,
-      this.planParams(q),
+    return this.read(
+      `WITH ${this.planCte()}, per AS (
+         SELECT agency_id, count(*) AS plans, sum(core) AS core, count(*) FILTER (WHERE review_overdue) AS reviews_overdue,
+                count(*) FILTER (WHERE drilled_this_year OR covered) AS compliant
+           FROM plan_rows GROUP BY agency_id)
+       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, sum(per.plans) AS plans, sum(per.core) AS core,
+              sum(per.reviews_overdue) AS reviews_overdue, sum(per.compliant) AS compliant
+         FROM unnest($1::uuid[], $8::uuid[]) AS t(id, bucket) JOIN per ON per.agency_id = t.id
+        GROUP BY GROUPING SETS ((t.bucket), ())`,
+      [...this.planParams(q, q.ids), q.buckets],
     );
   }
 
@@ -363,11 +388,7 @@ export class ComplianceService {
       drilled_this_year: boolean;
       drilled_last_year: boolean;
       covered: boolean;
-    }> = await this.dataSource.query(
-      `WITH RECURSIVE ${treeCte('false AND $8')}, ${this.planCte()}
-       SELECT * FROM plan_rows ORDER BY reference`,
-      this.planParams(q),
-    );
+    }> = await this.read(`WITH ${this.planCte()} SELECT * FROM plan_rows ORDER BY reference`, this.planParams(q, [q.agencyId]));
     return rows.map((p) => ({
       planId: p.id,
       reference: p.reference,
@@ -383,24 +404,27 @@ export class ComplianceService {
 
   /** Business-continuity drills scheduled in the year, by state and type (programme drills required vs held). */
   private drillRows(q: Query): Promise<Row[]> {
-    const byType = DRILL_TYPES.map(
-      (type) =>
-        `count(*) FILTER (WHERE dr.drill_type = '${type}' AND dr.state <> 'cancelled' AND dr.occurrence_at IS NOT NULL) AS ${type}_required,
-              count(*) FILTER (WHERE dr.drill_type = '${type}' AND dr.state = ANY($5)) AS ${type}_held`,
-    ).join(',\n              ');
-    return this.dataSource.query(
-      `WITH RECURSIVE ${treeCte('$4')}
-       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, count(*) AS total,
-              count(*) FILTER (WHERE dr.state = 'scheduled') AS scheduled,
-              count(*) FILTER (WHERE dr.state = 'overdue') AS overdue,
-              count(*) FILTER (WHERE dr.state = 'in_progress') AS in_progress,
-              count(*) FILTER (WHERE dr.state = ANY($5)) AS held,
-              count(*) FILTER (WHERE dr.state = 'closed') AS closed,
-              count(*) FILTER (WHERE dr.state = 'cancelled') AS cancelled,
-              ${byType}
-         FROM tree t JOIN drills dr ON dr.agency_id = t.id AND dr.scheduled_for >= $2 AND dr.scheduled_for < $3
-        ${BUCKETS}`,
-      [q.agencyId, q.from, q.to, q.subtree, HELD_STATES],
+    const cols = [
+      `count(*) AS total`,
+      `count(*) FILTER (WHERE dr.state = 'scheduled') AS scheduled`,
+      `count(*) FILTER (WHERE dr.state = 'overdue') AS overdue`,
+      `count(*) FILTER (WHERE dr.state = 'in_progress') AS in_progress`,
+      `count(*) FILTER (WHERE dr.state = ANY($5)) AS held`,
+      `count(*) FILTER (WHERE dr.state = 'closed') AS closed`,
+      `count(*) FILTER (WHERE dr.state = 'cancelled') AS cancelled`,
+      ...DRILL_TYPES.flatMap((type) => [
+        `count(*) FILTER (WHERE dr.drill_type = '${type}' AND dr.state <> 'cancelled' AND dr.occurrence_at IS NOT NULL) AS ${type}_required`,
+        `count(*) FILTER (WHERE dr.drill_type = '${type}' AND dr.state = ANY($5)) AS ${type}_held`,
+      ]),
+    ];
+    return this.read(
+      rolledUp(
+        `SELECT dr.agency_id, ${cols.join(', ')}
+           FROM drills dr WHERE dr.agency_id = ANY($1::uuid[]) AND dr.scheduled_for >= $3 AND dr.scheduled_for < $4
+          GROUP BY dr.agency_id`,
+        cols.map((c) => /AS (\w+)$/.exec(c)![1]!),
+      ),
+      [q.ids, q.buckets, q.from, q.to, HELD_STATES],
     );
   }
 
@@ -409,46 +433,62 @@ export class ComplianceService {
    * time when there is one, else completion + 30 days.
    */
   private afterActionRows(q: Query): Promise<Row[]> {
-    return this.dataSource.query(
-      `WITH RECURSIVE ${treeCte('$6')},
-       done AS (
-         SELECT t.bucket, dr.after_action_submitted_at AS submitted_at,
-                coalesce((SELECT max(dl.due_at) FROM deadlines dl WHERE dl.subject_type = 'drill' AND dl.subject_id = dr.id
-                            AND dl.kind = 'after_action' AND dl.status <> 'superseded'),
-                         dr.completed_at + make_interval(days => $5)) AS due_at,
-                EXISTS (SELECT 1 FROM deadlines dl WHERE dl.subject_type = 'drill' AND dl.subject_id = dr.id
-                          AND dl.kind = 'after_action' AND dl.status = 'breached') AS breached
-           FROM tree t JOIN drills dr ON dr.agency_id = t.id AND dr.completed_at >= $2 AND dr.completed_at < $3 AND dr.state <> 'cancelled')
-       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total,
-              count(*) FILTER (WHERE t.submitted_at IS NOT NULL AND NOT t.breached AND t.submitted_at <= t.due_at) AS on_time,
-              count(*) FILTER (WHERE t.submitted_at IS NOT NULL AND (t.breached OR t.submitted_at > t.due_at)) AS late,
-              count(*) FILTER (WHERE t.submitted_at IS NULL AND NOT t.breached AND t.due_at >= $4) AS pending,
-              count(*) FILTER (WHERE t.submitted_at IS NULL AND (t.breached OR t.due_at < $4)) AS overdue
-         FROM done t
-        ${BUCKETS}`,
-      [q.agencyId, q.from, q.to, q.now, AFTER_ACTION_DAYS, q.subtree],
+    return this.read(
+      rolledUp(
+        `SELECT agency_id,
+                count(*) FILTER (WHERE submitted_at IS NOT NULL AND NOT breached AND submitted_at <= due_at) AS on_time,
+                count(*) FILTER (WHERE submitted_at IS NOT NULL AND (breached OR submitted_at > due_at)) AS late,
+                count(*) FILTER (WHERE submitted_at IS NULL AND NOT breached AND due_at >= $5) AS pending,
+                count(*) FILTER (WHERE submitted_at IS NULL AND (breached OR due_at < $5)) AS overdue
+           FROM (SELECT dr.agency_id, dr.after_action_submitted_at AS submitted_at,
+                        coalesce((SELECT max(dl.due_at) FROM deadlines dl WHERE dl.subject_type = 'drill' AND dl.subject_id = dr.id
+                                    AND dl.kind = 'after_action' AND dl.status <> 'superseded'),
+                                 dr.completed_at + make_interval(days => $6)) AS due_at,
+                        EXISTS (SELECT 1 FROM deadlines dl WHERE dl.subject_type = 'drill' AND dl.subject_id = dr.id
+                                  AND dl.kind = 'after_action' AND dl.status = 'breached') AS breached
+                   FROM drills dr
+                  WHERE dr.agency_id = ANY($1::uuid[]) AND dr.completed_at >= $3 AND dr.completed_at < $4 AND dr.state <> 'cancelled') done
+          GROUP BY agency_id`,
+        ['on_time', 'late', 'pending', 'overdue'],
+      ),
+      [q.ids, q.buckets, q.from, q.to, q.now, AFTER_ACTION_DAYS],
     );
   }
 
   /** Corrective actions of the subtree: open and overdue now, done and verified in the year. */
   private correctiveRows(q: Query): Promise<Row[]> {
-    return this.dataSource.query(
-      `WITH RECURSIVE ${treeCte('$5')}
-       SELECT t.bucket, grouping(t.bucket) = 1 AS is_total,
-              count(*) FILTER (WHERE c.status IN ('open','in_progress')) AS open,
-              count(*) FILTER (WHERE c.status IN ('open','in_progress') AND (c.overdue OR c.due_at < $4)) AS overdue,
-              count(*) FILTER (WHERE c.done_at >= $2 AND c.done_at < $3) AS done,
-              count(*) FILTER (WHERE c.status = 'verified' AND c.verified_at >= $2 AND c.verified_at < $3) AS verified
-         FROM tree t JOIN corrective_actions c ON c.agency_id = t.id
-        ${BUCKETS}`,
-      [q.agencyId, q.from, q.to, q.now, q.subtree],
+    return this.read(
+      rolledUp(
+        `SELECT c.agency_id,
+                count(*) FILTER (WHERE c.status IN ('open','in_progress')) AS open,
+                count(*) FILTER (WHERE c.status IN ('open','in_progress') AND (c.overdue OR c.due_at < $5)) AS overdue,
+                count(*) FILTER (WHERE c.done_at >= $3 AND c.done_at < $4) AS done,
+                count(*) FILTER (WHERE c.status = 'verified' AND c.verified_at >= $3 AND c.verified_at < $4) AS verified
+           FROM corrective_actions c WHERE c.agency_id = ANY($1::uuid[])
+          GROUP BY c.agency_id`,
+        ['open', 'overdue', 'done', 'verified'],
+      ),
+      [q.ids, q.buckets, q.from, q.to, q.now],
     );
   }
 }
 
+/**
+ * Rolls per-agency figures up: `per` (a query with agency_id and the named counts) summed for each
+ * bucket of the subtree ($1 the agencies, $2 their buckets) and for all of it (is_total).
+ */
+function rolledUp(per: string, sums: string[], extra = ''): string {
+  return `WITH per AS (${per})
+    SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, ${sums.map((c) => `sum(per.${c}) AS ${c}`).join(', ')}${extra}
+      FROM unnest($1::uuid[], $2::uuid[]) AS t(id, bucket) JOIN per ON per.agency_id = t.id
+     GROUP BY GROUPING SETS ((t.bucket), ())`;
+}
+
 interface Query {
   agencyId: string;
-  subtree: boolean;
+  /** The agencies of the report and, for each, its bucket (the agency itself, or the direct child whose subtree holds it). */
+  ids: string[];
+  buckets: string[];
   from: Date;
   to: Date;
   now: Date;
