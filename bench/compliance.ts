@@ -150,8 +150,9 @@ export async function runComplianceBench(
     })) as Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode; 'Execution Time': number }> }>;
     const found = seqScansOf(plan[0]!.Plan);
     seqScans.push(...found);
+    const reads = /(?:FROM|JOIN) (deadlines|incidents|drills|corrective_actions|continuity_plans)\b/.exec(q.sql)?.[1] ?? 'agencies';
     planLines.push(
-      `  query ${n + 1}: ${plan[0]!['Execution Time'].toFixed(1)} ms, ${found.length ? `SEQ SCAN on ${found.join(', ')}` : 'no sequential scan on incidents/deadlines/drills'}`,
+      `  query ${n + 1} (${reads}): ${plan[0]!['Execution Time'].toFixed(1)} ms, ${found.length ? `SEQ SCAN on ${found.join(', ')}` : 'no sequential scan on incidents/deadlines/drills'}`,
     );
   }
   await dataSource.destroy();

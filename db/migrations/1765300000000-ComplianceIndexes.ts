@@ -31,11 +31,11 @@ export class ComplianceIndexes1765300000000 implements MigrationInterface {
         RETURN NEW;
       END $$;
       CREATE TRIGGER deadlines_incident_facts BEFORE INSERT OR UPDATE OF incident_id ON deadlines FOR EACH ROW EXECUTE FUNCTION deadlines_incident_facts();
-      CREATE INDEX deadlines_rule_clocks_idx ON deadlines (incident_agency_id, incident_aware_at) INCLUDE (kind, status, due_at, met_at, resolved_at)
+      CREATE INDEX deadlines_rule_clocks_idx ON deadlines (incident_agency_id, incident_aware_at) INCLUDE (kind, status, due_at, met_at)
         WHERE subject_type = 'incident' AND incident_is_drill = false AND ${RULE_CLOCKS} AND status IN ('pending','met','breached');
-      CREATE INDEX deadlines_missed_clocks_idx ON deadlines (incident_agency_id, due_at) INCLUDE (incident_aware_at, incident_id, kind, status, met_at, resolved_at)
+      CREATE INDEX deadlines_missed_clocks_idx ON deadlines (incident_agency_id, due_at) INCLUDE (incident_aware_at, incident_id, kind, status, met_at)
         WHERE subject_type = 'incident' AND incident_is_drill = false AND ${RULE_CLOCKS}
-          AND (status IN ('pending','breached') OR (status = 'met' AND coalesce(met_at, resolved_at) > due_at));
+          AND (status IN ('pending','breached') OR (status = 'met' AND met_at > due_at));
       CREATE INDEX incidents_agency_aware_idx ON incidents (agency_id, aware_at) INCLUDE (is_drill, level, category, state);
       CREATE INDEX drills_agency_completed_idx ON drills (agency_id, completed_at) WHERE completed_at IS NOT NULL;
     `);

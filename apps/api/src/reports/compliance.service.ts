@@ -56,9 +56,11 @@ const treeCte = (descend: string) => `tree AS (
 /** The rules-table clocks of real incidents (what deadlines_rule_clocks_idx and deadlines_missed_clocks_idx cover). */
 const RULE_CLOCK_ROWS = `d.subject_type = 'incident' AND d.incident_is_drill = false AND d.kind IN ('report','superior_review','recovery','improvement_report')`;
 
-/** SQL predicates over a deadline row `d` (now = the parameter given). */
-const doneAt = 'coalesce(d.met_at, d.resolved_at)';
-const lateSql = `((d.status = 'met' AND ${doneAt} > d.due_at) OR (d.status = 'breached' AND d.met_at IS NOT NULL))`;
+/**
+ * When the work of a deadline row `d` was done: met_at (set whenever a deadline is met, and on a
+ * breached one when the work comes late; migration DeadlineMetAt dated the older met rows).
+ */
+const doneAt = 'd.met_at';
 
 /**
  * The yearly compliance report of an agency and its subtree (DESIGN.md "Oversight"): what a
@@ -236,26 +238,30 @@ export class ComplianceService {
   /** Incidents the subtree became aware of in the year: real ones by level, category and state, and drill incidents. */
   private incidentRows(q: Query): Promise<Row[]> {
     const categories = Object.keys(CATEGORIES);
-    const real = (name: string, cond: string) => `count(*) FILTER (WHERE NOT i.is_drill AND ${cond}) AS ${name}`;
+    // Counted once by (agency, drill, level, category, state) from the covering index, then pivoted.
+    const sum = (name: string, cond: string) => `coalesce(sum(g.n) FILTER (WHERE ${cond}), 0) AS ${name}`;
+    const real = (name: string, cond: string) => sum(name, `NOT g.is_drill AND ${cond}`);
     const cols = [
       real('total', 'true'),
-      ...[1, 2, 3, 4].map((l) => real(`l${l}`, `i.level = ${l}`)),
-      ...categories.map((c) => real(c, `i.category = '${c}'`)),
-      real('closed', `i.state = 'closed'`),
-      real('dismissed', `i.state = 'dismissed'`),
-      real('open', `i.state NOT IN ('closed','dismissed')`),
-      `count(*) FILTER (WHERE i.is_drill) AS drills`,
-      `count(*) FILTER (WHERE i.is_drill AND i.state = 'closed') AS drills_closed`,
-      `count(*) FILTER (WHERE i.is_drill AND i.state = 'dismissed') AS drills_dismissed`,
-      `count(*) FILTER (WHERE i.is_drill AND i.state NOT IN ('closed','dismissed')) AS drills_open`,
-      `count(*) FILTER (WHERE i.is_drill AND i.state <> 'dismissed') AS drills_held`,
+      ...[1, 2, 3, 4].map((l) => real(`l${l}`, `g.level = ${l}`)),
+      ...categories.map((c) => real(c, `g.category = '${c}'`)),
+      real('closed', `g.state = 'closed'`),
+      real('dismissed', `g.state = 'dismissed'`),
+      real('open', `g.state NOT IN ('closed','dismissed')`),
+      sum('drills', 'g.is_drill'),
+      sum('drills_closed', `g.is_drill AND g.state = 'closed'`),
+      sum('drills_dismissed', `g.is_drill AND g.state = 'dismissed'`),
+      sum('drills_open', `g.is_drill AND g.state NOT IN ('closed','dismissed')`),
+      sum('drills_held', `g.is_drill AND g.state <> 'dismissed'`),
     ];
     const names = cols.map((c) => /AS (\w+)$/.exec(c)![1]!).filter((n) => n !== 'drills_held');
     return this.read(
       rolledUp(
-        `SELECT i.agency_id, ${cols.join(', ')}
-           FROM incidents i WHERE i.agency_id = ANY($1::uuid[]) AND i.aware_at >= $3 AND i.aware_at < $4
-          GROUP BY i.agency_id`,
+        `SELECT g.agency_id, ${cols.join(', ')}
+           FROM (SELECT i.agency_id, i.is_drill, i.level, i.category, i.state, count(*) AS n
+                   FROM incidents i WHERE i.agency_id = ANY($1::uuid[]) AND i.aware_at >= $3 AND i.aware_at < $4
+                  GROUP BY 1, 2, 3, 4, 5) g
+          GROUP BY g.agency_id`,
         names,
         ', count(*) FILTER (WHERE per.drills_held > 0) AS drill_agencies',
       ),
@@ -272,16 +278,19 @@ export class ComplianceService {
   private clockRows(q: Query): Promise<Row[]> {
     return this.read(
       `WITH per AS (
-         SELECT d.incident_agency_id AS agency_id, d.kind,
-                count(*) FILTER (WHERE d.status = 'met' AND ${doneAt} <= d.due_at) AS on_time,
-                count(*) FILTER (WHERE ${lateSql}) AS late,
-                sum(${doneAt} - d.due_at) FILTER (WHERE ${lateSql}) AS late_sum,
-                max(${doneAt} - d.due_at) FILTER (WHERE ${lateSql}) AS late_max,
-                count(*) FILTER (WHERE d.status = 'pending' AND d.due_at > $5) AS running,
-                count(*) FILTER (WHERE (d.status = 'breached' AND d.met_at IS NULL) OR (d.status = 'pending' AND d.due_at <= $5)) AS breached_open
-           FROM deadlines d
-          WHERE ${RULE_CLOCK_ROWS} AND d.status IN ('pending','met','breached')
-            AND d.incident_agency_id = ANY($1::uuid[]) AND d.incident_aware_at >= $3 AND d.incident_aware_at < $4
+         SELECT c.agency_id, c.kind,
+                count(*) FILTER (WHERE c.class = 0) AS on_time, count(*) FILTER (WHERE c.class = 1) AS late,
+                sum(c.late) AS late_sum, max(c.late) AS late_max,
+                count(*) FILTER (WHERE c.class = 2) AS running, count(*) FILTER (WHERE c.class = 3) AS breached_open
+           FROM (SELECT d.incident_agency_id AS agency_id, d.kind,
+                        CASE WHEN d.status = 'met' THEN CASE WHEN d.met_at <= d.due_at THEN 0 ELSE 1 END
+                             WHEN d.status = 'breached' THEN CASE WHEN d.met_at IS NULL THEN 3 ELSE 1 END
+                             WHEN d.due_at > $5 THEN 2
+                             ELSE 3 END AS class,
+                        CASE WHEN d.met_at > d.due_at THEN d.met_at - d.due_at END AS late
+                   FROM deadlines d
+                  WHERE ${RULE_CLOCK_ROWS} AND d.status IN ('pending','met','breached')
+                    AND d.incident_agency_id = ANY($1::uuid[]) AND d.incident_aware_at >= $3 AND d.incident_aware_at < $4) c
           GROUP BY 1, 2)
        SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, ($6::jsonb ->> per.kind) AS clock,
               sum(per.on_time) AS on_time, sum(per.late) AS late,
@@ -306,15 +315,20 @@ export class ComplianceService {
       done_at: Date | null;
       late_ms: string;
     }> = await this.read(
+      // Per agency, the first ones by due time (index order), then the first of all of them.
       `WITH missed AS (
+         SELECT m.* FROM unnest($1::uuid[]) AS t(id)
+         CROSS JOIN LATERAL (
            SELECT d.incident_id, d.incident_agency_id, d.kind, d.due_at,
                   CASE WHEN d.status = 'pending' OR (d.status = 'breached' AND d.met_at IS NULL) THEN NULL ELSE ${doneAt} END AS done_at
              FROM deadlines d
             WHERE ${RULE_CLOCK_ROWS} AND (d.status IN ('pending','breached') OR (d.status = 'met' AND ${doneAt} > d.due_at))
-              AND d.incident_agency_id = ANY($1::uuid[]) AND d.incident_aware_at >= $2 AND d.incident_aware_at < $3
+              AND d.incident_agency_id = t.id AND d.due_at >= $2 AND d.incident_aware_at >= $2 AND d.incident_aware_at < $3
               AND (d.status <> 'pending' OR d.due_at <= $4)
             ORDER BY d.due_at, d.incident_id, d.kind
-            LIMIT ${LATE_LIST_LIMIT + 1})
+            LIMIT ${LATE_LIST_LIMIT + 1}) m
+         ORDER BY m.due_at, m.incident_id, m.kind
+         LIMIT ${LATE_LIST_LIMIT + 1})
          SELECT i.reference, m.incident_agency_id AS agency_id, a.code, i.level, ($5::jsonb ->> m.kind) AS clock, m.due_at, m.done_at,
                 (extract(epoch FROM coalesce(m.done_at, $4) - m.due_at) * 1000)::bigint AS late_ms
            FROM missed m JOIN incidents i ON i.id = m.incident_id JOIN agencies a ON a.id = m.incident_agency_id
