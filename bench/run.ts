@@ -3,7 +3,9 @@
  * measures at 16 concurrent clients: logins (argon2id-bound), authenticated reads, and audited writes
  * through the HTTP API, next to the same audited writes issued directly with `pg` against the same
  * database in the same run (the ratio is the cost of the HTTP/Nest/validation layer). Reports
- * requests/s, p50/p99 latency and the API's peak RSS. Bounded counts, loopback only.
+ * requests/s, p50/p99 latency and the API's peak RSS. Bounded counts, loopback only. Last, the
+ * compliance report over 100,000 incidents and 5,000 drills in 50 agencies (bench/compliance.ts);
+ * `BENCH_ONLY=compliance npm run bench` runs that case alone.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
