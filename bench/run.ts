@@ -3,7 +3,9 @@
  * measures at 16 concurrent clients: logins (argon2id-bound), authenticated reads, and audited writes
  * through the HTTP API, next to the same audited writes issued directly with `pg` against the same
  * database in the same run (the ratio is the cost of the HTTP/Nest/validation layer). Reports
- * requests/s, p50/p99 latency and the API's peak RSS. Bounded counts, loopback only.
+ * requests/s, p50/p99 latency and the API's peak RSS. Bounded counts, loopback only. Last, the
+ * compliance report over 100,000 incidents and 5,000 drills in 50 agencies (bench/compliance.ts);
+ * `BENCH_ONLY=compliance npm run bench` runs that case alone.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +19,7 @@ import { DEFAULT_POLICY } from '../apps/api/src/agencies/agency-policy.js';
 import { createDataSource } from '../db/data-source.js';
 import { consoleDirectory } from '../apps/api/src/console/console-static.js';
 import { ensureDatabase, freePort, startServices } from '../scripts/services.js';
+import { prepareComplianceBench, runComplianceBench } from './compliance.js';
 import { boardTimes, chromiumPath, consoleAssetSizes } from './console.js';
 
 const CONCURRENCY = 16;
@@ -127,6 +130,16 @@ async function main(): Promise<void> {
     i++
   )
     await new Promise((r) => setTimeout(r, 100));
+
+  // BENCH_ONLY=compliance: the compliance report case alone (bench/compliance.ts).
+  if (process.env.BENCH_ONLY === 'compliance') {
+    const compliance = await runComplianceBench(base, databaseUrl, PASSWORD, await prepareComplianceBench(databaseUrl, PASSWORD));
+    api.kill('SIGTERM');
+    await db.end();
+    await services.stop();
+    console.log(compliance.lines.join('\n'));
+    return;
+  }
 
   const tokens: string[] = [];
   const post = (path: string, body: unknown, token?: string, method = 'POST') =>
@@ -516,6 +529,8 @@ async function main(): Promise<void> {
     }
   }
 
+  const compliance = await runComplianceBench(base, databaseUrl, PASSWORD, await prepareComplianceBench(databaseUrl, PASSWORD));
+
   api.kill('SIGTERM');
   await db.end();
   await services.stop();
@@ -554,6 +569,7 @@ async function main(): Promise<void> {
         ).toFixed(0)} ms`,
     );
   }
+  console.log(compliance.lines.join('\n'));
 }
 
 main().catch((error: unknown) => {

@@ -18,6 +18,7 @@ import { OutboxFailure1764892800000 } from './migrations/1764892800000-OutboxFai
 import { IdempotencyKeys1765000000000 } from './migrations/1765000000000-IdempotencyKeys.js';
 import { StreamChanges1765100000000 } from './migrations/1765100000000-StreamChanges.js';
 import { DeadlineMetAt1765200000000 } from './migrations/1765200000000-DeadlineMetAt.js';
+import { ComplianceIndexes1765300000000 } from './migrations/1765300000000-ComplianceIndexes.js';
 
 /** Every entity, listed explicitly (no globs). */
 export const ENTITIES = [Agency, AgencyPolicyRow, AuditEvent, Session, Unit, UnitMembership, User, RoleMembership];
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   IdempotencyKeys1765000000000,
   StreamChanges1765100000000,
   DeadlineMetAt1765200000000,
+  ComplianceIndexes1765300000000,
 ];
 
 /** The one set of TypeORM options, shared by the Nest app, the worker and the migration CLI. */

@@ -94,12 +94,16 @@ describe('GET /api/reports/compliance', () => {
     expect(body.incidents).toEqual({
       total: 2,
       byLevel: { '1': 0, '2': 1, '3': 1, '4': 0 },
-      report: { onTime: 1, late: 1, pending: 0 },
+      byCategory: { web_attack: 2, intrusion: 0, denial_of_service: 0, equipment_problem: 0, other: 0 },
       open: 2,
       closed: 0,
       dismissed: 0,
     });
-    expect(body.incidentDrills).toEqual({ count: 1, open: 1, closed: 0, dismissed: 0, incidentDrillHeld: true });
+    // One report within the hour; the other's hour has passed with no report (breached and open).
+    expect(body.clocks.report).toEqual({ onTime: 1, late: 0, lateByMs: { total: 0, max: 0 }, running: 0, breachedOpen: 1 });
+    expect(body.late).toMatchObject({ total: expect.any(Number), truncated: false });
+    expect(body.late.items).toContainEqual(expect.objectContaining({ clock: 'report', level: 3, doneAt: null, agency: { id: w.sub, code: 'SUB' } }));
+    expect(body.incidentDrills).toEqual({ count: 1, open: 1, closed: 0, dismissed: 0, agenciesHeld: 1, incidentDrillHeld: true });
   });
 
   it('reports plans, drills, after-action reports, corrective actions and per-plan drill compliance', async () => {
@@ -115,7 +119,7 @@ describe('GET /api/reports/compliance', () => {
       held: 1,
       closed: 0,
       cancelled: 0,
-      byType: { tabletop: 1, functional: 0, full_scale: 0 },
+      byType: { tabletop: { required: 1, held: 1 }, functional: { required: 0, held: 0 }, full_scale: { required: 0, held: 0 } },
     });
     expect(c.afterActionReports).toEqual({ onTime: 1, late: 0, pending: 0, overdue: 0 });
     expect(c.correctiveActions).toEqual({ open: 1, overdue: 0, doneThisYear: 0, verifiedThisYear: 0 });
@@ -165,6 +169,13 @@ describe('GET /api/reports/compliance', () => {
 
   it('lets the superior agency and auditors read a subordinate; 404 outside the scope', async () => {
     expect((await ok(await report(w.tokens.supCiso, { agencyId: w.sub, year: '2026' }))).incidents.total).toBe(2);
+    // The superior's own report rolls its subordinate up (issue 12: the Executive Yuan no longer sees zeros).
+    const sup = await ok(await report(w.tokens.supCiso, { year: '2026' }));
+    expect(sup).toMatchObject({ scope: 'subtree', incidents: { total: 0 }, total: { agencies: 2, incidents: { total: 2 } } });
+    expect(sup.children).toEqual([
+      expect.objectContaining({ agency: expect.objectContaining({ id: w.sub, code: 'SUB' }), incidents: expect.objectContaining({ total: 2 }) }),
+    ]);
+    expect(sup.total.clocks.report).toMatchObject({ onTime: 1, breachedOpen: 1 });
     expect((await ok(await report(w.tokens.auditor, { agencyId: w.sub, year: '2026' }))).continuity.plans).toBe(2);
     for (const [token, agencyId] of [
       [w.tokens.ciso, w.sup],

@@ -1560,16 +1560,34 @@ export type components = {
             /** @description the version to send as If-Match (also the ETag) */
             version: number;
         };
-        ComplianceReport: {
-            agency: {
-                code: string;
-                /** Format: uuid */
-                id: string;
-                name: string;
-                responsibilityLevel: string;
-                timezone: string;
+        ClockCompliance: {
+            /** @description due time passed and the work still not done */
+            breachedOpen: number;
+            /** @description the work was done after the due time (the clock was breached, or met late) */
+            late: number;
+            /** @description how late the late ones came: from the due time to the time the work was done, in milliseconds (summed, and the latest) */
+            lateByMs: {
+                max: number;
+                total: number;
+            };
+            /** @description the work was done by the due time */
+            onTime: number;
+            /** @description not done yet and not yet due */
+            running: number;
+        };
+        /** @description the agency and its whole subtree */
+        ComplianceFigures: {
+            /** @description how many agencies these figures cover */
+            agencies: number;
+            /** @description the clocks of the rules table (report 1 h; superior review 8 h, 2 h for levels 3–4; recovery 72 h, 36 h for levels 3–4; improvement report 1 month) of the real incidents above */
+            clocks: {
+                improvementReport: components["schemas"]["ClockCompliance"];
+                recovery: components["schemas"]["ClockCompliance"];
+                report: components["schemas"]["ClockCompliance"];
+                superiorReview: components["schemas"]["ClockCompliance"];
             };
             continuity: {
+                /** @description of the drills completed in the year: submitted by the due time, after it, not yet due, or due and missing */
                 afterActionReports: {
                     late: number;
                     onTime: number;
@@ -1577,6 +1595,7 @@ export type components = {
                     pending: number;
                 };
                 coreServices: number;
+                /** @description open and overdue now; done and verified in the year */
                 correctiveActions: {
                     doneThisYear: number;
                     open: number;
@@ -1585,9 +1604,128 @@ export type components = {
                 };
                 drills: {
                     byType: {
-                        full_scale: number;
-                        functional: number;
-                        tabletop: number;
+                        full_scale: {
+                            /** @description drills run (started at least), whether scheduled by a programme or by hand */
+                            held: number;
+                            /** @description drills the plans' programmes scheduled in the year (not cancelled) */
+                            required: number;
+                        };
+                        functional: {
+                            /** @description drills run (started at least), whether scheduled by a programme or by hand */
+                            held: number;
+                            /** @description drills the plans' programmes scheduled in the year (not cancelled) */
+                            required: number;
+                        };
+                        tabletop: {
+                            /** @description drills run (started at least), whether scheduled by a programme or by hand */
+                            held: number;
+                            /** @description drills the plans' programmes scheduled in the year (not cancelled) */
+                            required: number;
+                        };
+                    };
+                    cancelled: number;
+                    closed: number;
+                    held: number;
+                    inProgress: number;
+                    overdue: number;
+                    scheduled: number;
+                    total: number;
+                };
+                plans: number;
+                /** @description plans drilled this year, or not required to be (every year for level A, every 2 years for the others) */
+                plansCompliant: number;
+                plansNonCompliant: number;
+                /** @description plans whose yearly review is past due now (the report's generation time) */
+                reviewsOverdue: number;
+            };
+            /** @description incident reporting and response drills (incidents filed with isDrill) */
+            incidentDrills: {
+                /** @description agencies that held at least one (not dismissed) */
+                agenciesHeld: number;
+                closed: number;
+                count: number;
+                dismissed: number;
+                /** @description every agency of these figures held one */
+                incidentDrillHeld: boolean;
+                open: number;
+            };
+            /** @description real incidents the agencies became aware of in the year: incidents filed as drills never count here */
+            incidents: {
+                byCategory: {
+                    denial_of_service: number;
+                    equipment_problem: number;
+                    intrusion: number;
+                    other: number;
+                    web_attack: number;
+                };
+                byLevel: {
+                    1: number;
+                    2: number;
+                    3: number;
+                    4: number;
+                };
+                closed: number;
+                dismissed: number;
+                open: number;
+                total: number;
+            };
+        };
+        ComplianceReport: {
+            /** @description how many agencies these figures cover */
+            agencies: number;
+            agency: {
+                code: string;
+                /** Format: uuid */
+                id: string;
+                name: string;
+                responsibilityLevel: string;
+                timezone: string;
+            };
+            /** @description each direct subordinate with its whole subtree rolled up, ordered by code */
+            children: components["schemas"]["ComplianceRollup"][];
+            /** @description the clocks of the rules table (report 1 h; superior review 8 h, 2 h for levels 3–4; recovery 72 h, 36 h for levels 3–4; improvement report 1 month) of the real incidents above */
+            clocks: {
+                improvementReport: components["schemas"]["ClockCompliance"];
+                recovery: components["schemas"]["ClockCompliance"];
+                report: components["schemas"]["ClockCompliance"];
+                superiorReview: components["schemas"]["ClockCompliance"];
+            };
+            continuity: {
+                /** @description of the drills completed in the year: submitted by the due time, after it, not yet due, or due and missing */
+                afterActionReports: {
+                    late: number;
+                    onTime: number;
+                    overdue: number;
+                    pending: number;
+                };
+                coreServices: number;
+                /** @description open and overdue now; done and verified in the year */
+                correctiveActions: {
+                    doneThisYear: number;
+                    open: number;
+                    overdue: number;
+                    verifiedThisYear: number;
+                };
+                drills: {
+                    byType: {
+                        full_scale: {
+                            /** @description drills run (started at least), whether scheduled by a programme or by hand */
+                            held: number;
+                            /** @description drills the plans' programmes scheduled in the year (not cancelled) */
+                            required: number;
+                        };
+                        functional: {
+                            /** @description drills run (started at least), whether scheduled by a programme or by hand */
+                            held: number;
+                            /** @description drills the plans' programmes scheduled in the year (not cancelled) */
+                            required: number;
+                        };
+                        tabletop: {
+                            /** @description drills run (started at least), whether scheduled by a programme or by hand */
+                            held: number;
+                            /** @description drills the plans' programmes scheduled in the year (not cancelled) */
+                            required: number;
+                        };
                     };
                     cancelled: number;
                     closed: number;
@@ -1599,8 +1737,10 @@ export type components = {
                 };
                 perPlan: components["schemas"]["PlanCompliance"][];
                 plans: number;
+                /** @description plans drilled this year, or not required to be (every year for level A, every 2 years for the others) */
                 plansCompliant: number;
                 plansNonCompliant: number;
+                /** @description plans whose yearly review is past due now (the report's generation time) */
                 reviewsOverdue: number;
             };
             /**
@@ -1610,14 +1750,24 @@ export type components = {
             generatedAt: string;
             /** @description incident reporting and response drills (incidents filed with isDrill) */
             incidentDrills: {
+                /** @description agencies that held at least one (not dismissed) */
+                agenciesHeld: number;
                 closed: number;
                 count: number;
                 dismissed: number;
+                /** @description every agency of these figures held one */
                 incidentDrillHeld: boolean;
                 open: number;
             };
-            /** @description real incidents only: incidents filed as drills never count here */
+            /** @description real incidents the agencies became aware of in the year: incidents filed as drills never count here */
             incidents: {
+                byCategory: {
+                    denial_of_service: number;
+                    equipment_problem: number;
+                    intrusion: number;
+                    other: number;
+                    web_attack: number;
+                };
                 byLevel: {
                     1: number;
                     2: number;
@@ -1627,21 +1777,130 @@ export type components = {
                 closed: number;
                 dismissed: number;
                 open: number;
-                report: {
-                    late: number;
-                    onTime: number;
-                    pending: number;
-                };
                 total: number;
             };
-            /** @description the year in the agency's time zone: [from, to), with the zone's offset */
+            /** @description the clocks missed in the whole subtree */
+            late: {
+                /** @description the first 500 by due time */
+                items: components["schemas"]["LateClock"][];
+                /** @description every late or breached-and-open clock of the subtree */
+                total: number;
+                truncated: boolean;
+            };
+            /** @description the year in the agency's time zone: [from, to), with the zone's offset; the same period applies to every subordinate */
             period: {
                 /** Format: date-time */
                 from: string;
                 /** Format: date-time */
                 to: string;
             };
+            /**
+             * @description subtree: the agency and every agency below it; agency: the agency alone (the caller's roles do not oversee subordinates)
+             * @enum {string}
+             */
+            scope: "subtree" | "agency";
+            total: components["schemas"]["ComplianceFigures"];
             year: number;
+        };
+        ComplianceRollup: {
+            /** @description how many agencies these figures cover */
+            agencies: number;
+            agency: {
+                code: string;
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            /** @description the clocks of the rules table (report 1 h; superior review 8 h, 2 h for levels 3–4; recovery 72 h, 36 h for levels 3–4; improvement report 1 month) of the real incidents above */
+            clocks: {
+                improvementReport: components["schemas"]["ClockCompliance"];
+                recovery: components["schemas"]["ClockCompliance"];
+                report: components["schemas"]["ClockCompliance"];
+                superiorReview: components["schemas"]["ClockCompliance"];
+            };
+            continuity: {
+                /** @description of the drills completed in the year: submitted by the due time, after it, not yet due, or due and missing */
+                afterActionReports: {
+                    late: number;
+                    onTime: number;
+                    overdue: number;
+                    pending: number;
+                };
+                coreServices: number;
+                /** @description open and overdue now; done and verified in the year */
+                correctiveActions: {
+                    doneThisYear: number;
+                    open: number;
+                    overdue: number;
+                    verifiedThisYear: number;
+                };
+                drills: {
+                    byType: {
+                        full_scale: {
+                            /** @description drills run (started at least), whether scheduled by a programme or by hand */
+                            held: number;
+                            /** @description drills the plans' programmes scheduled in the year (not cancelled) */
+                            required: number;
+                        };
+                        functional: {
+                            /** @description drills run (started at least), whether scheduled by a programme or by hand */
+                            held: number;
+                            /** @description drills the plans' programmes scheduled in the year (not cancelled) */
+                            required: number;
+                        };
+                        tabletop: {
+                            /** @description drills run (started at least), whether scheduled by a programme or by hand */
+                            held: number;
+                            /** @description drills the plans' programmes scheduled in the year (not cancelled) */
+                            required: number;
+                        };
+                    };
+                    cancelled: number;
+                    closed: number;
+                    held: number;
+                    inProgress: number;
+                    overdue: number;
+                    scheduled: number;
+                    total: number;
+                };
+                plans: number;
+                /** @description plans drilled this year, or not required to be (every year for level A, every 2 years for the others) */
+                plansCompliant: number;
+                plansNonCompliant: number;
+                /** @description plans whose yearly review is past due now (the report's generation time) */
+                reviewsOverdue: number;
+            };
+            /** @description incident reporting and response drills (incidents filed with isDrill) */
+            incidentDrills: {
+                /** @description agencies that held at least one (not dismissed) */
+                agenciesHeld: number;
+                closed: number;
+                count: number;
+                dismissed: number;
+                /** @description every agency of these figures held one */
+                incidentDrillHeld: boolean;
+                open: number;
+            };
+            /** @description real incidents the agencies became aware of in the year: incidents filed as drills never count here */
+            incidents: {
+                byCategory: {
+                    denial_of_service: number;
+                    equipment_problem: number;
+                    intrusion: number;
+                    other: number;
+                    web_attack: number;
+                };
+                byLevel: {
+                    1: number;
+                    2: number;
+                    3: number;
+                    4: number;
+                };
+                closed: number;
+                dismissed: number;
+                open: number;
+                total: number;
+            };
         };
         ConsoleLogin: {
             /**
@@ -2665,6 +2924,27 @@ export type components = {
              * @enum {string}
              */
             type: "TRIAGE";
+        };
+        /** @description a missed clock: the incident's reference and agency only, never its title or content */
+        LateClock: {
+            agency: {
+                code: string;
+                /** Format: uuid */
+                id: string;
+            };
+            /** @enum {string} */
+            clock: "report" | "superiorReview" | "recovery" | "improvementReport";
+            /** @description when the work was done, late; null while it is still not done */
+            doneAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            dueAt: string;
+            /** @description from the due time to the time the work was done, or to now while it is not done */
+            lateByMs: number;
+            level: number;
+            reference: string;
         };
         Liveness: {
             /** @enum {string} */
