@@ -129,6 +129,21 @@ describe('GET /api/incidents as CSV', () => {
     // The on-call manager is cleared: the title is there.
     const cleared = records((await okRes(csv(w.tokens.manager))).text).find((r) => r['案號 Reference'] === secret.reference)!;
     expect(cleared).toMatchObject({ '標題 Title': SECRET, '內容已隱藏 Withheld': 'false' });
+
+    // Each export is on the audit trail: who, which filters, how many rows and withheld; never a title.
+    const { rows: audited } = await t.db.query(
+      `SELECT a.actor_id, a.details FROM audit_events a JOIN users u ON u.id = a.actor_id
+        WHERE a.action = 'incident.list_exported' AND u.email = 'reporter@sub.gov.tw' ORDER BY a.seq`,
+    );
+    expect(audited.length).toBeGreaterThanOrEqual(1);
+    expect(audited.at(-1)!.details).toEqual({
+      format: 'csv',
+      filename: expect.stringMatching(/^incidents-\d{8}-\d{4}\.csv$/),
+      filters: {},
+      rows: rows.length,
+      withheld: rows.filter((r) => r['內容已隱藏 Withheld'] === 'true').length,
+    });
+    expect(JSON.stringify(audited)).not.toContain(SECRET);
   });
 
   it('quotes commas, quotes and line breaks (RFC 4180) and defuses a title a spreadsheet would run as a formula', async () => {

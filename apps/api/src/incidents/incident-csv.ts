@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { stringify } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
 import { DataSource } from 'typeorm';
+import { AuditService, type Actor } from '../audit/audit.service.js';
 import type { AuthenticatedUser } from '../identity/authenticated-user.js';
 import type { IncidentView, ListIncidentsQuery } from './incident.schema.js';
 import { IncidentsService } from './incidents.service.js';
@@ -47,16 +48,18 @@ function spreadsheetSafe(text: string): string {
  * The incident list as CSV (GET /api/incidents with Accept: text/csv or format=csv): the list's
  * own filters and scope, every page, each incident as the JSON view shows it to this caller, so a
  * restricted title withheld there is withheld here. UTF-8 with a byte-order mark (Excel then reads
- * the Chinese right), CRLF line ends and RFC 4180 quoting.
+ * the Chinese right), CRLF line ends and RFC 4180 quoting. Each export is audited: who took which
+ * filters' incidents out of the system, how many rows and how many withheld (never the content).
  */
 @Injectable()
 export class IncidentCsvExport {
   constructor(
     private readonly incidents: IncidentsService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
   ) {}
 
-  async export(user: AuthenticatedUser, query: ListIncidentsQuery, now: Date): Promise<{ filename: string; body: string }> {
+  async export(user: AuthenticatedUser, actor: Actor, query: ListIncidentsQuery, now: Date): Promise<{ filename: string; body: string }> {
     const items: IncidentView[] = [];
     let cursor: string | undefined;
     do {
@@ -83,7 +86,17 @@ export class IncidentCsvExport {
     });
     const body = stringify([COLUMNS.map(([header]) => header), ...rows], { bom: true, record_delimiter: 'windows' });
     const day = DateTime.fromJSDate(now, { zone: agencies.get(user.agencyId)?.timezone ?? 'Asia/Taipei' }).toFormat('yyyyMMdd-HHmm');
-    return { filename: `incidents-${day}.csv`, body };
+    const filename = `incidents-${day}.csv`;
+    const { cursor: _cursor, limit: _limit, format: _format, ...filters } = query;
+    await this.dataSource.transaction((manager) =>
+      this.audit.append(manager, actor, {
+        action: 'incident.list_exported',
+        agencyId: user.agencyId,
+        targetType: 'incident_list',
+        details: { format: 'csv', filename, filters, rows: items.length, withheld: items.filter((i) => i.redacted).length },
+      }),
+    );
+    return { filename, body };
   }
 }
 

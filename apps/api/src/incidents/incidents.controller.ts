@@ -72,11 +72,12 @@ export class IncidentsController {
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Query({ schema: ListIncidentsQuery }) query: ListIncidentsQuery,
+    @RequestActor() actor: Actor,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
     if (!wantsCsv(query.format, accept)) return this.incidents.list(user, query);
-    const { filename, body } = await this.csv.export(user, query, this.clock.now());
+    const { filename, body } = await this.csv.export(user, actor, query, this.clock.now());
     res.setHeader('Content-Type', `${CSV_MEDIA_TYPE}; charset=utf-8`);
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
     res.setHeader('Cache-Control', 'private, no-store');
