@@ -19,6 +19,7 @@ import { IdempotencyKeys1765000000000 } from './migrations/1765000000000-Idempot
 import { StreamChanges1765100000000 } from './migrations/1765100000000-StreamChanges.js';
 import { DeadlineMetAt1765200000000 } from './migrations/1765200000000-DeadlineMetAt.js';
 import { ComplianceIndexes1765300000000 } from './migrations/1765300000000-ComplianceIndexes.js';
+import { ClockTally1765400000000 } from './migrations/1765400000000-ClockTally.js';
 
 /** Every entity, listed explicitly (no globs). */
 export const ENTITIES = [Agency, AgencyPolicyRow, AuditEvent, Session, Unit, UnitMembership, User, RoleMembership];
@@ -38,6 +39,7 @@ export const MIGRATIONS = [
   StreamChanges1765100000000,
   DeadlineMetAt1765200000000,
   ComplianceIndexes1765300000000,
+  ClockTally1765400000000,
 ];
 
 /** The one set of TypeORM options, shared by the Nest app, the worker and the migration CLI. */

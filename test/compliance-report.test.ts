@@ -15,6 +15,7 @@ describe('GET /api/reports/compliance', () => {
   let amber: { id: string; reference: string };
   let supPlan: { id: string; reference: string };
   let defaultYear: { status: number; body: Record<string, unknown> };
+  let unreported: { id: string };
 
   const report = (token: string, query: Record<string, string> = {}) => t.http().get('/api/reports/compliance').query(query).set(auth(token));
   const ok = async (res: { status: number; body: any }) => {
@@ -61,7 +62,7 @@ describe('GET /api/reports/compliance', () => {
     await ok(await send(t, manager, reported.id, { type: 'TRIAGE', impact: { confidentiality: 1, integrity: 2, availability: 2 }, category: 'web_attack' }));
     await ok(await send(t, manager, reported.id, { type: 'REPORT_TO_AUTHORITY', channel: 'national_platform' }));
     // A real level-3 incident nobody reports: late once the hour has passed.
-    await fileIncident(t, w.tokens.reporter, { impact: { confidentiality: 1, integrity: 1, availability: 3 } });
+    unreported = await fileIncident(t, w.tokens.reporter, { impact: { confidentiality: 1, integrity: 1, availability: 3 } });
     // The yearly incident reporting drill: filed as a drill, reported on time, never an incident statistic.
     const drill = await fileIncident(t, w.tokens.reporter, { isDrill: true, title: '演練 Drill: defacement' });
     await ok(await send(t, manager, drill.id, { type: 'ACKNOWLEDGE' }));
@@ -203,5 +204,21 @@ describe('GET /api/reports/compliance', () => {
     expect((await report(w.tokens.responder)).status).toBe(403);
     expect((await report(w.tokens.reporter)).status).toBe(403);
     expect((await t.http().get('/api/reports/compliance')).status).toBe(401);
+  });
+  it('counts a late report as late once it comes, with how late (the clock tally follows the rows)', async () => {
+    const before = await ok(await report(w.tokens.ciso, { year: '2026' }));
+    expect(before.clocks.report).toMatchObject({ onTime: 1, late: 0, breachedOpen: 1 });
+    await ok(await send(t, manager, unreported.id, { type: 'TRIAGE', impact: { confidentiality: 1, integrity: 1, availability: 3 }, category: 'web_attack' }));
+    await ok(await send(t, manager, unreported.id, { type: 'REPORT_TO_AUTHORITY', channel: 'phone', fallbackReason: '平台維護中 platform down' }));
+    const { rows } = await t.db.query(
+      `SELECT status, (extract(epoch FROM met_at - due_at) * 1000)::bigint AS late_ms FROM deadlines WHERE incident_id = $1 AND kind = 'report' AND status <> 'superseded'`,
+      [unreported.id],
+    );
+    expect(rows).toEqual([{ status: 'met', late_ms: expect.any(String) }]);
+    const lateMs = Number(rows[0].late_ms);
+    expect(lateMs).toBeGreaterThan(17 * 24 * 3_600_000);
+    const after = await ok(await report(w.tokens.ciso, { year: '2026' }));
+    expect(after.clocks.report).toEqual({ onTime: 1, late: 1, lateByMs: { total: lateMs, max: lateMs }, running: 0, breachedOpen: 0 });
+    expect(after.late.items).toContainEqual(expect.objectContaining({ clock: 'report', level: 3, lateByMs: lateMs }));
   });
 });

@@ -53,7 +53,7 @@ const treeCte = (descend: string) => `tree AS (
     SELECT c.id, CASE WHEN t.depth = 0 THEN c.id ELSE t.bucket END, t.depth + 1
       FROM agencies c JOIN tree t ON c.parent_id = t.id WHERE ${descend}::boolean AND t.depth < 64)`;
 
-/** The rules-table clocks of real incidents (what deadlines_rule_clocks_idx and deadlines_missed_clocks_idx cover). */
+/** The rules-table clocks of real incidents (what deadlines_open_clocks_idx and deadlines_missed_clocks_idx cover; the done ones are tallied). */
 const RULE_CLOCK_ROWS = `d.subject_type = 'incident' AND d.incident_is_drill = false AND d.kind IN ('report','superior_review','recovery','improvement_report')`;
 
 /**
@@ -104,7 +104,7 @@ export class ComplianceService {
     const start = DateTime.fromObject({ year, month: 1, day: 1 }, { zone: agency.timezone });
     const from = start.toJSDate();
     const to = start.plus({ years: 1 }).toJSDate();
-    const q: Query = { agencyId, ids: tree.map((t) => t.id), buckets: tree.map((t) => t.bucket), from, to, now, timezone: agency.timezone };
+    const q: Query = { agencyId, ids: tree.map((t) => t.id), buckets: tree.map((t) => t.bucket), year, from, to, now, timezone: agency.timezone };
 
     // Independent queries, each on its own pooled connection.
     const [incidents, clocks, late, plans, perPlan, drills, afterAction, corrective] = await Promise.all([
@@ -272,24 +272,25 @@ export class ComplianceService {
   /**
    * Every run of a rules-table clock of the real incidents of the year (a deadline row that is
    * pending, met or breached; superseded runs were restarted and cancelled ones ended with the
-   * incident), counted per agency as on time, late (with by how much), running, or breached and
-   * still open, then rolled up.
+   * incident), per agency: the done ones (on time, late, with by how much) from the tally the
+   * database keeps of them (migration ClockTally: per agency, year in the agency's zone and kind),
+   * the others (running, or breached and still open) classified now from their own partial index;
+   * then rolled up.
    */
   private clockRows(q: Query): Promise<Row[]> {
     return this.read(
       `WITH per AS (
-         SELECT c.agency_id, c.kind,
-                count(*) FILTER (WHERE c.class = 0) AS on_time, count(*) FILTER (WHERE c.class = 1) AS late,
-                sum(c.late) AS late_sum, max(c.late) AS late_max,
-                count(*) FILTER (WHERE c.class = 2) AS running, count(*) FILTER (WHERE c.class = 3) AS breached_open
-           FROM (SELECT d.incident_agency_id AS agency_id, d.kind,
-                        CASE WHEN d.status = 'met' THEN CASE WHEN d.met_at <= d.due_at THEN 0 ELSE 1 END
-                             WHEN d.status = 'breached' THEN CASE WHEN d.met_at IS NULL THEN 3 ELSE 1 END
-                             WHEN d.due_at > $5 THEN 2
-                             ELSE 3 END AS class,
-                        CASE WHEN d.met_at > d.due_at THEN d.met_at - d.due_at END AS late
+         SELECT c.agency_id, c.kind, sum(c.on_time) AS on_time, sum(c.late) AS late, sum(c.late_total) AS late_sum, max(c.late_max) AS late_max,
+                sum(c.running) AS running, sum(c.breached_open) AS breached_open
+           FROM (SELECT t.agency_id, t.kind, t.on_time, t.late, t.late_total, t.late_max, 0 AS running, 0 AS breached_open
+                   FROM deadline_clock_tally t
+                  WHERE t.agency_id = ANY($1::uuid[]) AND t.year = $7
+                 UNION ALL
+                 SELECT d.incident_agency_id, d.kind, 0, 0, interval '0', NULL,
+                        CASE WHEN d.status = 'pending' AND d.due_at > $5 THEN 1 ELSE 0 END,
+                        CASE WHEN d.status = 'pending' AND d.due_at > $5 THEN 0 ELSE 1 END
                    FROM deadlines d
-                  WHERE ${RULE_CLOCK_ROWS} AND d.status IN ('pending','met','breached')
+                  WHERE ${RULE_CLOCK_ROWS} AND (d.status = 'pending' OR (d.status = 'breached' AND d.met_at IS NULL))
                     AND d.incident_agency_id = ANY($1::uuid[]) AND d.incident_aware_at >= $3 AND d.incident_aware_at < $4) c
           GROUP BY 1, 2)
        SELECT t.bucket, grouping(t.bucket) = 1 AS is_total, ($6::jsonb ->> per.kind) AS clock,
@@ -299,7 +300,7 @@ export class ComplianceService {
               sum(per.running) AS running, sum(per.breached_open) AS breached_open
          FROM unnest($1::uuid[], $2::uuid[]) AS t(id, bucket) JOIN per ON per.agency_id = t.id
         GROUP BY GROUPING SETS ((t.bucket, per.kind), (per.kind))`,
-      [q.ids, q.buckets, q.from, q.to, q.now, JSON.stringify(RULE_CLOCKS)],
+      [q.ids, q.buckets, q.from, q.to, q.now, JSON.stringify(RULE_CLOCKS), q.year],
     );
   }
 
@@ -503,6 +504,8 @@ interface Query {
   /** The agencies of the report and, for each, its bucket (the agency itself, or the direct child whose subtree holds it). */
   ids: string[];
   buckets: string[];
+  /** The report's year (its agency's time zone; the clock tally counts each agency's clocks in its own zone's year). */
+  year: number;
   from: Date;
   to: Date;
   now: Date;
