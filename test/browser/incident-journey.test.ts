@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Locator, Page } from 'playwright-core';
 import { TEMPLATES } from '../../libs/notify/src/templates.js';
 import {
+  escaped,
   exactly,
   expectAccessible,
   labelled,
@@ -35,7 +36,6 @@ const EVIDENCE_SHA256 = createHash('sha256').update(EVIDENCE).digest('hex');
 const MINUTE = 60_000;
 
 const incidentCount = async (run: ConsoleRun) => (await run.t.db.query('SELECT count(*)::int AS n FROM incidents')).rows[0].n as number;
-const escaped = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The reporter fills the filing form: a level-3 web attack; returns the new incident's id. */
 async function fileLevelThree(run: ConsoleRun, page: Page, language: Language, title: string): Promise<string> {
@@ -136,6 +136,7 @@ describe.each<[Language, Width]>([
     expect(rows[0].level).toBe(3);
     await reporter.getByText(await tr('incident.filed', { reference })).waitFor();
     await reporter.getByRole('heading', { name: exactly(reference) }).waitFor();
+    await reporter.getByText(await tr('regions.awaitingTriage')).waitFor();
     // The one-hour report clock runs: its due time is shown in the agency's zone, with the zone.
     const reportClock = reporter.locator('[data-clock="report"]');
     await reportClock.getByText('(UTC+8)').waitFor();

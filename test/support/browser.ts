@@ -114,7 +114,8 @@ export async function text(language: Language, key: string, values: Record<strin
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
 
-function escaped(value: string): string {
+/** The text as a literal inside a regular expression. */
+export function escaped(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

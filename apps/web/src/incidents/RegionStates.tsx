@@ -8,7 +8,8 @@ const REGIONS = ['response', 'authority', 'lawEnforcement', 'review'] as const s
 
 /**
  * Where each region of the workflow stands, as text: "—" for a region the incident is not in now.
- * A closed or dismissed incident is in none: it says how it ended, and when.
+ * A closed or dismissed incident is in none: it says how it ended, and when; one just filed says
+ * it waits for the on-call manager's triage.
  */
 export function RegionStates({ incident, timeZone }: { incident: Incident; timeZone: string }) {
   const { t } = useI18n();
@@ -17,7 +18,9 @@ export function RegionStates({ incident, timeZone }: { incident: Incident; timeZ
       ? t('regions.closed', { at: formatInstant(incident.closure.closedAt, timeZone) })
       : incident.state === 'dismissed' && incident.dismissal
         ? t('regions.dismissed', { at: formatInstant(incident.dismissal.at, timeZone) })
-        : null;
+        : incident.state === 'reported'
+          ? t('regions.awaitingTriage')
+          : null;
   if (ended)
     return (
       <Text fw={600} data-region-ended={incident.state}>

@@ -3,6 +3,7 @@ import type { incidentPageZhTW } from '../zh-TW/incident-page.ts';
 /** The incident page's header, actions and timeline (English): the same keys as zh-TW. */
 export const incidentPageEn: { readonly [K in keyof typeof incidentPageZhTW]: string } = {
   'regions.title': 'Progress',
+  'regions.awaitingTriage': 'Filed: waiting for the on-call manager to acknowledge and triage it.',
   'regions.closed': 'Closed {at}; the workflow is over (reopening starts it again).',
   'regions.dismissed': 'Dismissed {at}: not an incident, or a duplicate (reopening starts it again).',
   'region.response': 'Response',

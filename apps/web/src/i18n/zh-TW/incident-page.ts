@@ -1,6 +1,7 @@
 /** The incident page's header, actions and timeline (zh-TW). */
 export const incidentPageZhTW = {
   'regions.title': '處理進度',
+  'regions.awaitingTriage': '已通報，等待值班主管確認及分級。',
   'regions.closed': '已於 {at} 結案，流程已完成（重新開啟可再次處理）。',
   'regions.dismissed': '已於 {at} 撤銷：非資安事件或重複通報（重新開啟可再次處理）。',
   'region.response': '應變處理',
