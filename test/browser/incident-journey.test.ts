@@ -17,6 +17,7 @@ import {
   type ConsoleRun,
   type Language,
   type Width,
+  followNav,
 } from '../support/browser.js';
 import { startDeadlineFiring, type DeadlineFiring } from '../support/deadline-firing.js';
 
@@ -175,7 +176,7 @@ describe.each<[Language, Width]>([
     await mailed('incident.triaged', USERS.responder, reference, id);
 
     // Fifty minutes on, nobody has reported yet: the reminder goes out, the board shows "due soon", live.
-    await manager.getByRole('link', { name: exactly(await tr('app.nav.board')) }).click();
+    await followNav(manager, language, await tr('app.nav.board'));
     const row = manager.locator('tr, [data-incident]', { hasText: title }).first();
     await row.locator('[data-clock-status="onTime"]').first().waitFor();
     await moveClocks(run, [manager], 50 * MINUTE);
@@ -201,7 +202,7 @@ describe.each<[Language, Width]>([
     const reviewer = await openAs(run, { email: USERS.supCiso, language, width, path: new URL(linkIn(reviewRequested)).pathname });
     await reviewer.getByRole('heading', { name: exactly(reference) }).waitFor();
     await region(reviewer, 'authority', 'reported');
-    await reviewer.getByRole('link', { name: exactly(await tr('panels.nav.review')) }).click();
+    await followNav(reviewer, language, await tr('panels.nav.review'));
     const card = reviewer.locator(`[data-review="${id}"]`);
     await card.locator('[data-clock="superior_review"] [data-clock-status="onTime"]').waitFor();
 

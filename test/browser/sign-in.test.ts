@@ -12,6 +12,7 @@ import {
   type ConsoleRun,
   type Language,
   startConsole,
+  followNav,
 } from '../support/browser.js';
 import { seedUser } from '../support/test-app.js';
 
@@ -95,7 +96,7 @@ describe('console sign-in in Chromium', () => {
     await page.getByRole('heading', { name: exactly(await text('en', 'file.title')) }).waitFor();
     // Eight hours and a minute later (SESSION_TTL PT8H) the server has ended the session.
     await moveClocks(run, [page], 8 * 3_600_000 + 60_000);
-    await page.getByRole('link', { name: exactly(await text('en', 'app.nav.board')) }).click();
+    await followNav(page, 'en', await text('en', 'app.nav.board'));
     await page.getByText(await text('en', 'login.expired')).waitFor();
     await screenshot(page, 'session-expired-en');
     await expectAccessible(page);

@@ -210,6 +210,16 @@ export function scriptReadableState(page: Page): Promise<string> {
 }
 
 /** The last e-mail to `to` whose subject matches, once the SMTP sink has it. */
+/** Follows a link of the main navigation: in the banner on wide screens, behind the menu button on phones. */
+export async function followNav(page: Page, language: Language, label: string): Promise<void> {
+  const menu = page.getByRole('button', { name: exactly(await text(language, 'app.nav.menu')) });
+  if (await menu.isVisible()) await menu.click();
+  await page
+    .getByRole('navigation', { name: exactly(await text(language, 'app.nav')) })
+    .getByRole('link', { name: exactly(label) })
+    .click();
+}
+
 export function mailTo(run: ConsoleRun, to: string, subject: RegExp, timeoutMs = 20_000) {
   return waitFor(
     `an e-mail to ${to} matching ${subject}`,

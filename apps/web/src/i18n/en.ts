@@ -12,6 +12,8 @@ export const en: Messages = {
   'app.language.zh-TW': '中文',
   'app.language.en': 'English',
   'app.nav': 'Main menu',
+  'app.nav.menu': 'Open the menu',
+  'app.nav.close': 'Close the menu',
   'app.nav.board': 'Board',
   'app.nav.file': 'File an incident',
   'app.signedInAs': '{name} ({email})',

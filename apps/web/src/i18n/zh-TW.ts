@@ -15,6 +15,8 @@ export const zhTW = {
   'app.language.zh-TW': '中文',
   'app.language.en': 'English',
   'app.nav': '主選單',
+  'app.nav.menu': '開啟選單',
+  'app.nav.close': '關閉選單',
   'app.nav.board': '事件看板',
   'app.nav.file': '通報事件',
   'app.signedInAs': '{name}（{email}）',

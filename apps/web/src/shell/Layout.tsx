@@ -1,12 +1,33 @@
-import { Anchor, Box, Button, Group, NativeSelect, Text } from '@mantine/core';
-import type { ReactNode } from 'react';
+import { Anchor, Box, Burger, Button, Drawer, Group, NativeSelect, Stack, Text } from '@mantine/core';
+import { useState, type MouseEvent, type ReactNode } from 'react';
 import type { ConsoleSession } from '../api/client.ts';
 import { useI18n, type Language } from '../i18n/index.tsx';
 import { followLink } from '../router.tsx';
+import { navItemsFor } from './nav-items.ts';
+
+/** The pages this person may open, as real links. */
+function NavLinks({ session, vertical, onFollow }: { session: ConsoleSession; vertical?: boolean; onFollow?: () => void }) {
+  const { t } = useI18n();
+  const Wrap = vertical ? Stack : Group;
+  const follow = (event: MouseEvent<HTMLAnchorElement>) => {
+    followLink(event);
+    onFollow?.();
+  };
+  return (
+    <Wrap gap="md" wrap="wrap">
+      {navItemsFor(session).map((item) => (
+        <Anchor key={item.href} href={item.href} onClick={follow} fw={600} aria-current={window.location.pathname === item.href ? 'page' : undefined}>
+          {t(item.label)}
+        </Anchor>
+      ))}
+    </Wrap>
+  );
+}
 
 /** Skip link, banner with navigation, language switch and the signed-in user, and the main landmark. */
 export function Layout({ session, onLogout, children }: { session: ConsoleSession | null; onLogout: () => void; children: ReactNode }) {
   const { t, language, setLanguage } = useI18n();
+  const [menuOpen, setMenuOpen] = useState(false);
   return (
     <div className="app-shell">
       <a className="skip-link" href="#main">
@@ -19,24 +40,30 @@ export function Layout({ session, onLogout, children }: { session: ConsoleSessio
               {t('app.name')}
             </Text>
             {session && !session.mustChangePassword && (
-              <nav aria-label={t('app.nav')}>
-                <Group gap="md" wrap="wrap">
-                  <Anchor href="/board" onClick={followLink} fw={600}>
-                    {t('app.nav.board')}
-                  </Anchor>
-                  <Anchor href="/incidents/new" onClick={followLink} fw={600}>
-                    {t('app.nav.file')}
-                  </Anchor>
-                  {session.user.roles.some((r) => r === 'ciso' || r === 'on_call_manager') && (
-                    <Anchor href="/review" onClick={followLink} fw={600}>
-                      {t('panels.nav.review')}
-                    </Anchor>
-                  )}
-                  <Anchor href="/oncall" onClick={followLink} fw={600}>
-                    {t('panels.nav.oncall')}
-                  </Anchor>
-                </Group>
-              </nav>
+              <>
+                <nav aria-label={t('app.nav')} className="nav-wide">
+                  <NavLinks session={session} />
+                </nav>
+                <Burger
+                  className="nav-narrow"
+                  size="sm"
+                  opened={menuOpen}
+                  onClick={() => setMenuOpen((o) => !o)}
+                  aria-label={t('app.nav.menu')}
+                  aria-expanded={menuOpen}
+                />
+                <Drawer
+                  opened={menuOpen}
+                  onClose={() => setMenuOpen(false)}
+                  title={t('app.nav')}
+                  size="xs"
+                  closeButtonProps={{ 'aria-label': t('app.nav.close') }}
+                >
+                  <nav aria-label={t('app.nav')}>
+                    <NavLinks session={session} vertical onFollow={() => setMenuOpen(false)} />
+                  </nav>
+                </Drawer>
+              </>
             )}
           </Group>
           <Group gap="xs" wrap="wrap">

@@ -1,0 +1,23 @@
+import type { ConsoleSession } from '../api/client.ts';
+import type { MessageKey } from '../i18n/index.tsx';
+
+type Role = ConsoleSession['user']['roles'][number];
+
+/** One entry of the console's navigation: where it goes, its label, and who sees it (everyone when `roles` is absent). */
+export interface NavItem {
+  href: string;
+  label: MessageKey;
+  roles?: readonly Role[];
+}
+
+/** The console's pages in the order the navigation lists them. A page's route lives in App.tsx. */
+export const NAV_ITEMS: readonly NavItem[] = [
+  { href: '/board', label: 'app.nav.board' },
+  { href: '/incidents/new', label: 'app.nav.file' },
+  { href: '/review', label: 'panels.nav.review', roles: ['ciso', 'on_call_manager'] },
+  { href: '/oncall', label: 'panels.nav.oncall' },
+];
+
+export function navItemsFor(session: ConsoleSession): NavItem[] {
+  return NAV_ITEMS.filter((item) => !item.roles || session.user.roles.some((role) => item.roles!.includes(role)));
+}
