@@ -1,10 +1,11 @@
-import { Alert, Button, Code, CopyButton, Group, NativeSelect, Paper, ScrollArea, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Code, CopyButton, Group, NativeSelect, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, problemText } from '../api/client.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { formatInstant, fromLocalInput } from '../time/format.ts';
 import type { AuditRecord, AuditVerification } from '../oversight/oversight-api.ts';
+import { WideBox } from '../shell/WideBox.tsx';
 
 const OUTCOMES = ['success', 'refused', 'failed'] as const;
 
@@ -183,8 +184,8 @@ export function AuditPage({ timeZone }: { timeZone: string }) {
           <Text size="sm" role="status">
             {t('audit.count', { n: events.length })}
           </Text>
-          <ScrollArea type="auto" offsetScrollbars>
-            <Table striped withTableBorder miw={960} verticalSpacing="xs">
+          <WideBox label={t('audit.title')}>
+            <Table striped withTableBorder miw={1200} verticalSpacing="xs">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th scope="col">{t('audit.col.seq')}</Table.Th>
@@ -207,14 +208,14 @@ export function AuditPage({ timeZone }: { timeZone: string }) {
                     <Table.Td ff="monospace">{e.action}</Table.Td>
                     <Table.Td style={{ wordBreak: 'break-all' }}>{e.targetType ? `${e.targetType} ${e.targetId ?? ''}` : '—'}</Table.Td>
                     <Table.Td>{t(`audit.outcome.${e.outcome}`)}</Table.Td>
-                    <Table.Td maw={360}>
+                    <Table.Td maw={520}>
                       <Details details={e.details} />
                     </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
             </Table>
-          </ScrollArea>
+          </WideBox>
           {log.hasNextPage && (
             <Button variant="outline" onClick={() => void log.fetchNextPage()} loading={log.isFetchingNextPage} w="fit-content">
               {t('audit.more')}

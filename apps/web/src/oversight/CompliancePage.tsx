@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, NativeSelect, Paper, ScrollArea, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, NativeSelect, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useSession } from '../auth/session.ts';
 import { problemText } from '../api/client.ts';
@@ -9,6 +9,7 @@ import { formatInstant } from '../time/format.ts';
 import { fetchCompliance, fetchVisibleAgencies, type ComplianceFigures, type ComplianceReport, type LateClock } from './oversight-api.ts';
 import { ResponseTimes } from './ResponseTimes.tsx';
 import { SubtreeIncidents } from './SubtreeIncidents.tsx';
+import { WideBox } from '../shell/WideBox.tsx';
 
 /** The page's address: which agency and year, so a drill-down is a link and the back button works. */
 function hrefOf(agencyId: string | undefined, year: string | undefined): string {
@@ -45,7 +46,7 @@ function SummaryCards({ figures, agencyName }: { figures: ComplianceFigures; age
       <Title order={2} size="h3">
         {t('oversight.summary', { agency: agencyName })}
       </Title>
-      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
+      <SimpleGrid cols={{ base: 2, md: 4 }} spacing="xs">
         <Figure
           label={t('oversight.card.incidents')}
           value={String(figures.incidents.total)}
@@ -124,7 +125,7 @@ function ByAgency({ report, year }: { report: ComplianceReport; year: string }) 
       <Title order={2} size="h3">
         {t('oversight.byAgency')}
       </Title>
-      <ScrollArea type="auto" offsetScrollbars>
+      <WideBox label={t('oversight.byAgency')}>
         <Table striped withTableBorder miw={900} captionSide="top">
           <Table.Thead>
             <Table.Tr>
@@ -154,7 +155,7 @@ function ByAgency({ report, year }: { report: ComplianceReport; year: string }) 
             })}
           </Table.Tbody>
         </Table>
-      </ScrollArea>
+      </WideBox>
     </Stack>
   );
 }
@@ -169,7 +170,7 @@ function LateItems({ late, timeZone }: { late: ComplianceReport['late']; timeZon
       {late.items.length === 0 ? (
         <Text>{t('oversight.late.none')}</Text>
       ) : (
-        <ScrollArea type="auto" offsetScrollbars>
+        <WideBox label={t('oversight.late.title', { n: late.total })}>
           <Table striped withTableBorder miw={760}>
             <Table.Thead>
               <Table.Tr>
@@ -210,7 +211,7 @@ function LateItems({ late, timeZone }: { late: ComplianceReport['late']; timeZon
               ))}
             </Table.Tbody>
           </Table>
-        </ScrollArea>
+        </WideBox>
       )}
       {late.truncated && <Text size="sm">{t('oversight.late.truncated', { n: late.items.length })}</Text>}
     </Stack>

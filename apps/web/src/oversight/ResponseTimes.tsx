@@ -1,11 +1,12 @@
 import '@mantine/charts/styles.css';
 import { LineChart } from '@mantine/charts';
-import { Alert, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { problemText } from '../api/client.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { spanText } from '../incidents/clocks.tsx';
 import { fetchResponseTimes } from './oversight-api.ts';
+import { WideBox } from '../shell/WideBox.tsx';
 
 const MEASURES = ['acknowledge', 'report', 'contain', 'recover'] as const;
 type Measure = (typeof MEASURES)[number];
@@ -35,6 +36,9 @@ export function ResponseTimes({ agencyId, year, agencyZone, timeZone }: { agency
       {times.data && months.length === 0 && <Text>{t('oversight.times.none')}</Text>}
       {months.length > 0 && (
         <>
+          <Text size="sm" fw={600}>
+            {t('oversight.times.chart')}
+          </Text>
           <div role="img" aria-label={t('oversight.times.chart')}>
             <LineChart
               h={260}
@@ -43,13 +47,12 @@ export function ResponseTimes({ agencyId, year, agencyZone, timeZone }: { agency
               withLegend
               connectNulls
               lineProps={{ isAnimationActive: false }}
-              yAxisLabel={t('oversight.times.chart')}
               valueFormatter={(v) => t('oversight.times.hours', { n: v })}
               series={MEASURES.map((k) => ({ name: k, label: t(`oversight.times.${k}` as MessageKey), color: COLOURS[k] }))}
             />
           </div>
-          <ScrollArea type="auto" offsetScrollbars>
-            <Table striped withTableBorder miw={720}>
+          <WideBox label={t('oversight.times.table')}>
+            <Table striped withTableBorder miw={720} captionSide="top">
               <Table.Caption>{t('oversight.times.table')}</Table.Caption>
               <Table.Thead>
                 <Table.Tr>
@@ -78,7 +81,7 @@ export function ResponseTimes({ agencyId, year, agencyZone, timeZone }: { agency
                 ))}
               </Table.Tbody>
             </Table>
-          </ScrollArea>
+          </WideBox>
         </>
       )}
     </Stack>

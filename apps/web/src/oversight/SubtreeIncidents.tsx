@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Group, NativeSelect, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, NativeSelect, Stack, Table, Text, Title } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { problemText } from '../api/client.ts';
@@ -6,6 +6,7 @@ import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { followLink } from '../router.tsx';
 import { formatInstant } from '../time/format.ts';
 import { fetchIncidentPage, incidentCsvHref, type Agency, type IncidentListFilters } from './oversight-api.ts';
+import { WideBox } from '../shell/WideBox.tsx';
 
 /** The agency and every agency below it, the agency first, then by code. */
 function subtreeOf(agencies: Agency[], rootId: string): Agency[] {
@@ -70,7 +71,7 @@ export function SubtreeIncidents({ agencyId, own, agencies, timeZone }: { agency
       {list.isError && <Alert color="red" role="alert" title={problemText(list.error)} />}
       {list.data && items.length === 0 && <Text>{t('oversight.incidents.none')}</Text>}
       {items.length > 0 && (
-        <ScrollArea type="auto" offsetScrollbars>
+        <WideBox label={t('oversight.incidents.title')}>
           <Table striped withTableBorder miw={760}>
             <Table.Thead>
               <Table.Tr>
@@ -101,7 +102,7 @@ export function SubtreeIncidents({ agencyId, own, agencies, timeZone }: { agency
               ))}
             </Table.Tbody>
           </Table>
-        </ScrollArea>
+        </WideBox>
       )}
       {list.hasNextPage && (
         <Button variant="outline" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage} w="fit-content">
