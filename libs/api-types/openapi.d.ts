@@ -2941,6 +2941,11 @@ export type components = {
              * @example 2026-03-02T01:00:00.000Z
              */
             dueAt: string;
+            /**
+             * Format: uuid
+             * @description the incident, to open it (GET /api/incidents/{id} shows a reader not cleared for it only what article 42 allows)
+             */
+            incidentId: string;
             /** @description from the due time to the time the work was done, or to now while it is not done */
             lateByMs: number;
             level: number;

@@ -209,7 +209,6 @@ export function scriptReadableState(page: Page): Promise<string> {
   })()`);
 }
 
-/** The last e-mail to `to` whose subject matches, once the SMTP sink has it. */
 /** Follows a link of the main navigation: in the banner on wide screens, behind the menu button on phones. */
 export async function followNav(page: Page, language: Language, label: string): Promise<void> {
   const menu = page.getByRole('button', { name: exactly(await text(language, 'app.nav.menu')) });
@@ -220,6 +219,7 @@ export async function followNav(page: Page, language: Language, label: string): 
     .click();
 }
 
+/** The last e-mail to `to` whose subject matches, once the SMTP sink has it. */
 export function mailTo(run: ConsoleRun, to: string, subject: RegExp, timeoutMs = 20_000) {
   return waitFor(
     `an e-mail to ${to} matching ${subject}`,

@@ -16,6 +16,8 @@ const BoardPage = lazy(() => import('./incidents/BoardPage.tsx'));
 const FileIncidentPage = lazy(() => import('./incidents/FileIncidentPage.tsx').then((m) => ({ default: m.FileIncidentPage })));
 const IncidentPage = lazy(() => import('./incidents/IncidentPage.tsx').then((m) => ({ default: m.IncidentPage })));
 const OnCallPage = lazy(() => import('./oncall/OnCallPage.tsx').then((m) => ({ default: m.OnCallPage })));
+const CompliancePage = lazy(() => import('./oversight/CompliancePage.tsx').then((m) => ({ default: m.CompliancePage })));
+const AuditPage = lazy(() => import('./audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
 const ReviewQueuePage = lazy(() => import('./review/ReviewQueuePage.tsx').then((m) => ({ default: m.ReviewQueuePage })));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -70,6 +72,8 @@ export function App() {
     else if (path === '/incidents/new') page = <FileIncidentPage timeZone={timeZone} />;
     else if (path === '/review') page = <ReviewQueuePage timeZone={timeZone} />;
     else if (path === '/oncall') page = <OnCallPage timeZone={timeZone} />;
+    else if (path === '/oversight') page = <CompliancePage search={search} timeZone={timeZone} />;
+    else if (path === '/audit') page = <AuditPage timeZone={timeZone} />;
     else if (incident && UUID.test(incident)) page = <IncidentPage key={incident} id={incident} filed={search.get('filed') === '1'} timeZone={timeZone} />;
     else
       page = (

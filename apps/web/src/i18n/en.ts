@@ -1,5 +1,6 @@
 import { incidentPageEn } from './en/incident-page.ts';
 import type { Messages } from './zh-TW.ts';
+import { oversightEn } from './en/oversight.ts';
 import { panelsEn } from './en/panels.ts';
 
 /** The console's texts in English: the same keys as zh-TW.ts (the type makes a missing or extra key an error). */
@@ -164,4 +165,5 @@ export const en: Messages = {
   'board.column.clock': 'Next clock',
   'board.count': 'Open incidents: {n}',
   ...panelsEn,
+  ...oversightEn,
 };

@@ -1,4 +1,5 @@
 import { incidentPageZhTW } from './zh-TW/incident-page.ts';
+import { oversightZhTW } from './zh-TW/oversight.ts';
 import { panelsZhTW } from './zh-TW/panels.ts';
 
 /**
@@ -167,6 +168,7 @@ export const zhTW = {
   'board.column.clock': '最近時限',
   'board.count': '共 {n} 件',
   ...panelsZhTW,
+  ...oversightZhTW,
 } as const;
 
 export type MessageKey = keyof typeof zhTW;
