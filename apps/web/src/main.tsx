@@ -14,12 +14,15 @@ const theme = createTheme({
   primaryShade: 9,
 });
 
+/** The page's style nonce (index.html, filled in by the API per response): Mantine's inserted styles carry it, so the CSP needs no 'unsafe-inline'. */
+const styleNonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? '';
+
 const queryClient = new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: true } } });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     {/* Static CSS only: the default theme's variables are in styles.css, so nothing is injected at run time. */}
-    <MantineProvider theme={theme} withCssVariables={false} withGlobalClasses={false} forceColorScheme="light">
+    <MantineProvider theme={theme} getStyleNonce={() => styleNonce} withCssVariables={false} withGlobalClasses={false} forceColorScheme="light">
       <QueryClientProvider client={queryClient}>
         <I18nProvider>
           <App />
