@@ -82,6 +82,36 @@ describe('security headers', () => {
     expect(policy.get('frame-ancestors')).toEqual(["'none'"]);
   });
 
+  it('answers no cross-origin caller unless CORS_ALLOWED_ORIGINS lists it, and then without cookies', async () => {
+    const preflight = (app: TestApp, origin: string) =>
+      app
+        .http()
+        .options('/api/incidents')
+        .set('Origin', origin)
+        .set('Access-Control-Request-Method', 'POST')
+        .set('Access-Control-Request-Headers', 'authorization,content-type,idempotency-key');
+    const closed = await preflight(t, 'https://soc.example.gov.tw');
+    expect(closed.headers['access-control-allow-origin']).toBeUndefined();
+    const read = await t.http().get('/api/me').set('Origin', 'https://soc.example.gov.tw');
+    expect(read.headers['access-control-allow-origin']).toBeUndefined();
+
+    const open = await createTestApp({ CORS_ALLOWED_ORIGINS: 'https://soc.example.gov.tw' });
+    try {
+      const allowed = await preflight(open, 'https://soc.example.gov.tw');
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://soc.example.gov.tw');
+      expect(allowed.headers['access-control-allow-headers']).toMatch(/Idempotency-Key/);
+      expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
+      const other = await preflight(open, 'https://evil.example.com');
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+      const answer = await open.http().get('/api/me').set('Origin', 'https://soc.example.gov.tw');
+      expect(answer.status).toBe(401);
+      expect(answer.headers['access-control-allow-origin']).toBe('https://soc.example.gov.tw');
+    } finally {
+      await open.close();
+    }
+  });
+
   it('adds HSTS when the system is reached over https', async () => {
     const https = await createTestApp({ PUBLIC_URL: 'https://irbc.example.gov.tw' });
     try {

@@ -16,6 +16,16 @@ export function configureHttpApp(app: INestApplication, config: AppConfig, logge
   http.set?.('trust proxy', 'loopback');
   app.use(createHttpLogger(logger));
   for (const handler of securityHeaders(config)) app.use(handler);
+  // Cross-origin callers: none unless CORS_ALLOWED_ORIGINS lists them, and then with bearer tokens only.
+  if (config.corsAllowedOrigins.length)
+    app.enableCors({
+      origin: [...config.corsAllowedOrigins],
+      credentials: false,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Accept-Language', 'If-Match', 'Idempotency-Key'],
+      exposedHeaders: ['ETag', 'Location', 'Retry-After'],
+      maxAge: 600,
+    });
   for (const handler of jsonBody(config.bodyLimitBytes)) app.use(handler);
   // The BullMQ dashboard (admins, by a cookie traded for a ticket; see operations/queue-dashboard.ts).
   app.use(QUEUE_DASHBOARD_PATH, app.get(QueueDashboard).router());
