@@ -48,6 +48,11 @@ export class AppConfig {
    * session cookie is SameSite=Strict and its writes are checked for the console's own Origin.
    */
   readonly corsAllowedOrigins!: readonly string[];
+  /**
+   * Refused logins allowed per account and per client address within the window before logins
+   * are refused at once (LOGIN_THROTTLE_WINDOW, LOGIN_REFUSALS_PER_ACCOUNT, LOGIN_REFUSALS_PER_ADDRESS).
+   */
+  readonly loginThrottle!: { windowMs: number; perAccount: number; perAddress: number };
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -151,6 +156,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         throw new ConfigError(`CORS_ALLOWED_ORIGINS must list origins only (scheme, host and port, no path): ${origin}`);
       return parsed.origin;
     });
+  const loginThrottle = {
+    windowMs: duration('LOGIN_THROTTLE_WINDOW', env.LOGIN_THROTTLE_WINDOW, 'PT15M'),
+    perAccount: integer('LOGIN_REFUSALS_PER_ACCOUNT', env.LOGIN_REFUSALS_PER_ACCOUNT, 20, 1, 1_000_000),
+    perAddress: integer('LOGIN_REFUSALS_PER_ADDRESS', env.LOGIN_REFUSALS_PER_ADDRESS, 100, 1, 1_000_000),
+  };
   return new AppConfig({
     nodeEnv,
     port,
@@ -173,5 +183,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     awarenessLookBack,
     webhookAllowList,
     corsAllowedOrigins,
+    loginThrottle,
   });
 }
