@@ -269,7 +269,7 @@ export class CorrectiveActionsService {
           AND ($12::text IS NULL OR ($12 = 'me' AND ca.owner_user_id = $8)
             OR ($12 = 'my_units' AND (ca.owner_unit_id IN (SELECT unit_id FROM unit_memberships WHERE user_id = $8)
               OR ca.owner_user_id IN (SELECT m.user_id FROM unit_memberships m
-                                       WHERE m.unit_id IN (SELECT unit_id FROM unit_memberships WHERE user_id = $8))))
+                                       WHERE m.unit_id IN (SELECT unit_id FROM unit_memberships WHERE user_id = $8)))))
         ORDER BY ca.due_at, ca.id LIMIT $11`,
       [
         visible,
