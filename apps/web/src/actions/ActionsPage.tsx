@@ -275,7 +275,7 @@ function MoveDialog({ action, move, onClose, onDone }: { action: CorrectiveActio
     if (!patch.isPending) patch.mutate();
   };
   return (
-    <Modal opened onClose={onClose} title={t(move.label)} closeButtonProps={{ 'aria-label': t('drillPage.dialog.cancel') }}>
+    <Modal opened onClose={onClose} title={t(move.label)} closeButtonProps={{ 'aria-label': t('drillPage.dialog.close') }}>
       <form onSubmit={submit} noValidate data-move-dialog={move.to}>
         <Stack>
           <Text size="sm" style={{ overflowWrap: 'anywhere' }}>

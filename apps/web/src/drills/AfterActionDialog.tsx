@@ -356,7 +356,7 @@ export function AfterActionDialog({
       title={t(eventLabel('SUBMIT_AFTER_ACTION'))}
       size="xl"
       fullScreen={phone}
-      closeButtonProps={{ 'aria-label': t('drillPage.dialog.cancel') }}
+      closeButtonProps={{ 'aria-label': t('drillPage.dialog.close') }}
     >
       <form onSubmit={submit} noValidate data-drill-dialog="SUBMIT_AFTER_ACTION">
         <Stack>

@@ -112,7 +112,7 @@ export function DrillEventDialog({
   };
   const zone = `${timeZone} ${zoneLabel(new Date(), timeZone)}`;
   return (
-    <Modal opened onClose={onClose} title={t(eventLabel(type))} size="lg" closeButtonProps={{ 'aria-label': t('drillPage.dialog.cancel') }}>
+    <Modal opened onClose={onClose} title={t(eventLabel(type))} size="lg" closeButtonProps={{ 'aria-label': t('drillPage.dialog.close') }}>
       <form onSubmit={submit} noValidate data-drill-dialog={type}>
         <Stack>
           {fields.length === 0 && <Text size="sm">{t(`drillPage.confirm.${type as 'START' | 'CLOSE'}`)}</Text>}

@@ -31,6 +31,7 @@ export const drillsEn: { readonly [K in keyof typeof drillsZhTW]: string } = {
   'drillPage.confirm.START': 'Start the drill now? The time goes on the timeline.',
   'drillPage.confirm.CLOSE': 'Close the drill? Every corrective action must be verified, and the plan changed where the report said so.',
   'drillPage.dialog.cancel': 'Cancel',
+  'drillPage.dialog.close': 'Close the dialog',
   'drillPage.dialog.send': 'Send',
   'drillPage.dialog.sent': 'Sent: {event}',
   'drillPage.dialog.refused': 'Not sent: {detail}',

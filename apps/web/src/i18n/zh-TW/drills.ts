@@ -29,6 +29,7 @@ export const drillsZhTW = {
   'drillPage.confirm.START': '確認現在開始演練？開始時間會記錄在時間軸上。',
   'drillPage.confirm.CLOSE': '確認結案？所有矯正措施須已確認完成，且報告要求修訂計畫時，計畫須已修訂。',
   'drillPage.dialog.cancel': '取消',
+  'drillPage.dialog.close': '關閉對話框',
   'drillPage.dialog.send': '送出',
   'drillPage.dialog.sent': '已送出：{event}',
   'drillPage.dialog.refused': '未送出：{detail}',
