@@ -304,7 +304,7 @@ function AfterActionView({ drill }: { drill: Drill }) {
               <Table.Tr>
                 <Table.Th>{t('drillPage.aar.capability.name')}</Table.Th>
                 <Table.Th>{t('drillPage.aar.capability.rating')}</Table.Th>
-                <Table.Th>{t('drillPage.aar.capability.notes')}</Table.Th>
+                <Table.Th>{t('doc.drill.notes')}</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>

@@ -112,4 +112,18 @@ export const drillsEn: { readonly [K in keyof typeof drillsZhTW]: string } = {
   'drillPage.timeline.closed': 'Drill closed',
   'drillPage.timeline.cancelled': 'Drill cancelled: {reason}',
   'drillPage.timeline.rescheduled': 'Drill rescheduled: {from} → {to} ({reason})',
+  // The drill's notifications, shown by the notifications panel (its catalog keys for templates).
+  'panels.template.drill.scheduled': 'Drill scheduled',
+  'panels.template.drill.reminder': 'Drill reminder',
+  'panels.template.drill.rescheduled': 'Drill rescheduled',
+  'panels.template.drill.cancelled': 'Drill cancelled',
+  'panels.template.drill.overdue': 'Drill overdue to start',
+  'panels.template.drill.after_action_due': 'After-action report due',
+  'panels.template.drill.after_action_overdue': 'After-action report overdue',
+  'panels.template.drill.after_action_submitted': 'After-action report submitted',
+  'panels.template.drill.closed': 'Drill closed',
+  'panels.template.corrective_action.assigned': 'Corrective action assigned',
+  'panels.template.corrective_action.done': 'Corrective action done',
+  'panels.template.corrective_action.due_soon': 'Corrective action due soon',
+  'panels.template.corrective_action.overdue': 'Corrective action overdue',
 };

@@ -110,4 +110,18 @@ export const drillsZhTW = {
   'drillPage.timeline.closed': '演練結案',
   'drillPage.timeline.cancelled': '演練取消：{reason}',
   'drillPage.timeline.rescheduled': '演練改期：{from} → {to}（{reason}）',
+  // The drill's notifications, shown by the notifications panel (its catalog keys for templates).
+  'panels.template.drill.scheduled': '演練已排定',
+  'panels.template.drill.reminder': '演練提醒',
+  'panels.template.drill.rescheduled': '演練改期',
+  'panels.template.drill.cancelled': '演練取消',
+  'panels.template.drill.overdue': '演練逾期未開始',
+  'panels.template.drill.after_action_due': '檢討報告待提交',
+  'panels.template.drill.after_action_overdue': '檢討報告逾期',
+  'panels.template.drill.after_action_submitted': '已提交檢討報告',
+  'panels.template.drill.closed': '演練結案',
+  'panels.template.corrective_action.assigned': '指派矯正措施',
+  'panels.template.corrective_action.done': '矯正措施已完成',
+  'panels.template.corrective_action.due_soon': '矯正措施即將到期',
+  'panels.template.corrective_action.overdue': '矯正措施逾期',
 } as const;
