@@ -307,5 +307,5 @@ describe.each<[Language, Width]>([
     await expectAccessible(page);
     await screenshot(page, `drill-report-${language}`);
     await page.context().close();
-  });
+  }, 300_000);
 });

@@ -6,7 +6,7 @@ import { api, fieldErrors, problemText, type Problem } from '../api/client.ts';
 import { useSession } from '../auth/session.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { Actor } from '../incidents/Timeline.tsx';
-import { useFallbackPolling } from '../live/use-live-updates.ts';
+import { FALLBACK_POLL_MS } from '../live/use-live-updates.ts';
 import { followLink, navigate } from '../router.tsx';
 import { formatInstant } from '../time/format.ts';
 
@@ -59,7 +59,8 @@ export function ActionsPage({ tab: asked, timeZone }: { tab: string | null; time
   const { t } = useI18n();
   const session = useSession();
   const tab: Tab = TABS.includes(asked as Tab) ? (asked as Tab) : 'mine';
-  const actions = useQuery({ queryKey: [...ACTIONS_KEY, tab], queryFn: () => fetchActions(tab), refetchInterval: useFallbackPolling() });
+  // Corrective actions are not on the live stream (it carries incidents and drills): the page asks again every half minute, and after each change made here.
+  const actions = useQuery({ queryKey: [...ACTIONS_KEY, tab], queryFn: () => fetchActions(tab), refetchInterval: FALLBACK_POLL_MS });
   const references = useSourceReferences(actions.data ?? []);
   const [done, setDone] = useState<string | null>(null);
   const me = session.data?.user;
