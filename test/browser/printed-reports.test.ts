@@ -163,8 +163,10 @@ describe('print-ready documents to PDF', () => {
   });
 
   /** Prints the page as the browser's "Save as PDF" does (print media, the document's own A4 @page). */
-  async function print(page: Page): Promise<PdfText> {
+  async function print(page: Page, name: string): Promise<PdfText> {
     await page.emulateMedia({ media: 'print' });
+    // How the page lays out for paper (the margin boxes exist only in the PDF; the text read back shows them).
+    await screenshot(page, `${name}-print-media`);
     const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true, printBackground: true });
     await page.emulateMedia({ media: 'screen' });
     return readPdf(new Uint8Array(pdf));
@@ -200,7 +202,7 @@ describe('print-ready documents to PDF', () => {
     await page.getByText('NCCST-2026-0001', { exact: false }).or(page.getByText('TPD-115-0042')).first().waitFor();
     await expectAccessible(page);
     await screenshot(page, `incident-report-${language}`);
-    const pdf = await print(page);
+    const pdf = await print(page, `incident-report-${language}`);
     const titles = await Promise.all(['doc.incident.title', ...[1, 2, 3, 4, 5, 6, 7].map((n) => `doc.incident.s${n}`)].map((k) => tr(k)));
     await expectDocument(pdf, language, 'AMBER', incident.reference, titles);
     const all = pdf.pages.join('');
@@ -219,7 +221,7 @@ describe('print-ready documents to PDF', () => {
     await page.getByText('Add the DNS change to the runbook', { exact: false }).waitFor();
     await expectAccessible(page);
     await screenshot(page, `drill-report-print-${language}`);
-    const pdf = await print(page);
+    const pdf = await print(page, `drill-report-${language}`);
     const titles = await Promise.all(['doc.drill.title', ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `doc.drill.s${n}`)].map((k) => tr(k)));
     await expectDocument(pdf, language, 'GREEN', drill.reference, titles);
     const all = pdf.pages.join('');

@@ -6,7 +6,7 @@ import { drillKey, fetchDrill, fetchDrillTimeline } from '../drills/drill-api.ts
 import { entryLine, stateLabel, typeLabel } from '../drills/DrillPage.tsx';
 import { formatInstant } from '../time/format.ts';
 import { problemText } from '../api/client.ts';
-import { ActionsTable, fetchAgencyName, fetchSourceActions } from './doc-parts.tsx';
+import { ActionsTable, fetchAgency, fetchSourceActions } from './doc-parts.tsx';
 import { Facts, PrintDocument } from './PrintDocument.tsx';
 
 /** 營運持續演練檢討報告: the drill's after-action report as submitted, with how the drill went and its corrective actions. */
@@ -14,7 +14,7 @@ export function DrillReportPage({ id, timeZone }: { id: string; timeZone: string
   const { t } = useI18n();
   const drill = useQuery({ queryKey: drillKey(id), queryFn: () => fetchDrill(id) });
   const agencyId = drill.data?.agencyId;
-  const agency = useQuery({ queryKey: ['agency', agencyId], enabled: !!agencyId, queryFn: () => fetchAgencyName(agencyId!) });
+  const agency = useQuery({ queryKey: ['agency', agencyId], enabled: !!agencyId, queryFn: () => fetchAgency(agencyId!) });
   const timeline = useQuery({ queryKey: [...drillKey(id), 'report-timeline'], queryFn: () => fetchDrillTimeline(id) });
   const actions = useQuery({ queryKey: ['corrective-actions', 'source', id], queryFn: () => fetchSourceActions(id) });
   if (drill.isPending || agency.isPending) return <Text>{t('app.loading')}</Text>;
@@ -37,14 +37,14 @@ export function DrillReportPage({ id, timeZone }: { id: string; timeZone: string
   return (
     <PrintDocument
       tlp={d.plan.classification.label}
-      agency={agency.data ?? ''}
+      agency={agency.data ? t('doc.aside', agency.data) : ''}
       reference={d.reference}
       title={t('doc.drill.title')}
       back={{ href: `/drills/${d.id}`, label: t('doc.back.drill') }}
     >
       <Facts
         rows={[
-          [t('doc.drill.plan'), `${d.plan.title ?? ''}（${d.plan.reference}）`],
+          [t('doc.drill.plan'), t('doc.aside', { text: d.plan.title ?? '', aside: d.plan.reference })],
           [t('doc.drill.type'), t(typeLabel(d.drillType))],
           [t('doc.drill.state'), t(stateLabel(d.state))],
           [t('doc.generatedAt'), at(new Date().toISOString())],

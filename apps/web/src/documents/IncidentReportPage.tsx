@@ -7,7 +7,7 @@ import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { headline } from '../incidents/Timeline.tsx';
 import { fetchEvidence } from '../incidents/panels/panel-api.ts';
 import { formatInstant } from '../time/format.ts';
-import { fetchAgencyName, fetchSourceActions, ActionsTable } from './doc-parts.tsx';
+import { ActionsTable, fetchAgency, fetchSourceActions } from './doc-parts.tsx';
 import { Facts, PrintDocument } from './PrintDocument.tsx';
 
 type Entry = components['schemas']['IncidentTimelineEntry'];
@@ -29,7 +29,7 @@ export function IncidentReportPage({ id, timeZone }: { id: string; timeZone: str
   const { t } = useI18n();
   const incident = useQuery({ queryKey: ['incident', id], queryFn: () => fetchIncident(id) });
   const agencyId = incident.data?.agencyId;
-  const agency = useQuery({ queryKey: ['agency', agencyId], enabled: !!agencyId, queryFn: () => fetchAgencyName(agencyId!) });
+  const agency = useQuery({ queryKey: ['agency', agencyId], enabled: !!agencyId, queryFn: () => fetchAgency(agencyId!) });
   const cleared = incident.data && !incident.data.redacted;
   const timeline = useQuery({ queryKey: ['incident', id, 'report-timeline'], enabled: !!cleared, queryFn: () => fetchTimeline(id) });
   const evidence = useQuery({ queryKey: ['incident', id, 'report-evidence'], enabled: !!cleared, queryFn: () => fetchEvidence(id) });
@@ -39,7 +39,7 @@ export function IncidentReportPage({ id, timeZone }: { id: string; timeZone: str
   const i = incident.data;
   const back = { href: `/incidents/${i.id}`, label: t('doc.back.incident') };
   const title = t('doc.incident.title');
-  const agencyName = agency.data ?? '';
+  const agencyName = agency.data ? t('doc.aside', agency.data) : '';
   if (i.redacted)
     return (
       <PrintDocument tlp={i.classification.label} agency={agencyName} reference={i.reference} title={title} back={back}>

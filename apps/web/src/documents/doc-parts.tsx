@@ -1,15 +1,16 @@
+import { useQuery } from '@tanstack/react-query';
 import type { components } from '../../../../libs/api-types/openapi.d.ts';
 import { api } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
-import { Actor } from '../incidents/Timeline.tsx';
+import { useSession } from '../auth/session.ts';
 import { formatInstant } from '../time/format.ts';
 
 type CorrectiveAction = components['schemas']['CorrectiveAction'];
 
-/** The agency's name and code, as the documents head them. */
-export async function fetchAgencyName(id: string): Promise<string> {
+/** The agency's name and code, as the documents head them (`doc.aside`). */
+export async function fetchAgency(id: string): Promise<{ text: string; aside: string } | null> {
   const { data } = await api.GET('/api/agencies/{id}', { params: { path: { id } } });
-  return data ? `${data.name}（${data.code}）` : '';
+  return data ? { text: data.name, aside: data.code } : null;
 }
 
 /** Every corrective action of an incident or drill. */
@@ -28,6 +29,16 @@ export async function fetchSourceActions(sourceId: string): Promise<CorrectiveAc
 /** The corrective actions as a table: what, who, by when, where it stands. */
 export function ActionsTable({ actions, timeZone }: { actions: CorrectiveAction[]; timeZone: string }) {
   const { t } = useI18n();
+  const agencyId = actions[0]?.agencyId;
+  const units = useQuery({
+    queryKey: ['units', agencyId],
+    enabled: actions.some((a) => a.ownerUnitId !== null),
+    staleTime: 10 * 60_000,
+    queryFn: async () => {
+      const { data } = await api.GET('/api/units', { params: { query: { agencyId, limit: 200 } } });
+      return new Map((data?.items ?? []).map((u) => [u.id, u.name]));
+    },
+  });
   if (!actions.length) return <p>{t('doc.correctiveActions.none')}</p>;
   return (
     <table data-doc-actions>
@@ -44,18 +55,36 @@ export function ActionsTable({ actions, timeZone }: { actions: CorrectiveAction[
           <tr key={a.id}>
             <td className="doc-text">{a.title ?? t('ca.redacted')}</td>
             <td>
-              {a.ownerUserId && <Actor id={a.ownerUserId} />}
+              {a.ownerUserId && <PersonName id={a.ownerUserId} />}
               {a.ownerUserId && a.ownerUnitId ? '、' : ''}
-              {a.ownerUnitId && t('ca.unit')}
+              {a.ownerUnitId && (units.data?.get(a.ownerUnitId) ?? t('ca.unit'))}
             </td>
             <td>{formatInstant(a.dueAt, timeZone)}</td>
             <td>
               {t(`ca.status.${a.status}`)}
-              {a.verifiedAt ? `（${formatInstant(a.verifiedAt, timeZone)}）` : ''}
+              {a.verifiedAt ? ` ${t('doc.aside', { text: '', aside: formatInstant(a.verifiedAt, timeZone) }).trim()}` : ''}
             </td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+/** A person by name, the reader included (a document names people, it does not say "you"); the short id when the directory does not show them. */
+function PersonName({ id }: { id: string }) {
+  const session = useSession();
+  const me = session.data?.user;
+  const user = useQuery({
+    queryKey: ['user', id],
+    enabled: id !== me?.id,
+    staleTime: 10 * 60_000,
+    retry: false,
+    queryFn: async () => {
+      const { data, error } = await api.GET('/api/users/{id}', { params: { path: { id } } });
+      if (!data) throw error;
+      return data;
+    },
+  });
+  return <>{id === me?.id ? me.name : (user.data?.name ?? id.slice(0, 8))}</>;
 }

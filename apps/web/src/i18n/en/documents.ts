@@ -2,6 +2,7 @@ import type { documentsZhTW } from '../zh-TW/documents.ts';
 
 /** The print-ready documents' texts in English: the same keys as zh-TW/documents.ts. */
 export const documentsEn: { readonly [K in keyof typeof documentsZhTW]: string } = {
+  'doc.aside': '{text} ({aside})',
   'doc.download': 'Download PDF',
   'doc.reference': 'Reference',
   'doc.page.before': 'Page ',

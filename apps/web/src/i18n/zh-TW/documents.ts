@@ -1,5 +1,6 @@
 /** The print-ready documents' texts (zh-TW): the incident investigation, handling and improvement report, and the drill after-action report. */
 export const documentsZhTW = {
+  'doc.aside': '{text}（{aside}）',
   'doc.download': '下載 PDF',
   'doc.reference': '編號',
   'doc.page.before': '第 ',
