@@ -4756,6 +4756,8 @@ export interface operations {
                 /** @description only actions owned by me or my units */
                 mine?: "true" | "false";
                 overdue?: "true" | "false";
+                /** @description me: owned by me in person; my_units: owned by one of my units or by someone of my units */
+                owner?: "me" | "my_units";
                 sourceId?: string;
                 sourceType?: "incident" | "drill";
                 status?: "open" | "in_progress" | "done" | "verified" | "cancelled";

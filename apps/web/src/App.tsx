@@ -18,6 +18,10 @@ const IncidentPage = lazy(() => import('./incidents/IncidentPage.tsx').then((m) 
 const OnCallPage = lazy(() => import('./oncall/OnCallPage.tsx').then((m) => ({ default: m.OnCallPage })));
 const CompliancePage = lazy(() => import('./oversight/CompliancePage.tsx').then((m) => ({ default: m.CompliancePage })));
 const AuditPage = lazy(() => import('./audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const DrillPage = lazy(() => import('./drills/DrillPage.tsx').then((m) => ({ default: m.DrillPage })));
+const ActionsPage = lazy(() => import('./actions/ActionsPage.tsx').then((m) => ({ default: m.ActionsPage })));
+const IncidentReportPage = lazy(() => import('./documents/IncidentReportPage.tsx').then((m) => ({ default: m.IncidentReportPage })));
+const DrillReportPage = lazy(() => import('./documents/DrillReportPage.tsx').then((m) => ({ default: m.DrillReportPage })));
 const ReviewQueuePage = lazy(() => import('./review/ReviewQueuePage.tsx').then((m) => ({ default: m.ReviewQueuePage })));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -68,12 +72,23 @@ export function App() {
   else {
     const timeZone = session.data.agencyTimezone || DEFAULT_TIME_ZONE;
     const incident = /^\/incidents\/([^/]+)$/.exec(path)?.[1];
+    const [, docKind, docId] = /^\/(incidents|drills)\/([^/]+)\/report$/.exec(path) ?? [];
+    const drill = /^\/drills\/([^/]+)$/.exec(path)?.[1];
     if (path === '/' || path === '/board' || path === '/password') page = <BoardPage search={search} timeZone={timeZone} />;
     else if (path === '/incidents/new') page = <FileIncidentPage timeZone={timeZone} />;
     else if (path === '/review') page = <ReviewQueuePage timeZone={timeZone} />;
     else if (path === '/oncall') page = <OnCallPage timeZone={timeZone} />;
     else if (path === '/oversight') page = <CompliancePage search={search} timeZone={timeZone} />;
     else if (path === '/audit') page = <AuditPage timeZone={timeZone} />;
+    else if (path === '/actions') page = <ActionsPage tab={search.get('tab')} timeZone={timeZone} />;
+    else if (drill && UUID.test(drill)) page = <DrillPage key={drill} id={drill} timeZone={timeZone} />;
+    else if (docId && UUID.test(docId))
+      page =
+        docKind === 'drills' ? (
+          <DrillReportPage key={docId} id={docId} timeZone={timeZone} />
+        ) : (
+          <IncidentReportPage key={docId} id={docId} timeZone={timeZone} />
+        );
     else if (incident && UUID.test(incident)) page = <IncidentPage key={incident} id={incident} filed={search.get('filed') === '1'} timeZone={timeZone} />;
     else
       page = (

@@ -7,6 +7,7 @@ import { setNonce } from 'get-nonce';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { styleNonce } from './csp-nonce.ts';
 import { I18nProvider } from './i18n/index.tsx';
 
 const theme = createTheme({
@@ -15,8 +16,6 @@ const theme = createTheme({
   primaryShade: 9,
 });
 
-/** The page's style nonce (index.html, filled in by the API per response): Mantine's inserted styles carry it, so the CSP needs no 'unsafe-inline'. */
-const styleNonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? '';
 // The same nonce for the style tag that dialogs and drawers insert to keep the page from scrolling under them (react-remove-scroll).
 setNonce(styleNonce);
 

@@ -1,6 +1,9 @@
 import { incidentPageZhTW } from './zh-TW/incident-page.ts';
 import { oversightZhTW } from './zh-TW/oversight.ts';
 import { panelsZhTW } from './zh-TW/panels.ts';
+import { actionsZhTW } from './zh-TW/actions.ts';
+import { documentsZhTW } from './zh-TW/documents.ts';
+import { drillsZhTW } from './zh-TW/drills.ts';
 
 /**
  * The console's texts in zh-TW, the default language. This object defines the key set: en.ts must
@@ -9,6 +12,9 @@ import { panelsZhTW } from './zh-TW/panels.ts';
  */
 export const zhTW = {
   ...incidentPageZhTW,
+  ...drillsZhTW,
+  ...actionsZhTW,
+  ...documentsZhTW,
   'app.name': '資安事件通報應變系統',
   'app.skipToContent': '跳至主要內容',
   'app.loading': '載入中…',

@@ -16,6 +16,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/incidents/new', label: 'app.nav.file' },
   { href: '/review', label: 'panels.nav.review', roles: ['ciso', 'on_call_manager'] },
   { href: '/oncall', label: 'panels.nav.oncall' },
+  { href: '/actions', label: 'ca.nav' },
   { href: '/oversight', label: 'oversight.nav', roles: ['ciso', 'auditor', 'on_call_manager', 'continuity_coordinator', 'admin'] },
   { href: '/audit', label: 'audit.nav', roles: ['auditor'] },
 ];
