@@ -285,7 +285,9 @@ describe.each<[Language, Width]>([
 
     // A version that names it: the drill page shows the plan update without a reload (the live stream), then the coordinator closes.
     await put(2, { changeReason: '依演練發現修訂 drill findings', addressesDrillIds: [drillId] });
-    await page.getByText(await tr('drillPage.planUpdate.version', { n: 3 })).waitFor({ timeout: 5_000 });
+    // The drill's own fact (the timeline's entry says the same in other words).
+    const fact = `${await tr('drillPage.planUpdate')}${await tr('ca.colon')}${await tr('drillPage.planUpdate.version', { n: 3 })}`;
+    await page.getByText(exactly(fact)).waitFor({ timeout: 5_000 });
     await entry(page, 'plan_updated');
     await act(page, 'CLOSE');
     await state(page, 'closed');
