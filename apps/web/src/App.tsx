@@ -16,8 +16,10 @@ const BoardPage = lazy(() => import('./incidents/BoardPage.tsx'));
 const FileIncidentPage = lazy(() => import('./incidents/FileIncidentPage.tsx').then((m) => ({ default: m.FileIncidentPage })));
 const IncidentPage = lazy(() => import('./incidents/IncidentPage.tsx').then((m) => ({ default: m.IncidentPage })));
 const OnCallPage = lazy(() => import('./oncall/OnCallPage.tsx').then((m) => ({ default: m.OnCallPage })));
+const AdminPage = lazy(() => import('./admin/AdminPage.tsx'));
 const ReviewQueuePage = lazy(() => import('./review/ReviewQueuePage.tsx').then((m) => ({ default: m.ReviewQueuePage })));
 
+const ADMIN_SECTION = /^\/admin\/(users|units|agencies|policy|oncall|webhooks)$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function here(): string {
@@ -70,6 +72,8 @@ export function App() {
     else if (path === '/incidents/new') page = <FileIncidentPage timeZone={timeZone} />;
     else if (path === '/review') page = <ReviewQueuePage timeZone={timeZone} />;
     else if (path === '/oncall') page = <OnCallPage timeZone={timeZone} />;
+    else if (path === '/admin' || ADMIN_SECTION.test(path))
+      page = <AdminPage section={ADMIN_SECTION.exec(path)?.[1] ?? 'users'} agencyId={session.data.user.agencyId} timeZone={timeZone} />;
     else if (incident && UUID.test(incident)) page = <IncidentPage key={incident} id={incident} filed={search.get('filed') === '1'} timeZone={timeZone} />;
     else
       page = (

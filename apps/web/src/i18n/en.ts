@@ -1,3 +1,4 @@
+import { adminEn } from './en/admin.ts';
 import { incidentPageEn } from './en/incident-page.ts';
 import type { Messages } from './zh-TW.ts';
 import { panelsEn } from './en/panels.ts';
@@ -164,4 +165,5 @@ export const en: Messages = {
   'board.column.clock': 'Next clock',
   'board.count': 'Open incidents: {n}',
   ...panelsEn,
+  ...adminEn,
 };

@@ -1,3 +1,4 @@
+import { adminZhTW } from './zh-TW/admin.ts';
 import { incidentPageZhTW } from './zh-TW/incident-page.ts';
 import { panelsZhTW } from './zh-TW/panels.ts';
 
@@ -167,6 +168,7 @@ export const zhTW = {
   'board.column.clock': '最近時限',
   'board.count': '共 {n} 件',
   ...panelsZhTW,
+  ...adminZhTW,
 } as const;
 
 export type MessageKey = keyof typeof zhTW;

@@ -16,6 +16,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/incidents/new', label: 'app.nav.file' },
   { href: '/review', label: 'panels.nav.review', roles: ['ciso', 'on_call_manager'] },
   { href: '/oncall', label: 'panels.nav.oncall' },
+  { href: '/admin/users', label: 'admin.nav', roles: ['admin'] },
 ];
 
 export function navItemsFor(session: ConsoleSession): NavItem[] {
