@@ -1,10 +1,10 @@
-import { Alert, Badge, Button, Group, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, fieldErrors } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { fetchAgencies, LEVELS, type Agency } from './admin-api.ts';
-import { ProblemAlert } from './common.tsx';
+import { ProblemAlert, Tag } from './common.tsx';
 
 /** The agencies as a tree: those whose superior the caller does not see are roots. */
 function Tree({ agencies, parentId, depth }: { agencies: Agency[]; parentId: string | null; depth: number }) {
@@ -20,9 +20,7 @@ function Tree({ agencies, parentId, depth }: { agencies: Agency[]; parentId: str
             <Text fw={600} span>
               {a.name}
             </Text>
-            <Badge variant="light" color="gray">
-              {a.code}
-            </Badge>
+            <Tag color="gray">{a.code}</Tag>
             <Text size="sm" span>
               {t('admin.agencies.level', { level: a.responsibilityLevel })}
             </Text>

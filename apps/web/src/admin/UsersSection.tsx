@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Checkbox, Group, Modal, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Box, Button, Checkbox, Group, Modal, NativeSelect, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { DataTable } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
@@ -6,7 +6,7 @@ import { api, fieldErrors } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { formatInstant, fromLocalInput, toLocalInput, zoneLabel } from '../time/format.ts';
 import { fetchUnits, fetchUsers, ROLES, type CreateUser, type Role, type Unit, type UpdateUser, type User } from './admin-api.ts';
-import { ProblemAlert, ShownOnce, usePaginationProps } from './common.tsx';
+import { ProblemAlert, ShownOnce, Tag, usePaginationProps } from './common.tsx';
 
 const PAGE_SIZE = 20;
 type Locale = User['locale'];
@@ -88,19 +88,25 @@ function expiryOf(local: string, timeZone: string): { value?: string; invalid?: 
   return value ? { value } : { invalid: true };
 }
 
+function RoleTags({ roles }: { roles: Role[] }) {
+  const { t } = useI18n();
+  return (
+    <Group gap={4}>
+      {roles.map((r) => (
+        <Tag key={r} color={r === 'vendor' ? 'orange' : 'gray'} size="sm">
+          {t(`admin.role.${r}`)}
+        </Tag>
+      ))}
+    </Group>
+  );
+}
+
 function StatusBadge({ user, timeZone }: { user: User; timeZone: string }) {
   const { t } = useI18n();
-  if (user.disabled)
-    return (
-      <Badge color="red" variant="light">
-        {t('admin.users.status.disabled')}
-      </Badge>
-    );
+  if (user.disabled) return <Tag color="red">{t('admin.users.status.disabled')}</Tag>;
   return (
     <Stack gap={2}>
-      <Badge color="green" variant="light">
-        {t('admin.users.status.active')}
-      </Badge>
+      <Tag color="green">{t('admin.users.status.active')}</Tag>
       {user.expiresAt && <Text size="xs">{t('admin.users.status.expires', { at: formatInstant(user.expiresAt, timeZone) })}</Text>}
     </Stack>
   );
@@ -273,7 +279,7 @@ function DisableModal({ user, onClose }: { user: User; onClose: () => void }) {
           <Button variant="default" onClick={onClose}>
             {t('admin.cancel')}
           </Button>
-          <Button color={disabling ? 'red' : 'blue'} loading={toggle.isPending} onClick={() => toggle.mutate()}>
+          <Button color={disabling ? 'red.9' : undefined} loading={toggle.isPending} onClick={() => toggle.mutate()}>
             {t(disabling ? 'admin.users.disable.confirm' : 'admin.users.enable.confirm')}
           </Button>
         </Group>
@@ -328,24 +334,20 @@ export function UsersSection({ agencyId, timeZone }: { agencyId: string; timeZon
                 <Text fw={600} size="sm">
                   {u.name}
                 </Text>
-                <Text size="xs" style={{ wordBreak: 'break-all' }}>
+                <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
                   {u.email}
                 </Text>
+                <Box hiddenFrom="sm">
+                  <RoleTags roles={u.roles} />
+                </Box>
               </Stack>
             ),
           },
           {
             accessor: 'roles',
             title: t('admin.users.column.roles'),
-            render: (u) => (
-              <Group gap={4}>
-                {u.roles.map((r) => (
-                  <Badge key={r} variant="light" color={r === 'vendor' ? 'orange' : 'gray'} size="sm">
-                    {t(`admin.role.${r}`)}
-                  </Badge>
-                ))}
-              </Group>
-            ),
+            visibleMediaQuery: (theme) => `(min-width: ${theme.breakpoints.sm})`,
+            render: (u) => <RoleTags roles={u.roles} />,
           },
           { accessor: 'disabled', title: t('admin.users.column.status'), render: (u) => <StatusBadge user={u} timeZone={timeZone} /> },
           {

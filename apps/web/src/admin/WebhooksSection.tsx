@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Modal, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, Modal, Paper, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { DataTable } from 'mantine-datatable';
 import { useState, type FormEvent } from 'react';
@@ -6,7 +6,7 @@ import { api, fieldErrors } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
 import { formatInstant } from '../time/format.ts';
 import { fetchWebhooks, type Webhook } from './admin-api.ts';
-import { ProblemAlert, ShownOnce } from './common.tsx';
+import { ProblemAlert, ShownOnce, Tag } from './common.tsx';
 
 function DeleteModal({ webhook, onClose, onDeleted }: { webhook: Webhook; onClose: () => void; onDeleted: (w: Webhook) => void }) {
   const { t } = useI18n();
@@ -30,7 +30,7 @@ function DeleteModal({ webhook, onClose, onDeleted }: { webhook: Webhook; onClos
           <Button variant="default" onClick={onClose}>
             {t('admin.cancel')}
           </Button>
-          <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
+          <Button color="red.9" loading={remove.isPending} onClick={() => remove.mutate()}>
             {t('admin.webhooks.delete.confirm')}
           </Button>
         </Group>
@@ -117,11 +117,7 @@ export function WebhooksSection({ agencyId, timeZone }: { agencyId: string; time
           {
             accessor: 'enabled',
             title: t('admin.webhooks.column.status'),
-            render: (w) => (
-              <Badge color={w.enabled ? 'green' : 'red'} variant="light">
-                {t(w.enabled ? 'admin.webhooks.status.enabled' : 'admin.webhooks.status.disabled')}
-              </Badge>
-            ),
+            render: (w) => <Tag color={w.enabled ? 'green' : 'red'}>{t(w.enabled ? 'admin.webhooks.status.enabled' : 'admin.webhooks.status.disabled')}</Tag>,
           },
           {
             accessor: 'actions',

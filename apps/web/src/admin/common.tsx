@@ -1,4 +1,5 @@
-import { ActionIcon, Alert, Code, CopyButton, Group, Stack, Text, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Code, CopyButton, Group, Stack, type BadgeProps } from '@mantine/core';
+import type { ReactNode } from 'react';
 import { problemText } from '../api/client.ts';
 import { useI18n } from '../i18n/index.tsx';
 
@@ -14,19 +15,15 @@ export function ShownOnce({ title, label, value, id }: { title: string; label: s
   return (
     <Alert color="yellow" variant="light" title={title}>
       <Stack gap={4}>
-        <Group gap="xs" wrap="nowrap" align="center">
+        <Group gap="xs" wrap="wrap" align="center">
           <Code id={id} aria-label={label} style={{ fontSize: 16, wordBreak: 'break-all' }} data-secret>
             {value}
           </Code>
           <CopyButton value={value}>
             {({ copied, copy }) => (
-              <Tooltip label={copied ? t('admin.copied') : t('admin.copy')} withArrow>
-                <ActionIcon variant="light" color="blue" onClick={copy} aria-label={`${t('admin.copy')} ${label}`}>
-                  <Text span size="xs" fw={700} aria-hidden>
-                    {copied ? '✓' : '⧉'}
-                  </Text>
-                </ActionIcon>
-              </Tooltip>
+              <Button size="compact-sm" variant="light" onClick={copy} aria-label={`${t(copied ? 'admin.copied' : 'admin.copy')} ${label}`}>
+                {t(copied ? 'admin.copied' : 'admin.copy')}
+              </Button>
             )}
           </CopyButton>
         </Group>
@@ -45,4 +42,18 @@ export function usePaginationProps() {
     getPaginationItemProps: (n: number) => ({ 'aria-label': t('admin.page.number', { n }) }),
     paginationWrapBreakpoint: 'sm' as const,
   };
+}
+
+/** A badge whose words wrap in a narrow column instead of being cut off, in the case they are written. */
+export function Tag({ children, ...props }: BadgeProps & { children: ReactNode }) {
+  return (
+    <Badge
+      tt="none"
+      variant="light"
+      {...props}
+      styles={{ root: { height: 'auto', minHeight: 20, paddingBlock: 2 }, label: { whiteSpace: 'normal', overflow: 'visible' } }}
+    >
+      {children}
+    </Badge>
+  );
 }
