@@ -193,7 +193,7 @@ describe('administration in Chromium', () => {
     await screenshot(page, `admin-policy-stale-${language}`);
     await expectAccessible(page);
     await page.getByRole('button', { name: exactly(await tr('admin.policy.reload')) }).click();
-    await page.getByText(await tr('admin.policy.version', { version: before.version + 1 })).waitFor();
+    await page.getByText(await tr('admin.policy.version', { version: before.version + 1 }), { exact: true }).waitFor();
     expect(await (await field('admin.policy.acknowledgementTimeout')).inputValue()).toBe(language === 'en' ? '10 minutes' : '10 分鐘');
     await reportMajor.fill(wanted);
     await save.click();

@@ -5,7 +5,7 @@ import { api, fieldErrors } from '../api/client.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { fetchAgencies, fetchPolicy, TARGETS, type AgencyPolicy, type AgencyPolicyView } from './admin-api.ts';
 import { ProblemAlert } from './common.tsx';
-import { formatDuration, parseDuration } from './duration.ts';
+import { durationsInWords, formatDuration, parseDuration } from './duration.ts';
 
 const CLOCKS = ['report', 'superiorReview', 'recovery', 'improvementReport'] as const;
 const LEVELS = ['minor', 'major'] as const;
@@ -98,7 +98,16 @@ function PolicyEditor({ view, onSaved, onReload }: { view: AgencyPolicyView; onS
       return data;
     },
     onSuccess: onSaved,
-    onError: (problem) => setErrors(fieldErrors(problem)),
+    // At its field, a message says what is wrong without the field's path, its durations in words.
+    onError: (problem) =>
+      setErrors(
+        Object.fromEntries(
+          Object.entries(fieldErrors(problem)).map(([field, message]) => [
+            field,
+            durationsInWords(message.startsWith(field) ? message.slice(field.length).replace(/^:?\s*/, '') : message, language),
+          ]),
+        ),
+      ),
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();

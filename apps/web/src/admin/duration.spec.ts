@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatDuration, parseDuration } from './duration.js';
+import { durationsInWords, formatDuration, parseDuration } from './duration.js';
 
 describe('readable durations', () => {
   it.each([
@@ -47,5 +47,14 @@ describe('readable durations', () => {
 
   it('leaves what is not an ISO duration as it is when formatting', () => {
     expect(formatDuration('soon', 'en')).toBe('soon');
+  });
+
+  it('puts the durations of a message in words', () => {
+    expect(durationsInWords('不得大於 PT1H', 'zh-TW')).toBe('不得大於 1 小時');
+    expect(durationsInWords('must not exceed PT1H30M (an agency may shorten a clock, never lengthen it)', 'en')).toBe(
+      'must not exceed 1 hour 30 minutes (an agency may shorten a clock, never lengthen it)',
+    );
+    expect(durationsInWords('must be at least PT5M, at most P1D', 'en')).toBe('must be at least 5 minutes, at most 1 day');
+    expect(durationsInWords('PHONE and PT are not durations', 'en')).toBe('PHONE and PT are not durations');
   });
 });

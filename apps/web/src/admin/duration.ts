@@ -102,3 +102,10 @@ export function parseDuration(text: string): string | null {
   if (!Object.values(parts).some((n) => n > 0)) return null;
   return toIso(parts);
 }
+
+const ISO_IN_TEXT = /\bP(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?(?![\w])/g;
+
+/** A message with every ISO 8601 duration in it put in words ("must not exceed PT1H" → "must not exceed 1 hour"). */
+export function durationsInWords(text: string, language: DurationLanguage): string {
+  return text.replace(ISO_IN_TEXT, (iso) => formatDuration(iso, language));
+}

@@ -179,7 +179,7 @@ export const adminEn: { readonly [K in keyof typeof adminZhTW]: string } = {
   'admin.oncall.submit': 'Create schedule',
   'admin.oncall.created': 'The schedule “{name}” was created.',
   'admin.oncall.addOverride': 'Add override',
-  'admin.oncall.addOverrideTo': 'Add an override to “{name}”',
+  'admin.oncall.addOverrideTo': 'Add override to “{name}”',
   'admin.oncall.field.user': 'Who is on call',
   'admin.oncall.field.from': 'From ({zone})',
   'admin.oncall.field.to': 'To ({zone})',

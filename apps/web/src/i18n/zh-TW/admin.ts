@@ -175,7 +175,7 @@ export const adminZhTW = {
   'admin.oncall.submit': '建立值班表',
   'admin.oncall.created': '已建立值班表「{name}」。',
   'admin.oncall.addOverride': '新增代班',
-  'admin.oncall.addOverrideTo': '新增「{name}」的代班',
+  'admin.oncall.addOverrideTo': '新增代班（{name}）',
   'admin.oncall.field.user': '代班人員',
   'admin.oncall.field.from': '代班開始（{zone}）',
   'admin.oncall.field.to': '代班結束（{zone}）',
