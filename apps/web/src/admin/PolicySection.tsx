@@ -139,10 +139,11 @@ function PolicyEditor({ view, onSaved, onReload }: { view: AgencyPolicyView; onS
               {t('admin.policy.reload')}
             </Button>
           </Alert>
+        ) : hasFieldErrors ? (
+          <Alert color="red" variant="light" role="alert" title={t('admin.policy.fixFields')} />
         ) : (
           save.isError && <ProblemAlert error={save.error} />
         )}
-        {hasFieldErrors && !save.isError && <Alert color="red" variant="light" role="alert" title={t('admin.policy.fixFields')} />}
         <Fieldset legend={t('admin.policy.section.clocks')}>
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
             {CLOCKS.flatMap((clock) =>
