@@ -99,6 +99,21 @@ describe('administration in Chromium', () => {
       await vendorPage.getByRole('heading', { name: exactly(await tr('password.title')) }).waitFor();
       await vendorPage.context().close();
 
+      // The admin shortens the vendor's life to 10 days and has it notified in English.
+      const vendorName = language === 'en' ? 'Vendor Engineer' : '廠商工程師';
+      await page.getByRole('button', { name: exactly(await tr('admin.users.editOf', { name: vendorName })) }).click();
+      const editDialog = page.getByRole('dialog');
+      const shorter = expiresAt - 20 * DAY;
+      await editDialog.getByLabel(labelled(await tr('admin.users.field.expiresAt', { zone: 'UTC+8' }))).fill(taipeiLocal(shorter));
+      await editDialog.getByLabel(labelled(await tr('admin.users.field.locale'))).selectOption('en');
+      await screenshot(page, `admin-user-edit-${language}`);
+      await expectAccessible(page);
+      await editDialog.getByRole('button', { name: exactly(await tr('admin.save')) }).click();
+      await editDialog.waitFor({ state: 'detached' });
+      const edited = await run.t.db.query('SELECT expires_at, locale FROM users WHERE email = $1', [vendorEmail]);
+      expect(new Date(edited.rows[0].expires_at).getTime()).toBe(shorter);
+      expect(edited.rows[0].locale).toBe('en');
+
       // A user with a console open elsewhere is disabled: the confirmation says every session ends.
       const victim = await openAs(run, { email: victimEmail, language, width, path: '/incidents/new' });
       await victim.getByRole('heading', { name: exactly(await tr('file.title')) }).waitFor();
