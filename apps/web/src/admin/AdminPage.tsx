@@ -1,4 +1,5 @@
 import { Anchor, Group, Stack } from '@mantine/core';
+import './admin.css';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { followLink } from '../router.tsx';
 import { AgenciesSection } from './AgenciesSection.tsx';

@@ -337,7 +337,7 @@ export function UsersSection({ agencyId, timeZone }: { agencyId: string; timeZon
                 <Text size="xs" style={{ overflowWrap: 'anywhere' }}>
                   {u.email}
                 </Text>
-                <Box hiddenFrom="sm">
+                <Box className="admin-phone-only">
                   <RoleTags roles={u.roles} />
                 </Box>
               </Stack>
