@@ -22,8 +22,10 @@ const DrillPage = lazy(() => import('./drills/DrillPage.tsx').then((m) => ({ def
 const ActionsPage = lazy(() => import('./actions/ActionsPage.tsx').then((m) => ({ default: m.ActionsPage })));
 const IncidentReportPage = lazy(() => import('./documents/IncidentReportPage.tsx').then((m) => ({ default: m.IncidentReportPage })));
 const DrillReportPage = lazy(() => import('./documents/DrillReportPage.tsx').then((m) => ({ default: m.DrillReportPage })));
+const AdminPage = lazy(() => import('./admin/AdminPage.tsx'));
 const ReviewQueuePage = lazy(() => import('./review/ReviewQueuePage.tsx').then((m) => ({ default: m.ReviewQueuePage })));
 
+const ADMIN_SECTION = /^\/admin\/(users|units|agencies|policy|oncall|webhooks)$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function here(): string {
@@ -89,6 +91,8 @@ export function App() {
         ) : (
           <IncidentReportPage key={docId} id={docId} timeZone={timeZone} />
         );
+    else if (path === '/admin' || ADMIN_SECTION.test(path))
+      page = <AdminPage section={ADMIN_SECTION.exec(path)?.[1] ?? 'users'} agencyId={session.data.user.agencyId} timeZone={timeZone} />;
     else if (incident && UUID.test(incident)) page = <IncidentPage key={incident} id={incident} filed={search.get('filed') === '1'} timeZone={timeZone} />;
     else
       page = (

@@ -1,3 +1,4 @@
+import { adminEn } from './en/admin.ts';
 import { incidentPageEn } from './en/incident-page.ts';
 import type { Messages } from './zh-TW.ts';
 import { oversightEn } from './en/oversight.ts';
@@ -172,4 +173,5 @@ export const en: Messages = {
   'board.count': 'Open incidents: {n}',
   ...panelsEn,
   ...oversightEn,
+  ...adminEn,
 };

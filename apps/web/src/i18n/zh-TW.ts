@@ -1,3 +1,4 @@
+import { adminZhTW } from './zh-TW/admin.ts';
 import { incidentPageZhTW } from './zh-TW/incident-page.ts';
 import { oversightZhTW } from './zh-TW/oversight.ts';
 import { panelsZhTW } from './zh-TW/panels.ts';
@@ -175,6 +176,7 @@ export const zhTW = {
   'board.count': '共 {n} 件',
   ...panelsZhTW,
   ...oversightZhTW,
+  ...adminZhTW,
 } as const;
 
 export type MessageKey = keyof typeof zhTW;

@@ -19,6 +19,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/actions', label: 'ca.nav' },
   { href: '/oversight', label: 'oversight.nav', roles: ['ciso', 'auditor', 'on_call_manager', 'continuity_coordinator', 'admin'] },
   { href: '/audit', label: 'audit.nav', roles: ['auditor'] },
+  { href: '/admin/users', label: 'admin.nav', roles: ['admin'] },
 ];
 
 export function navItemsFor(session: ConsoleSession): NavItem[] {
