@@ -81,7 +81,7 @@ describe('oversight and the audit log in Chromium', () => {
       const summary = page.getByRole('region', { name: exactly(await tr('oversight.card.report')) });
       const report = api.body.total.clocks.report;
       await summary.getByText(exactly(`${report.onTime} / ${report.onTime + report.late + report.breachedOpen}`)).waitFor();
-      await summary.getByText(await tr('oversight.card.report.detail', { late: report.late, open: report.breachedOpen })).waitFor();
+      await summary.getByText(await tr('oversight.card.report.detail', { late: report.late, open: report.breachedOpen, running: report.running })).waitFor();
       expect(report).toMatchObject({ late: 1, breachedOpen: 1 });
       const late = page.getByRole('region', { name: await tr('oversight.late.title', { n: api.body.late.total }) });
       const neverRow = late.locator(`[data-late-item="${neverReported.reference}"]`).filter({ hasText: await tr('oversight.clock.report') });

@@ -59,7 +59,7 @@ function SummaryCards({ figures, agencyName }: { figures: ComplianceFigures; age
         <Figure
           label={t('oversight.card.report')}
           value={`${report.onTime} / ${reportDone + report.breachedOpen}`}
-          detail={t('oversight.card.report.detail', { late: report.late, open: report.breachedOpen })}
+          detail={t('oversight.card.report.detail', { late: report.late, open: report.breachedOpen, running: report.running })}
         />
         <Figure label={t('oversight.card.drills')} value={`${held} / ${required}`} detail={t('oversight.card.drills.detail', { required, held })} />
         <Figure

@@ -14,7 +14,7 @@ export const oversightEn: { readonly [K in keyof typeof oversightZhTW]: string }
   'oversight.card.incidents': 'Incidents',
   'oversight.card.incidents.detail': 'Open {open} · closed {closed} · dismissed {dismissed}',
   'oversight.card.report': 'Reported within the hour',
-  'oversight.card.report.detail': 'Late {late} · overdue, not reported {open}',
+  'oversight.card.report.detail': 'Late {late} · overdue, not reported {open} · running {running}',
   'oversight.card.drills': 'Continuity drills',
   'oversight.card.drills.detail': 'Required {required} · held {held}',
   'oversight.card.actions': 'Overdue corrective actions',

@@ -12,7 +12,7 @@ export const oversightZhTW = {
   'oversight.card.incidents': '資安事件',
   'oversight.card.incidents.detail': '未結 {open}・已結 {closed}・撤銷 {dismissed}',
   'oversight.card.report': '一小時內通報',
-  'oversight.card.report.detail': '逾時 {late}・逾時未通報 {open}',
+  'oversight.card.report.detail': '逾時 {late}・逾時未通報 {open}・計時中 {running}',
   'oversight.card.drills': '持續運作演練',
   'oversight.card.drills.detail': '應辦 {required}・已辦 {held}',
   'oversight.card.actions': '逾期改善措施',
