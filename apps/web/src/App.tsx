@@ -17,6 +17,10 @@ const FileIncidentPage = lazy(() => import('./incidents/FileIncidentPage.tsx').t
 const IncidentPage = lazy(() => import('./incidents/IncidentPage.tsx').then((m) => ({ default: m.IncidentPage })));
 const OnCallPage = lazy(() => import('./oncall/OnCallPage.tsx').then((m) => ({ default: m.OnCallPage })));
 const ReviewQueuePage = lazy(() => import('./review/ReviewQueuePage.tsx').then((m) => ({ default: m.ReviewQueuePage })));
+const PlansListPage = lazy(() => import('./continuity/PlansListPage.tsx'));
+const PlanEditorPage = lazy(() => import('./continuity/PlanEditorPage.tsx'));
+const PlanPage = lazy(() => import('./continuity/PlanPage.tsx'));
+const DrillsPage = lazy(() => import('./continuity/DrillsPage.tsx'));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -66,10 +70,17 @@ export function App() {
   else {
     const timeZone = session.data.agencyTimezone || DEFAULT_TIME_ZONE;
     const incident = /^\/incidents\/([^/]+)$/.exec(path)?.[1];
+    // Plans: /plans/:id (and /continuity/plans/:id, where e-mails and calendar entries link), /plans/:id/edit.
+    const plan = /^\/(plans|continuity\/plans)\/([^/]+?)(\/edit)?$/.exec(path);
     if (path === '/' || path === '/board' || path === '/password') page = <BoardPage search={search} timeZone={timeZone} />;
     else if (path === '/incidents/new') page = <FileIncidentPage timeZone={timeZone} />;
     else if (path === '/review') page = <ReviewQueuePage timeZone={timeZone} />;
     else if (path === '/oncall') page = <OnCallPage timeZone={timeZone} />;
+    else if (path === '/plans') page = <PlansListPage timeZone={timeZone} />;
+    else if (path === '/plans/new') page = <PlanEditorPage />;
+    else if (plan && UUID.test(plan[2]!))
+      page = plan[3] ? <PlanEditorPage key={plan[2]} id={plan[2]} /> : <PlanPage key={plan[2]} id={plan[2]!} saved={search.get('saved')} timeZone={timeZone} />;
+    else if (path === '/drills') page = <DrillsPage search={search} timeZone={timeZone} />;
     else if (incident && UUID.test(incident)) page = <IncidentPage key={incident} id={incident} filed={search.get('filed') === '1'} timeZone={timeZone} />;
     else
       page = (

@@ -1,3 +1,4 @@
+import { plansEn } from './en/plans.ts';
 import { incidentPageEn } from './en/incident-page.ts';
 import type { Messages } from './zh-TW.ts';
 import { panelsEn } from './en/panels.ts';
@@ -5,6 +6,7 @@ import { panelsEn } from './en/panels.ts';
 /** The console's texts in English: the same keys as zh-TW.ts (the type makes a missing or extra key an error). */
 export const en: Messages = {
   ...incidentPageEn,
+  ...plansEn,
   'app.name': 'Incident Response',
   'app.skipToContent': 'Skip to main content',
   'app.loading': 'Loading…',

@@ -1,3 +1,4 @@
+import { plansZhTW } from './zh-TW/plans.ts';
 import { incidentPageZhTW } from './zh-TW/incident-page.ts';
 import { panelsZhTW } from './zh-TW/panels.ts';
 
@@ -8,6 +9,7 @@ import { panelsZhTW } from './zh-TW/panels.ts';
  */
 export const zhTW = {
   ...incidentPageZhTW,
+  ...plansZhTW,
   'app.name': '資安事件通報應變系統',
   'app.skipToContent': '跳至主要內容',
   'app.loading': '載入中…',

@@ -1,0 +1,56 @@
+import { Group, Input, NativeSelect, TextInput } from '@mantine/core';
+import { useId } from 'react';
+import { useI18n } from '../i18n/index.tsx';
+import { DURATION_UNITS, type DurationDraft, type DurationUnit } from './durations.ts';
+
+/**
+ * A duration typed as people say it: an amount and a unit ("4" "小時"). The error (from the API,
+ * at this field) is shown under both and marks the amount invalid, where the person types.
+ */
+export function DurationField({
+  label,
+  value,
+  error,
+  required,
+  onChange,
+  units = DURATION_UNITS,
+}: {
+  label: string;
+  value: DurationDraft;
+  error?: string;
+  required?: boolean;
+  onChange: (value: DurationDraft) => void;
+  units?: readonly DurationUnit[];
+}) {
+  const { t } = useI18n();
+  const errorId = useId();
+  return (
+    <div style={{ minWidth: 0 }}>
+      <Group gap={6} wrap="nowrap" align="flex-start">
+        <TextInput
+          style={{ flex: 1, minWidth: 0 }}
+          label={label}
+          required={required}
+          inputMode="numeric"
+          value={value.amount}
+          error={error ? true : undefined}
+          aria-describedby={error ? errorId : undefined}
+          onChange={(e) => onChange({ ...value, amount: e.currentTarget.value })}
+        />
+        <NativeSelect
+          w={104}
+          label={t('plans.duration.unit')}
+          aria-label={t('plans.duration.unitOf', { field: label })}
+          data={units.map((u) => ({ value: u, label: t(`plans.duration.unit.${u}`) }))}
+          value={value.unit}
+          onChange={(e) => onChange({ ...value, unit: e.currentTarget.value as DurationUnit })}
+        />
+      </Group>
+      {error && (
+        <Input.Error id={errorId} mt={4}>
+          {error}
+        </Input.Error>
+      )}
+    </div>
+  );
+}
