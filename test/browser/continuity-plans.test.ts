@@ -42,11 +42,13 @@ describe.each<[Language, Width]>([
   });
 
   const field = async (scope: Page | Locator, key: string) => scope.getByLabel(labelled(await tr(key)), { exact: true });
-  /** The text of the element(s) a field's aria-describedby names (its error). */
-  const describedBy = (locator: Locator) =>
-    locator.evaluate<string>(
-      `(el) => (el.getAttribute('aria-describedby') || '').split(' ').map((id) => document.getElementById(id)?.textContent || '').join(' ')`,
-    );
+  /** The text of the elements a field's aria-describedby names (its description and error). */
+  const describedBy = async (locator: Locator) => {
+    const ids = ((await locator.getAttribute('aria-describedby')) ?? '').split(/\s+/).filter(Boolean);
+    const texts = [];
+    for (const id of ids) texts.push(await locator.page().locator(`[id="${id}"]`).innerText());
+    return texts.join(' ');
+  };
 
   it('writes a plan, versions it, schedules its drills and subscribes to them', async () => {
     const page = await openAs(run, { email: COORDINATOR, language, width, path: '/board' });
@@ -147,17 +149,19 @@ describe.each<[Language, Width]>([
     const occurrences = programme.locator('[data-programme-preview] [data-occurrence]');
     await programme.getByText('2026-04-10 10:00 (UTC+8)').waitFor();
     expect(await occurrences.allInnerTexts()).toEqual(['2026', '2027', '2028', '2029', '2030'].map((y) => `${y}-04-10 10:00 (UTC+8)`));
-    const previewed = await occurrences.evaluateAll<string[]>('(els) => els.map((e) => e.getAttribute("data-occurrence"))');
+    const previewed = [];
+    for (const item of await occurrences.all()) previewed.push(await item.getAttribute('data-occurrence'));
     await expectAccessible(page);
     await screenshot(page, `plan-programme-${language}`);
     await programme.getByRole('button', { name: exactly(await tr('plans.programme.save')) }).click();
     await programme.getByText(await tr('plans.programme.saved')).waitFor();
     await programme.locator('[data-programme-summary] [data-next-drill]').waitFor();
-    // What the API schedules is what the preview showed.
+    // What the API schedules (its view covers the coming two years) is what the preview showed.
     const token = await login(run.t, COORDINATOR);
     const view = await run.t.http().get(`/api/continuity/plans/${planId}/programme`).set('Authorization', `Bearer ${token}`);
     expect(view.status).toBe(200);
-    expect(view.body.upcoming.slice(0, 5)).toEqual(previewed);
+    expect(view.body.upcoming.length).toBeGreaterThanOrEqual(2);
+    expect(previewed.slice(0, view.body.upcoming.length)).toEqual(view.body.upcoming.slice(0, 5));
     const drillId = view.body.nextDrill.id as string;
 
     // The drill on the month calendar (10 April) and in the list, each linking to its page.

@@ -184,7 +184,7 @@ function CalendarFeed() {
             <Group>
               <CopyButton value={feed.url}>
                 {({ copied, copy }) => (
-                  <Button variant="light" onClick={copy} aria-live="polite">
+                  <Button variant="default" onClick={copy} aria-live="polite">
                     {copied ? t('drillsCalendar.feed.copied') : t('drillsCalendar.feed.copy')}
                   </Button>
                 )}

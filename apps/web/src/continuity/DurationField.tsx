@@ -1,11 +1,10 @@
-import { Group, Input, NativeSelect, TextInput } from '@mantine/core';
-import { useId } from 'react';
+import { Group, NativeSelect, TextInput } from '@mantine/core';
 import { useI18n } from '../i18n/index.tsx';
 import { DURATION_UNITS, type DurationDraft, type DurationUnit } from './durations.ts';
 
 /**
  * A duration typed as people say it: an amount and a unit ("4" "小時"). The error (from the API,
- * at this field) is shown under both and marks the amount invalid, where the person types.
+ * at this field) is shown under the amount and marks it invalid, where the person types.
  */
 export function DurationField({
   label,
@@ -23,7 +22,6 @@ export function DurationField({
   units?: readonly DurationUnit[];
 }) {
   const { t } = useI18n();
-  const errorId = useId();
   return (
     <div style={{ minWidth: 0 }}>
       <Group gap={6} wrap="nowrap" align="flex-start">
@@ -33,8 +31,7 @@ export function DurationField({
           required={required}
           inputMode="numeric"
           value={value.amount}
-          error={error ? true : undefined}
-          aria-describedby={error ? errorId : undefined}
+          error={error}
           onChange={(e) => onChange({ ...value, amount: e.currentTarget.value })}
         />
         <NativeSelect
@@ -46,11 +43,6 @@ export function DurationField({
           onChange={(e) => onChange({ ...value, unit: e.currentTarget.value as DurationUnit })}
         />
       </Group>
-      {error && (
-        <Input.Error id={errorId} mt={4}>
-          {error}
-        </Input.Error>
-      )}
     </div>
   );
 }

@@ -392,7 +392,7 @@ function PlanForm({ plan }: { plan?: Plan }) {
               </Row>
             ))}
             <Group>
-              <Button variant="light" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => set('scope', [...draft.scope, blankScope()])}>
+              <Button variant="default" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => set('scope', [...draft.scope, blankScope()])}>
                 {t('plans.scope.add')}
               </Button>
             </Group>
@@ -469,7 +469,7 @@ function PlanForm({ plan }: { plan?: Plan }) {
             })}
             <Group>
               <Button
-                variant="light"
+                variant="default"
                 leftSection={<IconPlus size={16} aria-hidden />}
                 onClick={() => set('impact', [...draft.impact, blankImpact(serviceNames[0] ?? '')])}
               >
@@ -510,7 +510,7 @@ function PlanForm({ plan }: { plan?: Plan }) {
             ))}
             <Group>
               <Button
-                variant="light"
+                variant="default"
                 leftSection={<IconPlus size={16} aria-hidden />}
                 onClick={() => set('criteria', [...draft.criteria, { key: key(), text: '' }])}
               >
@@ -585,7 +585,7 @@ function PlanForm({ plan }: { plan?: Plan }) {
             })}
             <Group>
               <Button
-                variant="light"
+                variant="default"
                 leftSection={<IconPlus size={16} aria-hidden />}
                 onClick={() => {
                   const last = draft.procedures.at(-1);
@@ -652,7 +652,7 @@ function PlanForm({ plan }: { plan?: Plan }) {
               );
             })}
             <Group>
-              <Button variant="light" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => set('contacts', [...draft.contacts, blankContact()])}>
+              <Button variant="default" leftSection={<IconPlus size={16} aria-hidden />} onClick={() => set('contacts', [...draft.contacts, blankContact()])}>
                 {t('plans.contacts.add')}
               </Button>
             </Group>

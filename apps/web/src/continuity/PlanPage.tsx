@@ -12,6 +12,11 @@ import { fieldLabel, valueText } from './plan-labels.ts';
 import { canEditPlan, ClassificationBadge, ReviewClock } from './PlanBits.tsx';
 import { ProgrammeSection } from './ProgrammeSection.tsx';
 
+/** The reason of a version; the API's own words for a first version without one are said in the reader's language. */
+function reasonText(version: number, reason: string, t: ReturnType<typeof useI18n>['t']): string {
+  return version === 1 && reason === 'initial version' ? t('plans.versions.initial') : reason;
+}
+
 function Section({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
   return (
     <Paper withBorder p="md" component="section" aria-labelledby={id}>
@@ -40,8 +45,7 @@ function PlanDocumentView({ doc, unitName }: { doc: PlanDocument; unitName: (id:
                 {s.name}
               </Text>{' '}
               <Text span size="sm">
-                （{t(`plans.kind.${s.kind}`)}
-                {s.core ? `・${t('plans.field.core')}` : ''}）
+                {t('plans.scope.kindLine', { kind: [t(`plans.kind.${s.kind}`), s.core ? t('plans.field.core') : null].filter(Boolean).join(' · ') })}
               </Text>
               {s.description && <Text size="sm">{s.description}</Text>}
             </List.Item>
@@ -214,7 +218,7 @@ function VersionsSection({ plan, timeZone, unitName }: { plan: Plan; timeZone: s
                   </Badge>
                   <Text size="sm">{formatInstant(v.createdAt, timeZone)}</Text>
                 </Group>
-                {v.changeReason && <Text size="sm">{t('plans.versions.reason', { reason: v.changeReason })}</Text>}
+                {v.changeReason && <Text size="sm">{t('plans.versions.reason', { reason: reasonText(v.version, v.changeReason, t) })}</Text>}
               </li>
             ))}
           </Stack>
@@ -226,7 +230,7 @@ function VersionsSection({ plan, timeZone, unitName }: { plan: Plan; timeZone: s
               <Group align="flex-end" wrap="wrap">
                 <NativeSelect label={t('plans.diff.from')} data={options} value={String(from)} onChange={(e) => setFrom(Number(e.currentTarget.value))} />
                 <NativeSelect label={t('plans.diff.to')} data={options} value={String(to)} onChange={(e) => setTo(Number(e.currentTarget.value))} />
-                <Button variant="light" onClick={() => setShown({ from, to })}>
+                <Button variant="default" onClick={() => setShown({ from, to })}>
                   {t('plans.diff.show')}
                 </Button>
               </Group>
@@ -276,7 +280,7 @@ export function PlanPage({ id, saved, timeZone }: { id: string; saved: string | 
       </Group>
       {saved && (
         <Alert color="green" variant="light" role="status" title={t('plans.saved', { version: saved })}>
-          {p.changeReason && t('plans.versions.reason', { reason: p.changeReason })}
+          {p.changeReason && t('plans.versions.reason', { reason: reasonText(p.version, p.changeReason, t) })}
         </Alert>
       )}
       <Group gap="xs" wrap="wrap">

@@ -266,7 +266,7 @@ function ExtraDrillForm({ plan, timeZone }: { plan: Plan; timeZone: string }) {
           </Alert>
         )}
         <Group>
-          <Button variant="light" onClick={() => schedule.mutate()} loading={schedule.isPending}>
+          <Button variant="default" onClick={() => schedule.mutate()} loading={schedule.isPending}>
             {t('plans.programme.extra.schedule')}
           </Button>
         </Group>

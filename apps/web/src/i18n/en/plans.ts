@@ -89,6 +89,7 @@ export const plansEn: { readonly [K in keyof typeof plansZhTW]: string } = {
 
   'plans.scope.hint': 'The services and systems the plan covers; names are unique, and the impact analysis refers to them by name.',
   'plans.scope.row': 'Scope item {n}',
+  'plans.scope.kindLine': '({kind})',
   'plans.scope.add': 'Add a service or system',
   'plans.scope.remove': 'Remove scope item {n}',
   'plans.kind.service': 'Service',
@@ -154,6 +155,7 @@ export const plansEn: { readonly [K in keyof typeof plansZhTW]: string } = {
   'plans.dataLevel.confidential': 'Confidential',
 
   'plans.document.title': 'The plan (current version)',
+  'plans.versions.initial': 'first version',
   'plans.versions.title': 'Versions',
   'plans.versions.option': 'Version {version}',
   'plans.versions.reason': 'Reason: {reason}',

@@ -86,6 +86,7 @@ export const plansZhTW = {
 
   'plans.scope.hint': '列出計畫涵蓋的服務與系統；名稱不可重複，營運衝擊分析依名稱引用。',
   'plans.scope.row': '範圍第 {n} 項',
+  'plans.scope.kindLine': '（{kind}）',
   'plans.scope.add': '新增服務或系統',
   'plans.scope.remove': '刪除範圍第 {n} 項',
   'plans.kind.service': '服務',
@@ -151,6 +152,7 @@ export const plansZhTW = {
   'plans.dataLevel.confidential': '機密',
 
   'plans.document.title': '計畫內容（目前版本）',
+  'plans.versions.initial': '初版',
   'plans.versions.title': '版本紀錄',
   'plans.versions.option': '第 {version} 版',
   'plans.versions.reason': '變更原因：{reason}',
