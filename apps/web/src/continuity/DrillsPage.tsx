@@ -1,5 +1,5 @@
 import { Alert, Anchor, Badge, Button, CopyButton, Group, Paper, Stack, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, problemText } from '../api/client.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
@@ -96,6 +96,10 @@ function MonthCalendar({ year, month, drills, timeZone }: { year: number; month:
                         size="xs"
                       >
                         {toLocalInput(new Date(d.scheduledFor), timeZone).slice(11)}
+                        <span className="chip-detail" aria-hidden>
+                          {' '}
+                          {t(`plans.programme.drillType.${d.drillType}` as MessageKey)}
+                        </span>
                         <VisuallyHidden>
                           {' '}
                           {d.reference} {t(`plans.programme.drillType.${d.drillType}` as MessageKey)} {t(`drillsCalendar.state.${d.state}` as MessageKey)}
@@ -141,19 +145,29 @@ function DrillList({ drills, timeZone }: { drills: Drill[]; timeZone: string }) 
 }
 
 /** The personal iCalendar subscription link: created (shown once), copied, revoked. */
-function CalendarFeed() {
+function CalendarFeed({ timeZone }: { timeZone: string }) {
   const { t } = useI18n();
+  const client = useQueryClient();
   const [feed, setFeed] = useState<{ url: string; rotated: boolean } | null>(null);
   const [revoked, setRevoked] = useState(false);
+  const status = useQuery({
+    queryKey: ['calendar-feed'],
+    queryFn: async () => {
+      const { data, error } = await api.GET('/api/drills/calendar-feed');
+      if (!data) throw error;
+      return data;
+    },
+  });
   const create = useMutation({
     mutationFn: async () => {
       const { data, error } = await api.POST('/api/drills/calendar-feed');
       if (!data) throw error;
       return data;
     },
-    onSuccess: (feed) => {
-      setFeed(feed);
+    onSuccess: (made) => {
+      setFeed(made);
       setRevoked(false);
+      void client.invalidateQueries({ queryKey: ['calendar-feed'] });
     },
   });
   const revoke = useMutation({
@@ -164,8 +178,10 @@ function CalendarFeed() {
     onSuccess: () => {
       setFeed(null);
       setRevoked(true);
+      void client.invalidateQueries({ queryKey: ['calendar-feed'] });
     },
   });
+  const active = Boolean(feed) || (status.data?.active ?? false);
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="drill-feed">
       <Title order={2} size="h3" mb="sm" id="drill-feed">
@@ -173,6 +189,11 @@ function CalendarFeed() {
       </Title>
       <Stack>
         <Text size="sm">{t('drillsCalendar.feed.intro')}</Text>
+        {status.data?.active && status.data.createdAt && !feed && (
+          <Text size="sm" fw={600} data-feed-active>
+            {t('drillsCalendar.feed.active', { at: formatInstant(status.data.createdAt, timeZone) })}
+          </Text>
+        )}
         {create.isError && <Alert color="red" role="alert" title={t('app.error', { detail: problemText(create.error) })} />}
         {revoke.isError && <Alert color="red" role="alert" title={t('app.error', { detail: problemText(revoke.error) })} />}
         {feed && (
@@ -182,7 +203,7 @@ function CalendarFeed() {
             </Alert>
             <TextInput label={t('drillsCalendar.feed.url')} readOnly value={feed.url} onFocus={(e) => e.currentTarget.select()} />
             <Group>
-              <CopyButton value={feed.url}>
+              <CopyButton value={feed.url} timeout={4000}>
                 {({ copied, copy }) => (
                   <Button variant="default" onClick={copy} aria-live="polite">
                     {copied ? t('drillsCalendar.feed.copied') : t('drillsCalendar.feed.copy')}
@@ -199,11 +220,13 @@ function CalendarFeed() {
         )}
         <Group>
           <Button onClick={() => create.mutate()} loading={create.isPending}>
-            {feed ? t('drillsCalendar.feed.rotate') : t('drillsCalendar.feed.create')}
+            {active ? t('drillsCalendar.feed.rotate') : t('drillsCalendar.feed.create')}
           </Button>
-          <Button variant="outline" color="red" onClick={() => revoke.mutate()} loading={revoke.isPending}>
-            {t('drillsCalendar.feed.revoke')}
-          </Button>
+          {active && (
+            <Button variant="outline" color="red" onClick={() => revoke.mutate()} loading={revoke.isPending}>
+              {t('drillsCalendar.feed.revoke')}
+            </Button>
+          )}
         </Group>
       </Stack>
     </Paper>
@@ -247,7 +270,7 @@ export function DrillsPage({ search, timeZone }: { search: URLSearchParams; time
         </Title>
         {drills.isPending ? <Text>{t('app.loading')}</Text> : <DrillList drills={sorted} timeZone={timeZone} />}
       </Paper>
-      <CalendarFeed />
+      <CalendarFeed timeZone={timeZone} />
     </Stack>
   );
 }

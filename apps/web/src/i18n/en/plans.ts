@@ -243,6 +243,7 @@ export const plansEn: { readonly [K in keyof typeof plansZhTW]: string } = {
   'drillsCalendar.feed.title': 'Subscribe to my drill calendar',
   'drillsCalendar.feed.intro':
     'Create your personal iCalendar link and add it to Outlook, Google or your phone’s calendar. The link works like your credentials: do not share it, and revoke it when you no longer need it.',
+  'drillsCalendar.feed.active': 'You have a calendar link (made {at}). It is shown only when made: if you lost it, make a new one.',
   'drillsCalendar.feed.create': 'Create my calendar link',
   'drillsCalendar.feed.rotate': 'Make a new link',
   'drillsCalendar.feed.created': 'Calendar link created',

@@ -239,6 +239,7 @@ export const plansZhTW = {
   'drillsCalendar.state.cancelled': '已取消',
   'drillsCalendar.feed.title': '訂閱我的演練行事曆',
   'drillsCalendar.feed.intro': '建立個人的 iCalendar 訂閱連結，加入 Outlook、Google 或手機行事曆。連結等同您的授權，請勿分享；不用時請撤銷。',
+  'drillsCalendar.feed.active': '您已有訂閱連結（建立於 {at}）。連結只在建立時顯示；遺失時請重新產生。',
   'drillsCalendar.feed.create': '建立訂閱連結',
   'drillsCalendar.feed.rotate': '重新產生連結',
   'drillsCalendar.feed.created': '已建立訂閱連結',
