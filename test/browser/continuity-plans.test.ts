@@ -156,6 +156,11 @@ describe.each<[Language, Width]>([
     await programme.getByRole('button', { name: exactly(await tr('plans.programme.save')) }).click();
     await programme.getByText(await tr('plans.programme.saved')).waitFor();
     await programme.locator('[data-programme-summary] [data-next-drill]').waitFor();
+    await programme
+      .getByText(await tr('plans.programme.describe.yearly', { month: 4, day: 10, time: '10:00', type: await tr('plans.programme.drillType.functional') }))
+      .waitFor();
+    await expectAccessible(page);
+    await screenshot(page, `plan-programme-saved-${language}`);
     // What the API schedules (its view covers the coming two years) is what the preview showed.
     const token = await login(run.t, COORDINATOR);
     const view = await run.t.http().get(`/api/continuity/plans/${planId}/programme`).set('Authorization', `Bearer ${token}`);

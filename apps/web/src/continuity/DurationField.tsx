@@ -1,4 +1,5 @@
-import { Group, NativeSelect, TextInput } from '@mantine/core';
+import { Group, Input, NativeSelect, TextInput } from '@mantine/core';
+import { useId } from 'react';
 import { useI18n } from '../i18n/index.tsx';
 import { DURATION_UNITS, type DurationDraft, type DurationUnit } from './durations.ts';
 
@@ -22,12 +23,17 @@ export function DurationField({
   units?: readonly DurationUnit[];
 }) {
   const { t } = useI18n();
+  const id = useId();
+  // The label sits above both controls (a long label wraps on a phone without pushing the amount below the unit).
   return (
     <div style={{ minWidth: 0 }}>
+      <Input.Label htmlFor={id} required={required} mb={4}>
+        {label}
+      </Input.Label>
       <Group gap={6} wrap="nowrap" align="flex-start">
         <TextInput
+          id={id}
           style={{ flex: 1, minWidth: 0 }}
-          label={label}
           required={required}
           inputMode="numeric"
           value={value.amount}
@@ -36,7 +42,6 @@ export function DurationField({
         />
         <NativeSelect
           w={104}
-          label={t('plans.duration.unit')}
           aria-label={t('plans.duration.unitOf', { field: label })}
           data={units.map((u) => ({ value: u, label: t(`plans.duration.unit.${u}`) }))}
           value={value.unit}

@@ -113,7 +113,6 @@ export const plansEn: { readonly [K in keyof typeof plansZhTW]: string } = {
   'plans.hazard.facility_loss': 'Facility unusable',
   'plans.hazard.other': 'Other',
 
-  'plans.duration.unit': 'Unit',
   'plans.duration.unitOf': 'Unit of the {field}',
   'plans.duration.unit.minutes': 'minutes',
   'plans.duration.unit.hours': 'hours',

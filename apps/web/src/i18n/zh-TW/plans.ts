@@ -110,7 +110,6 @@ export const plansZhTW = {
   'plans.hazard.facility_loss': '場所無法使用',
   'plans.hazard.other': '其他',
 
-  'plans.duration.unit': '單位',
   'plans.duration.unitOf': '{field}的單位',
   'plans.duration.unit.minutes': '分鐘',
   'plans.duration.unit.hours': '小時',
