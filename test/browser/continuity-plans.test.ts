@@ -84,12 +84,15 @@ describe.each<[Language, Width]>([
     // Refused by the API, shown at the RTO field (and not at the MTPD's); nothing was created.
     await rto.and(page.locator('[aria-invalid="true"]')).waitFor();
     expect(await (await field(row, 'plans.field.mtpd')).getAttribute('aria-invalid')).not.toBe('true');
-    const rtoError = await describedBy(rto);
-    expect(rtoError.trim()).not.toBe('');
+    // The API's rule (rtoBelowMtpd), in words with the durations as typed.
+    const hours4 = await tr('plans.duration.hours', { n: 4 });
+    expect(await describedBy(rto)).toContain(await tr('plans.rule.rtoBelowMtpd', { rto: hours4, mtpd: hours4 }));
     await page.getByRole('alert').first().waitFor();
     expect((await run.t.db.query('SELECT count(*)::int AS n FROM continuity_plans')).rows[0].n).toBe(0);
     await expectAccessible(page);
     await screenshot(page, `plan-editor-refused-${language}`);
+    // The impact row alone, to read at the phone's width.
+    await row.screenshot({ path: `.local/screenshots/plan-impact-row-refused-${language}-${width}.png` });
 
     // Fixed: 2 hours.
     await rto.fill('2');
@@ -119,6 +122,8 @@ describe.each<[Language, Width]>([
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     await (await field(dialog, 'plans.field.changeReason')).fill('演練後調整 RTO adjusted after the drill');
+    // axe reads colours: the dialog must have finished fading in.
+    await page.waitForFunction(`[...document.querySelectorAll('[role="dialog"], .mantine-Modal-overlay')].every((e) => getComputedStyle(e).opacity === '1')`);
     await expectAccessible(page);
     await screenshot(page, `plan-change-reason-${language}`);
     await dialog.getByRole('button', { name: exactly(await tr('plans.reason.save')) }).click();

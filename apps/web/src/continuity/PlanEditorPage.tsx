@@ -24,7 +24,7 @@ import { useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api, fieldErrors, problemText, type Problem } from '../api/client.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { followLink, navigate } from '../router.tsx';
-import { fromIso, toIso, type DurationDraft } from './durations.ts';
+import { formatDuration, fromIso, toIso, type DurationDraft } from './durations.ts';
 import { DurationField } from './DurationField.tsx';
 import {
   DATA_LEVELS,
@@ -272,6 +272,13 @@ function PlanForm({ plan }: { plan?: Plan }) {
     onError: (thrown) => {
       const failure = thrown as unknown as Failure;
       const byField = fieldErrors(failure.problem);
+      // The API's rule, in words with the durations as typed ("4 hours"), where the API's own sentence names ISO values.
+      for (const e of failure.problem.errors ?? []) {
+        const row = /^impactAnalysis\[(\d+)\]\.rto$/.exec(e.field);
+        const impact = row ? draft.impact[Number(row[1])] : undefined;
+        if (e.rule === 'rtoBelowMtpd' && impact)
+          byField[e.field] = t('plans.rule.rtoBelowMtpd', { rto: formatDuration(toIso(impact.rto), t), mtpd: formatDuration(toIso(impact.mtpd), t) });
+      }
       setErrors(byField);
       // The reason's own error stays in its dialog; any other error is at its field in the form.
       if (!byField.changeReason) setReasonOpen(false);

@@ -99,6 +99,7 @@ export const plansEn: { readonly [K in keyof typeof plansZhTW]: string } = {
   'plans.impact.row': 'Impact analysis row {n}',
   'plans.impact.add': 'Add an impact analysis row',
   'plans.impact.remove': 'Remove impact analysis row {n}',
+  'plans.rule.rtoBelowMtpd': 'The RTO ({rto}) must be below the MTPD ({mtpd}): the service must be back before the disruption becomes intolerable.',
   'plans.impact.chooseService': 'Choose…',
   'plans.hazard.earthquake': 'Earthquake',
   'plans.hazard.typhoon': 'Typhoon',

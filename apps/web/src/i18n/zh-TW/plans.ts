@@ -96,6 +96,7 @@ export const plansZhTW = {
   'plans.impact.row': '衝擊分析第 {n} 列',
   'plans.impact.add': '新增一列衝擊分析',
   'plans.impact.remove': '刪除衝擊分析第 {n} 列',
+  'plans.rule.rtoBelowMtpd': 'RTO（{rto}）必須小於 MTPD（{mtpd}）：服務須在可容忍的中斷時間之前復原。',
   'plans.impact.chooseService': '請選擇…',
   'plans.hazard.earthquake': '地震',
   'plans.hazard.typhoon': '颱風',
