@@ -118,7 +118,7 @@ function PlanDocumentView({ doc, unitName }: { doc: PlanDocument; unitName: (id:
                             p.responsibleUnitId ? unitName(p.responsibleUnitId) : null,
                           ]
                             .filter(Boolean)
-                            .join('、'),
+                            .join(t('plans.separator')),
                         })}
                       </Text>
                     </List.Item>

@@ -52,7 +52,9 @@ export function ProgrammeSection({ plan, editable, timeZone: viewerZone }: { pla
               <Text fw={600}>{describe(current, t)}</Text>
               <Text size="sm">
                 {t('plans.programme.reminders.summary', {
-                  list: programme.reminders.length ? programme.reminders.map((r) => formatDuration(r, t)).join('、') : t('plans.programme.reminders.none'),
+                  list: programme.reminders.length
+                    ? programme.reminders.map((r) => formatDuration(r, t)).join(t('plans.separator'))
+                    : t('plans.programme.reminders.none'),
                 })}
               </Text>
               <Text size="sm">{t('plans.programme.afterAction', { window: formatDuration(programme.afterActionWindow, t) })}</Text>

@@ -26,6 +26,7 @@ export const plansEn: { readonly [K in keyof typeof plansZhTW]: string } = {
   'plans.close': 'Close',
   'plans.yes': 'Yes',
   'plans.no': 'No',
+  'plans.separator': ', ',
   'plans.item': 'item {n}',
 
   'plans.new.title': 'New continuity plan',

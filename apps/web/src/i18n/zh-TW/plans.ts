@@ -24,6 +24,7 @@ export const plansZhTW = {
   'plans.close': '關閉',
   'plans.yes': '是',
   'plans.no': '否',
+  'plans.separator': '、',
   'plans.item': '第 {n} 項',
 
   'plans.new.title': '新增營運持續計畫',
