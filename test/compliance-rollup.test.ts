@@ -248,6 +248,7 @@ describe('GET /api/reports/compliance over the agency tree (shared oversight see
     expect(body.late.truncated).toBe(all.missed.length > 500);
     expect(body.late.items).toEqual(
       all.missed.slice(0, 500).map((m) => ({
+        incidentId: m.incidentId,
         reference: m.reference,
         agency: { id: m.agencyId, code: m.code },
         level: m.level,
@@ -339,6 +340,7 @@ describe('GET /api/reports/compliance over the agency tree (shared oversight see
     const known = seed.known.grandchildLateReport;
     const [c1] = seed.children as [string];
     const item = {
+      incidentId: known.id,
       reference: known.reference,
       agency: { id: known.agencyId, code: 'OVC1G1' },
       level: 2,

@@ -148,7 +148,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Log in; returns an opaque bearer token. mustChangePassword=true allows only a password change. Every refusal (unknown account, wrong password, locked, disabled, expired) is the same 401 invalid-credentials */
+        /** Log in; returns an opaque bearer token. mustChangePassword=true allows only a password change. Every refusal (unknown account, wrong password, locked, disabled, expired) is the same 401 invalid-credentials; after too many refusals for the account or from the client address (LOGIN_REFUSALS_PER_ACCOUNT, LOGIN_REFUSALS_PER_ADDRESS within LOGIN_THROTTLE_WINDOW) 429 with Retry-After, whatever the password */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -2953,6 +2953,11 @@ export type components = {
              * @example 2026-03-02T01:00:00.000Z
              */
             dueAt: string;
+            /**
+             * Format: uuid
+             * @description the incident, to open it (GET /api/incidents/{id} shows a reader not cleared for it only what article 42 allows)
+             */
+            incidentId: string;
             /** @description from the due time to the time the work was done, or to now while it is not done */
             lateByMs: number;
             level: number;
@@ -4763,6 +4768,8 @@ export interface operations {
                 /** @description only actions owned by me or my units */
                 mine?: "true" | "false";
                 overdue?: "true" | "false";
+                /** @description me: owned by me in person; my_units: owned by one of my units or by someone of my units */
+                owner?: "me" | "my_units";
                 sourceId?: string;
                 sourceType?: "incident" | "drill";
                 status?: "open" | "in_progress" | "done" | "verified" | "cancelled";

@@ -144,6 +144,7 @@ export async function openAs(run: ConsoleRun, options: { email: string | null; l
     reducedMotion: 'reduce',
   });
   const page = await context.newPage();
+  watchContentSecurityPolicy(page);
   await page.clock.install({ time: run.t.clock.now() });
   if (options.email === null) {
     await page.goto(`${run.url}${options.path ?? '/'}`);
@@ -188,6 +189,23 @@ export async function screenshot(page: Page, name: string, options: { readme?: b
   return file;
 }
 
+/** What Chromium refused under the Content-Security-Policy, per page (it reports each refusal on the console). */
+const cspViolations = new WeakMap<Page, string[]>();
+
+export function watchContentSecurityPolicy(page: Page): void {
+  const seen: string[] = [];
+  cspViolations.set(page, seen);
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) seen.push(message.text());
+  });
+}
+
+/** Throws when Chromium refused anything of the page under its Content-Security-Policy. */
+export function expectNoCspViolation(page: Page): void {
+  const seen = cspViolations.get(page) ?? [];
+  if (seen.length) throw new Error(`Chromium refused ${seen.length} thing(s) on ${page.url()} under the Content-Security-Policy:\n${seen.join('\n')}`);
+}
+
 /** axe-core's WCAG 2.1 A and AA rules on the page as it is now: throws, naming each violation and where. */
 export async function expectAccessible(page: Page): Promise<void> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
@@ -195,6 +213,8 @@ export async function expectAccessible(page: Page): Promise<void> {
     const lines = result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} ${n.failureSummary ?? ''}`));
     throw new Error(`axe found ${result.violations.length} WCAG violation(s) on ${page.url()}:\n${lines.join('\n')}`);
   }
+  // Every screen checked also runs under the Content-Security-Policy with nothing refused.
+  expectNoCspViolation(page);
   // A phone must not have to scroll sideways to read the page.
   const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
   if (overflow > 0) throw new Error(`the page is ${overflow} px wider than the ${page.viewportSize()?.width} px window`);
@@ -209,7 +229,6 @@ export function scriptReadableState(page: Page): Promise<string> {
   })()`);
 }
 
-/** The last e-mail to `to` whose subject matches, once the SMTP sink has it. */
 /** Follows a link of the main navigation: in the banner on wide screens, behind the menu button on phones. */
 export async function followNav(page: Page, language: Language, label: string): Promise<void> {
   const menu = page.getByRole('button', { name: exactly(await text(language, 'app.nav.menu')) });
@@ -220,6 +239,7 @@ export async function followNav(page: Page, language: Language, label: string): 
     .click();
 }
 
+/** The last e-mail to `to` whose subject matches, once the SMTP sink has it. */
 export function mailTo(run: ConsoleRun, to: string, subject: RegExp, timeoutMs = 20_000) {
   return waitFor(
     `an e-mail to ${to} matching ${subject}`,

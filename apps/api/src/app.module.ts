@@ -23,6 +23,7 @@ import { AuthController } from './identity/auth.controller.js';
 import { ConsoleSessionController } from './identity/console-session.controller.js';
 import { AuthGuard } from './identity/auth.guard.js';
 import { AuthService } from './identity/auth.service.js';
+import { LoginThrottle } from './identity/login-throttle.js';
 import { BootstrapAdmin } from './identity/bootstrap-admin.js';
 import { PasswordHasher } from './identity/password-hasher.js';
 import { ScopeService } from './identity/scope.service.js';
@@ -110,6 +111,7 @@ export class ApiModule implements NestModule {
         PolicyService,
         ScopeService,
         AuthService,
+        LoginThrottle,
         AgenciesService,
         UnitsService,
         UsersService,

@@ -16,12 +16,20 @@ const BoardPage = lazy(() => import('./incidents/BoardPage.tsx'));
 const FileIncidentPage = lazy(() => import('./incidents/FileIncidentPage.tsx').then((m) => ({ default: m.FileIncidentPage })));
 const IncidentPage = lazy(() => import('./incidents/IncidentPage.tsx').then((m) => ({ default: m.IncidentPage })));
 const OnCallPage = lazy(() => import('./oncall/OnCallPage.tsx').then((m) => ({ default: m.OnCallPage })));
+const CompliancePage = lazy(() => import('./oversight/CompliancePage.tsx').then((m) => ({ default: m.CompliancePage })));
+const AuditPage = lazy(() => import('./audit/AuditPage.tsx').then((m) => ({ default: m.AuditPage })));
+const DrillPage = lazy(() => import('./drills/DrillPage.tsx').then((m) => ({ default: m.DrillPage })));
+const ActionsPage = lazy(() => import('./actions/ActionsPage.tsx').then((m) => ({ default: m.ActionsPage })));
+const IncidentReportPage = lazy(() => import('./documents/IncidentReportPage.tsx').then((m) => ({ default: m.IncidentReportPage })));
+const DrillReportPage = lazy(() => import('./documents/DrillReportPage.tsx').then((m) => ({ default: m.DrillReportPage })));
+const AdminPage = lazy(() => import('./admin/AdminPage.tsx'));
 const ReviewQueuePage = lazy(() => import('./review/ReviewQueuePage.tsx').then((m) => ({ default: m.ReviewQueuePage })));
 const PlansListPage = lazy(() => import('./continuity/PlansListPage.tsx'));
 const PlanEditorPage = lazy(() => import('./continuity/PlanEditorPage.tsx'));
 const PlanPage = lazy(() => import('./continuity/PlanPage.tsx'));
 const DrillsPage = lazy(() => import('./continuity/DrillsPage.tsx'));
 
+const ADMIN_SECTION = /^\/admin\/(users|units|agencies|policy|oncall|webhooks)$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function here(): string {
@@ -72,6 +80,8 @@ export function App() {
     const incident = /^\/incidents\/([^/]+)$/.exec(path)?.[1];
     // Plans: /plans/:id (and /continuity/plans/:id, where e-mails and calendar entries link), /plans/:id/edit.
     const plan = /^\/(plans|continuity\/plans)\/([^/]+?)(\/edit)?$/.exec(path);
+    const [, docKind, docId] = /^\/(incidents|drills)\/([^/]+)\/report$/.exec(path) ?? [];
+    const drill = /^\/drills\/([^/]+)$/.exec(path)?.[1];
     if (path === '/' || path === '/board' || path === '/password') page = <BoardPage search={search} timeZone={timeZone} />;
     else if (path === '/incidents/new') page = <FileIncidentPage timeZone={timeZone} />;
     else if (path === '/review') page = <ReviewQueuePage timeZone={timeZone} />;
@@ -81,6 +91,19 @@ export function App() {
     else if (plan && UUID.test(plan[2]!))
       page = plan[3] ? <PlanEditorPage key={plan[2]} id={plan[2]} /> : <PlanPage key={plan[2]} id={plan[2]!} saved={search.get('saved')} timeZone={timeZone} />;
     else if (path === '/drills') page = <DrillsPage search={search} timeZone={timeZone} />;
+    else if (path === '/oversight') page = <CompliancePage search={search} timeZone={timeZone} />;
+    else if (path === '/audit') page = <AuditPage timeZone={timeZone} />;
+    else if (path === '/actions') page = <ActionsPage tab={search.get('tab')} timeZone={timeZone} />;
+    else if (drill && UUID.test(drill)) page = <DrillPage key={drill} id={drill} timeZone={timeZone} />;
+    else if (docId && UUID.test(docId))
+      page =
+        docKind === 'drills' ? (
+          <DrillReportPage key={docId} id={docId} timeZone={timeZone} />
+        ) : (
+          <IncidentReportPage key={docId} id={docId} timeZone={timeZone} />
+        );
+    else if (path === '/admin' || ADMIN_SECTION.test(path))
+      page = <AdminPage section={ADMIN_SECTION.exec(path)?.[1] ?? 'users'} agencyId={session.data.user.agencyId} timeZone={timeZone} />;
     else if (incident && UUID.test(incident)) page = <IncidentPage key={incident} id={incident} filed={search.get('filed') === '1'} timeZone={timeZone} />;
     else
       page = (

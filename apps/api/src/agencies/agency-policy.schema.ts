@@ -15,14 +15,14 @@ export function isIsoDuration(v: unknown): v is string {
 }
 
 /** Why a value is not a duration between `min` and `max` (rule and message), or undefined when it is one. */
-function durationIssue(v: unknown, min: string, max?: string): { rule: string; message: string } | undefined {
+function durationIssue(v: unknown, min: string, max?: string): { rule: string; message: string; min?: string; max?: string } | undefined {
   if (typeof v !== 'string') return { rule: 'isISO8601Duration', message: 'must be an ISO 8601 duration string such as PT1H' };
   if (!isIsoDuration(v)) return { rule: 'isISO8601Duration', message: `must be an ISO 8601 duration of whole units such as PT1H or P14D, got "${v}"` };
   const ms = durationMs(v, DURATION_REFERENCE);
   if (!Number.isFinite(ms)) return { rule: 'max', message: 'is far too long' };
-  if (ms < durationMs(min, DURATION_REFERENCE)) return { rule: 'min', message: `must be at least ${min}` };
+  if (ms < durationMs(min, DURATION_REFERENCE)) return { rule: 'min', min, message: `must be at least ${min}` };
   if (max && ms > durationMs(max, DURATION_REFERENCE))
-    return { rule: 'max', message: `must not exceed ${max} (an agency may shorten a clock, never lengthen it)` };
+    return { rule: 'max', max, message: `must not exceed ${max} (an agency may shorten a clock, never lengthen it)` };
   return undefined;
 }
 
@@ -36,7 +36,10 @@ export function IsoDuration({ max, min = 'PT1S', description }: { max?: string; 
     .custom<string>()
     .superRefine((v, ctx) => {
       const issue = durationIssue(v, min, max);
-      if (issue) ctx.addIssue({ code: 'custom', message: issue.message, params: { rule: issue.rule } });
+      if (issue) {
+        const { message, ...params } = issue;
+        ctx.addIssue({ code: 'custom', message, params });
+      }
     })
     .meta({
       type: 'string',

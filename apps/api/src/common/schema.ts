@@ -229,8 +229,21 @@ export function fieldErrorsOf(issues: readonly Issue[], root = 'body', schema?: 
         return [{ field, rule: formatRule(issue.format), message: `${field}: ${issue.message}` }];
       case 'invalid_union':
         return [{ field, rule: 'isIn', message: `${field}: ${issue.message}` }];
-      case 'custom':
-        return [{ field, rule: (issue.params?.rule as string | undefined) ?? 'custom', message: `${field} ${issue.message}` }];
+      case 'custom': {
+        // A custom rule's other parameters (a duration's `max`) fill the catalog's texts, as the built-in bounds do.
+        const { rule, ...rest } = (issue.params ?? {}) as Record<string, unknown>;
+        const params = Object.fromEntries(
+          Object.entries(rest).filter((e): e is [string, string | number] => typeof e[1] === 'string' || typeof e[1] === 'number'),
+        );
+        return [
+          {
+            field,
+            rule: (rule as string | undefined) ?? 'custom',
+            message: `${field} ${issue.message}`,
+            ...(Object.keys(params).length ? { params } : {}),
+          },
+        ];
+      }
       default:
         return [{ field, rule: issue.code, message: `${field}: ${issue.message}` }];
     }

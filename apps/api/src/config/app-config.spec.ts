@@ -157,6 +157,23 @@ describe('loadConfig', () => {
     expect(error.message).toContain(`"${entry}"`);
   });
 
+  it('reads CORS_ALLOWED_ORIGINS as origins, none by default', () => {
+    expect(loadConfig(BASE).corsAllowedOrigins).toEqual([]);
+    expect(loadConfig({ ...BASE, CORS_ALLOWED_ORIGINS: ' https://soc.example.gov.tw , http://localhost:5173/,' }).corsAllowedOrigins).toEqual([
+      'https://soc.example.gov.tw',
+      'http://localhost:5173',
+    ]);
+  });
+
+  it.each(['soc.example.gov.tw', 'https://soc.example.gov.tw/dashboard', 'ftp://soc.example.gov.tw', '*'])(
+    'refuses CORS_ALLOWED_ORIGINS=%s with one line naming the variable and the entry',
+    (entry) => {
+      const error = errorOf({ ...BASE, CORS_ALLOWED_ORIGINS: `https://ok.gov.tw,${entry}` });
+      expect(error.message).toMatch(/^CORS_ALLOWED_ORIGINS must/);
+      expect(error.message).toContain(entry);
+    },
+  );
+
   it('derives publicUrl from PORT, strips trailing slashes of PUBLIC_URL, and is silent under test', () => {
     expect(loadConfig({ ...BASE, PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
     expect(loadConfig({ ...BASE, PUBLIC_URL: 'https://ir.example.gov.tw//' }).publicUrl).toBe('https://ir.example.gov.tw');

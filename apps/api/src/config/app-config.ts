@@ -42,6 +42,17 @@ export class AppConfig {
    * (WEBHOOK_ALLOWED_HOSTS): host names and CIDR ranges. Empty by default: https to public addresses only.
    */
   readonly webhookAllowList!: WebhookAllowList;
+  /**
+   * Origins whose pages may call the API with a bearer token (CORS_ALLOWED_ORIGINS, comma-separated
+   * https origins). Empty by default: no cross-origin reads at all. Never with cookies: the console's
+   * session cookie is SameSite=Strict and its writes are checked for the console's own Origin.
+   */
+  readonly corsAllowedOrigins!: readonly string[];
+  /**
+   * Refused logins allowed per account and per client address within the window before logins
+   * are refused at once (LOGIN_THROTTLE_WINDOW, LOGIN_REFUSALS_PER_ACCOUNT, LOGIN_REFUSALS_PER_ADDRESS).
+   */
+  readonly loginThrottle!: { windowMs: number; perAccount: number; perAddress: number };
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -130,6 +141,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (!(error instanceof AllowListError)) throw error;
     throw new ConfigError(`WEBHOOK_ALLOWED_HOSTS must be a comma-separated list of host names, IP addresses and CIDR ranges: ${error.message}`);
   }
+  const corsAllowedOrigins = (env.CORS_ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      let parsed: URL;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        throw new ConfigError(`CORS_ALLOWED_ORIGINS must be a comma-separated list of origins such as https://soc.example.gov.tw: ${origin} is not a URL`);
+      }
+      if (!['https:', 'http:'].includes(parsed.protocol) || parsed.origin !== origin.replace(/\/+$/, ''))
+        throw new ConfigError(`CORS_ALLOWED_ORIGINS must list origins only (scheme, host and port, no path): ${origin}`);
+      return parsed.origin;
+    });
+  const loginThrottle = {
+    windowMs: duration('LOGIN_THROTTLE_WINDOW', env.LOGIN_THROTTLE_WINDOW, 'PT15M'),
+    perAccount: integer('LOGIN_REFUSALS_PER_ACCOUNT', env.LOGIN_REFUSALS_PER_ACCOUNT, 20, 1, 1_000_000),
+    perAddress: integer('LOGIN_REFUSALS_PER_ADDRESS', env.LOGIN_REFUSALS_PER_ADDRESS, 100, 1, 1_000_000),
+  };
   return new AppConfig({
     nodeEnv,
     port,
@@ -151,5 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs,
     awarenessLookBack,
     webhookAllowList,
+    corsAllowedOrigins,
+    loginThrottle,
   });
 }

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { CSP_NONCE_PLACEHOLDER, cspNonce } from '../http/security-headers.js';
 
 /** Paths the API keeps for itself: never the console's, so an unknown /api path stays a 404 problem. */
 const RESERVED = /^\/(api|docs|health|metrics|admin)(\/|$)/;
@@ -34,14 +35,16 @@ export function consoleHandlers(directory = consoleDirectory()): Array<(req: Req
     setHeaders: (res, path) =>
       res.setHeader('Cache-Control', path.includes(`${join(directory, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache'),
   });
+  // index.html carries this response's style nonce (the Content-Security-Policy's): read once, filled in per response.
+  const index = readFileSync(join(directory, 'index.html'), 'utf8');
   const reserved = (req: Request) => RESERVED.test(req.path) || (req.method !== 'GET' && req.method !== 'HEAD');
   return [
-    (req, res, next) => (reserved(req) ? next() : files(req, res, next)),
+    // index.html only through the handler below, which fills in the nonce.
+    (req, res, next) => (reserved(req) || req.path === '/index.html' ? next() : files(req, res, next)),
     (req, res, next) => {
       if (reserved(req) || req.path.startsWith('/assets/')) return next();
       res.setHeader('Cache-Control', 'no-cache');
-      // Relative to the root: a dot folder above it (.local/…) is not refused as a dot file.
-      res.sendFile('index.html', { root: directory });
+      res.type('html').send(index.replaceAll(CSP_NONCE_PLACEHOLDER, cspNonce(res)));
     },
   ];
 }

@@ -43,6 +43,7 @@ export const ListCorrectiveActionsQuery = z.strictObject({
   sourceId: Uuid.optional(),
   agencyId: Uuid.optional(),
   mine: TrueFalse.optional().meta({ description: 'only actions owned by me or my units' }),
+  owner: z.enum(['me', 'my_units']).optional().meta({ description: 'me: owned by me in person; my_units: owned by one of my units or by someone of my units' }),
 });
 export type ListCorrectiveActionsQuery = z.output<typeof ListCorrectiveActionsQuery>;
 

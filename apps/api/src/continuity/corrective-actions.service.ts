@@ -266,6 +266,10 @@ export class CorrectiveActionsService {
           AND ($4::boolean IS NULL OR ca.overdue = $4) AND ($5::text IS NULL OR ca.source_type = $5) AND ($6::uuid IS NULL OR ca.source_id = $6)
           AND (NOT $7 OR ca.owner_user_id = $8 OR ca.owner_unit_id IN (SELECT unit_id FROM unit_memberships WHERE user_id = $8))
           AND ($9::timestamptz IS NULL OR (ca.due_at, ca.id) > ($9, $10::uuid))
+          AND ($12::text IS NULL OR ($12 = 'me' AND ca.owner_user_id = $8)
+            OR ($12 = 'my_units' AND (ca.owner_unit_id IN (SELECT unit_id FROM unit_memberships WHERE user_id = $8)
+              OR ca.owner_user_id IN (SELECT m.user_id FROM unit_memberships m
+                                       WHERE m.unit_id IN (SELECT unit_id FROM unit_memberships WHERE user_id = $8)))))
         ORDER BY ca.due_at, ca.id LIMIT $11`,
       [
         visible,
@@ -279,6 +283,7 @@ export class CorrectiveActionsService {
         after?.[0] ?? null,
         after?.[1] ?? null,
         limit + 1,
+        q.owner ?? null,
       ],
     );
     const page = toPage(rows, limit, (r) => [r.due_at.toISOString(), r.id]);

@@ -24,7 +24,7 @@ export class AuthController {
   @ApiOperation({
     operationId: 'login',
     summary:
-      'Log in; returns an opaque bearer token. mustChangePassword=true allows only a password change. Every refusal (unknown account, wrong password, locked, disabled, expired) is the same 401 invalid-credentials',
+      'Log in; returns an opaque bearer token. mustChangePassword=true allows only a password change. Every refusal (unknown account, wrong password, locked, disabled, expired) is the same 401 invalid-credentials; after too many refusals for the account or from the client address (LOGIN_REFUSALS_PER_ACCOUNT, LOGIN_REFUSALS_PER_ADDRESS within LOGIN_THROTTLE_WINDOW) 429 with Retry-After, whatever the password',
   })
   @ApiOkResponse({ standardSchema: LoginResultSchema })
   login(@Body({ schema: LoginBody }) dto: LoginBody, @Req() req: RequestWithUser) {

@@ -6,6 +6,7 @@ import { DEFAULT_POLICY, durationMs, type AgencyPolicyDocument } from '../agenci
 import { PolicyService } from '../agencies/policy.service.js';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.js';
+import { LoginThrottle } from './login-throttle.js';
 import { AppConfig } from '../config/app-config.js';
 import { ProblemException, Problems } from '../common/problem.js';
 import type { Locale } from '../users/user.entity.js';
@@ -45,6 +46,21 @@ const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
 /** The one answer to a refused login, whatever the reason. */
 const invalidCredentials = () => new ProblemException('invalid-credentials');
 
+/** Logins refused at once for a while: too many refused for this account or from this address. */
+function loginThrottled(retryAfterMs: number): ProblemException {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const minutes = Math.ceil(seconds / 60);
+  return new ProblemException(
+    'too-many-requests',
+    {
+      'zh-TW': `此帳號或此來源位址的登入失敗次數過多，請於 ${minutes} 分鐘後再試`,
+      en: `too many refused logins for this account or from this address: try again in ${minutes} minute${minutes === 1 ? '' : 's'}`,
+    },
+    { retryAfterSeconds: seconds },
+    { 'Retry-After': String(seconds) },
+  );
+}
+
 export function tokenHash(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
@@ -62,6 +78,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   private async loadUser(manager: EntityManager, where: 'email' | 'id', value: string, lock: boolean): Promise<UserRow | undefined> {
@@ -87,6 +104,20 @@ export class AuthService {
 
   async login(email: string, password: string, meta: { ip: string | null; userAgent: string | null; requestId: string | null }): Promise<LoginResult> {
     const now = this.clock.now();
+    const retryAfterMs = await this.throttle.retryAfterMs(email, meta.ip);
+    if (retryAfterMs > 0) {
+      // Refused before the password is looked at (no argon2, no account read): audited, not counted.
+      await this.dataSource.transaction((manager) =>
+        this.audit.append(
+          manager,
+          { userId: null, label: email.slice(0, 320), agencyId: null, requestId: meta.requestId },
+          { action: 'auth.login', outcome: 'refused', details: { reason: 'throttled', ip: meta.ip, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) } },
+        ),
+      );
+      const problem = loginThrottled(retryAfterMs);
+      problem.audited = true;
+      throw problem;
+    }
     const outcome = await this.dataSource.transaction(async (manager) => {
       const user = await this.loadUser(manager, 'email', email, true);
       const actor: Actor = { userId: user?.id ?? null, label: email.slice(0, 320), agencyId: user?.agency_id ?? null, requestId: meta.requestId };
@@ -159,7 +190,10 @@ export class AuthService {
       };
       return { result } as const;
     });
-    if ('problem' in outcome) throw outcome.problem;
+    if ('problem' in outcome) {
+      await this.throttle.countRefusal(email, meta.ip);
+      throw outcome.problem;
+    }
     return outcome.result;
   }
 

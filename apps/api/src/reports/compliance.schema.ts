@@ -110,6 +110,7 @@ const AgencyRef = z.strictObject({ id: Uuid, code: z.string(), name: z.string() 
 
 const LateClockSchema = z
   .strictObject({
+    incidentId: Uuid.meta({ description: 'the incident, to open it (GET /api/incidents/{id} shows a reader not cleared for it only what article 42 allows)' }),
     reference: z.string(),
     agency: z.strictObject({ id: Uuid, code: z.string() }),
     level: z.int().min(1).max(4),

@@ -307,6 +307,7 @@ export class ComplianceService {
   /** The missed clocks of the subtree's real incidents of the year: reference and agency, never the title. */
   private async lateList(q: Query): Promise<ComplianceReport['late']['items']> {
     const rows: Array<{
+      incident_id: string;
       reference: string;
       agency_id: string;
       code: string;
@@ -330,13 +331,14 @@ export class ComplianceService {
             LIMIT ${LATE_LIST_LIMIT + 1}) m
          ORDER BY m.due_at, m.incident_id, m.kind
          LIMIT ${LATE_LIST_LIMIT + 1})
-         SELECT i.reference, m.incident_agency_id AS agency_id, a.code, i.level, ($5::jsonb ->> m.kind) AS clock, m.due_at, m.done_at,
+         SELECT m.incident_id, i.reference, m.incident_agency_id AS agency_id, a.code, i.level, ($5::jsonb ->> m.kind) AS clock, m.due_at, m.done_at,
                 (extract(epoch FROM coalesce(m.done_at, $4) - m.due_at) * 1000)::bigint AS late_ms
            FROM missed m JOIN incidents i ON i.id = m.incident_id JOIN agencies a ON a.id = m.incident_agency_id
           ORDER BY m.due_at, m.incident_id, m.kind`,
       [q.ids, q.from, q.to, q.now, JSON.stringify(RULE_CLOCKS)],
     );
     return rows.map((r) => ({
+      incidentId: r.incident_id,
       reference: r.reference,
       agency: { id: r.agency_id, code: r.code },
       level: Number(r.level),

@@ -1,12 +1,20 @@
 import { plansEn } from './en/plans.ts';
+import { adminEn } from './en/admin.ts';
 import { incidentPageEn } from './en/incident-page.ts';
 import type { Messages } from './zh-TW.ts';
+import { oversightEn } from './en/oversight.ts';
 import { panelsEn } from './en/panels.ts';
+import { actionsEn } from './en/actions.ts';
+import { documentsEn } from './en/documents.ts';
+import { drillsEn } from './en/drills.ts';
 
 /** The console's texts in English: the same keys as zh-TW.ts (the type makes a missing or extra key an error). */
 export const en: Messages = {
   ...incidentPageEn,
   ...plansEn,
+  ...drillsEn,
+  ...actionsEn,
+  ...documentsEn,
   'app.name': 'Incident Response',
   'app.skipToContent': 'Skip to main content',
   'app.loading': 'Loading…',
@@ -166,4 +174,6 @@ export const en: Messages = {
   'board.column.clock': 'Next clock',
   'board.count': 'Open incidents: {n}',
   ...panelsEn,
+  ...oversightEn,
+  ...adminEn,
 };

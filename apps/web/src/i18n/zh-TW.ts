@@ -1,6 +1,11 @@
 import { plansZhTW } from './zh-TW/plans.ts';
+import { adminZhTW } from './zh-TW/admin.ts';
 import { incidentPageZhTW } from './zh-TW/incident-page.ts';
+import { oversightZhTW } from './zh-TW/oversight.ts';
 import { panelsZhTW } from './zh-TW/panels.ts';
+import { actionsZhTW } from './zh-TW/actions.ts';
+import { documentsZhTW } from './zh-TW/documents.ts';
+import { drillsZhTW } from './zh-TW/drills.ts';
 
 /**
  * The console's texts in zh-TW, the default language. This object defines the key set: en.ts must
@@ -10,6 +15,9 @@ import { panelsZhTW } from './zh-TW/panels.ts';
 export const zhTW = {
   ...incidentPageZhTW,
   ...plansZhTW,
+  ...drillsZhTW,
+  ...actionsZhTW,
+  ...documentsZhTW,
   'app.name': '資安事件通報應變系統',
   'app.skipToContent': '跳至主要內容',
   'app.loading': '載入中…',
@@ -169,6 +177,8 @@ export const zhTW = {
   'board.column.clock': '最近時限',
   'board.count': '共 {n} 件',
   ...panelsZhTW,
+  ...oversightZhTW,
+  ...adminZhTW,
 } as const;
 
 export type MessageKey = keyof typeof zhTW;

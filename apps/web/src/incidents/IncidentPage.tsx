@@ -9,6 +9,7 @@ import { IncidentActions } from './actions/IncidentActions.tsx';
 import { IncidentHeader } from './IncidentHeader.tsx';
 import { IncidentPanels } from './panels/IncidentPanels.tsx';
 import { Timeline } from './Timeline.tsx';
+import { ReportLink } from '../documents/ReportLink.tsx';
 
 export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boolean; timeZone: string }) {
   const { t } = useI18n();
@@ -25,6 +26,7 @@ export function IncidentPage({ id, filed, timeZone }: { id: string; filed: boole
     <Stack>
       {filed && <Alert color="teal" variant="light" role="status" title={t('incident.filed', { reference: i.reference })} />}
       <IncidentHeader incident={i} timeZone={timeZone} />
+      {!i.redacted && <ReportLink id={i.id} />}
       <IncidentActions incident={i} timeZone={timeZone} />
       <Paper withBorder p="md">
         <Title order={2} size="h3" mb="sm">

@@ -80,7 +80,7 @@ function has(t: Translate, key: string): key is MessageKey {
 }
 
 /** The entry's one line from the catalog (an entry the console does not know yet shows its name). */
-function headline(entry: Entry, t: Translate): string {
+export function headline(entry: Entry, t: Translate): string {
   const key = `timeline.entry.${entry.entry}`;
   if (!has(t, key)) return entry.entry;
   const d = entry.data ?? {};
@@ -139,7 +139,7 @@ function details(d: Record<string, unknown>, t: Translate, timeZone: string): Re
 }
 
 /** Who: the system, the reader themselves, or the person's name from the directory (their id if not visible). */
-function Actor({ id }: { id: string | null }) {
+export function Actor({ id }: { id: string | null }) {
   const { t } = useI18n();
   const session = useSession();
   const user = useQuery({

@@ -37,7 +37,8 @@ export function nextDue(deadlines: readonly IncidentDeadline[]): number {
   return running.length ? Math.min(...running.map((d) => Date.parse(d.dueAt))) : Number.POSITIVE_INFINITY;
 }
 
-export function countdown(ms: number, t: Translate): string {
+/** A span of time in its two largest units: `1 h 35 min`, `2 d 4 h`, `12 min 5 s`. */
+export function spanText(ms: number, t: Translate): string {
   const total = Math.floor(Math.abs(ms) / 1000);
   const days = Math.floor(total / 86_400);
   const hours = Math.floor((total % 86_400) / 3600);
@@ -48,7 +49,11 @@ export function countdown(ms: number, t: Translate): string {
     : hours
       ? [t('countdown.hour', { n: hours }), t('countdown.minute', { n: minutes })]
       : [t('countdown.minute', { n: minutes }), t('countdown.second', { n: seconds })];
-  return t(ms >= 0 ? 'countdown.left' : 'countdown.late', { time: parts.join(' ') });
+  return parts.join(' ');
+}
+
+export function countdown(ms: number, t: Translate): string {
+  return t(ms >= 0 ? 'countdown.left' : 'countdown.late', { time: spanText(ms, t) });
 }
 
 const BADGE: Record<ClockStatus, { color: string; icon: typeof IconClock; key: MessageKey }> = {

@@ -5,7 +5,7 @@ import { useI18n } from '../i18n/index.tsx';
 import { isMajor, type Level } from '../../../../libs/workflows/src/incident/levels.ts';
 
 /** FIRST's TLP 2.0 colours: the label's colour on black (each at least 9:1, WCAG AA for small text). */
-const TLP_TEXT: Record<string, string> = { CLEAR: '#FFFFFF', GREEN: '#33FF00', AMBER: '#FFC000', 'AMBER+STRICT': '#FFC000', RED: '#FF2B2B' };
+export const TLP_TEXT: Record<string, string> = { CLEAR: '#FFFFFF', GREEN: '#33FF00', AMBER: '#FFC000', 'AMBER+STRICT': '#FFC000', RED: '#FF2B2B' };
 
 /** Level (and "major"), TLP label, state and drill, as text: colour is never the only cue. */
 export const IncidentLabels = memo(function IncidentLabels({ incident }: { incident: Incident }) {

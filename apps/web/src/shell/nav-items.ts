@@ -21,6 +21,10 @@ export const NAV_ITEMS: readonly NavItem[] = [
   // Continuity: whoever may read plans and drills (the API's CONTINUITY_READERS, continuity-access.ts).
   { href: '/plans', label: 'plans.nav.plans', roles: CONTINUITY_ROLES },
   { href: '/drills', label: 'plans.nav.drills', roles: CONTINUITY_ROLES },
+  { href: '/actions', label: 'ca.nav' },
+  { href: '/oversight', label: 'oversight.nav', roles: ['ciso', 'auditor', 'on_call_manager', 'continuity_coordinator', 'admin'] },
+  { href: '/audit', label: 'audit.nav', roles: ['auditor'] },
+  { href: '/admin/users', label: 'admin.nav', roles: ['admin'] },
 ];
 
 export function navItemsFor(session: ConsoleSession): NavItem[] {

@@ -4,6 +4,7 @@ import { problemText } from '../../api/client.ts';
 import { useI18n, type MessageKey, type Translate } from '../../i18n/index.tsx';
 import { zhTW } from '../../i18n/zh-TW.ts';
 import { formatInstant } from '../../time/format.ts';
+import { fetchDrillNotifications } from '../../drills/drill-api.ts';
 import { fetchNotifications, type NotificationItem } from './panel-api.ts';
 
 const DELIVERY_COLOR: Record<string, string> = { queued: 'gray', sending: 'blue', sent: 'teal', failed: 'orange', dead: 'red' };
@@ -38,11 +39,12 @@ function audienceText(t: Translate, entry: NotificationItem['audience'][number])
 }
 
 /** Each notification: what it was, for whom, and each delivery's status with the receiving server's answer. Only what the API gives is shown. */
-export function NotificationsPanel({ incidentId, timeZone }: { incidentId: string; timeZone: string }) {
+export function NotificationsPanel({ incidentId, drillId, timeZone }: { incidentId?: string; drillId?: string; timeZone: string }) {
   const { t } = useI18n();
   const notifications = useQuery({
-    queryKey: ['incident', incidentId, 'notifications'],
-    queryFn: () => fetchNotifications(incidentId),
+    // A drill's notifications have the same shape (the drill page shows them here too).
+    queryKey: drillId ? ['drill', drillId, 'notifications'] : ['incident', incidentId, 'notifications'],
+    queryFn: () => (drillId ? fetchDrillNotifications(drillId) : fetchNotifications(incidentId!)),
     refetchInterval: 15_000,
   });
   return (
