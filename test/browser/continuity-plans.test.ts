@@ -14,6 +14,7 @@ import {
   type Width,
 } from '../support/browser.js';
 import { login, seedUser } from '../support/test-app.js';
+import { waitFor } from '../support/wait.js';
 
 /*
  * A continuity coordinator's journey through the console: writes a plan (an RTO equal to the MTPD
@@ -123,7 +124,8 @@ describe.each<[Language, Width]>([
     await dialog.waitFor();
     await (await field(dialog, 'plans.field.changeReason')).fill('演練後調整 RTO adjusted after the drill');
     // axe reads colours: the dialog must have finished fading in.
-    await page.waitForFunction(`[...document.querySelectorAll('[role="dialog"], .mantine-Modal-overlay')].every((e) => getComputedStyle(e).opacity === '1')`);
+    const faded = `[...document.querySelectorAll('[role="dialog"], .mantine-Modal-overlay')].every((e) => getComputedStyle(e).opacity === '1')`;
+    await waitFor('the change-reason dialog shown in full', async () => ((await page.evaluate<boolean>(faded)) ? true : undefined));
     await expectAccessible(page);
     await screenshot(page, `plan-change-reason-${language}`);
     await dialog.getByRole('button', { name: exactly(await tr('plans.reason.save')) }).click();
