@@ -53,14 +53,16 @@ export function PlansListPage({ timeZone }: { timeZone: string }) {
                     {agency && <Text size="sm">{t('plans.list.agency', { name: agency.name, code: agency.code })}</Text>}
                   </Group>
                   <ReviewClock plan={p} timeZone={agency?.timezone ?? timeZone} />
-                  <Text size="sm">
-                    {p.nextDrill
-                      ? t('plans.list.nextDrill', {
-                          at: formatInstant(p.nextDrill.scheduledFor, agency?.timezone ?? timeZone),
-                          reference: p.nextDrill.reference,
-                        })
-                      : t('plans.list.noDrill')}
-                  </Text>
+                  {p.nextDrill ? (
+                    <Text size="sm">
+                      {t('plans.list.nextDrill', { at: formatInstant(p.nextDrill.scheduledFor, agency?.timezone ?? timeZone) })}{' '}
+                      <Anchor href={`/drills/${p.nextDrill.id}`} onClick={followLink}>
+                        {p.nextDrill.reference}
+                      </Anchor>
+                    </Text>
+                  ) : (
+                    <Text size="sm">{t('plans.list.noDrill')}</Text>
+                  )}
                 </Stack>
               </Paper>
             );

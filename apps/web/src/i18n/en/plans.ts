@@ -10,7 +10,7 @@ export const plansEn: { readonly [K in keyof typeof plansZhTW]: string } = {
   'plans.list.new': 'New plan',
   'plans.list.empty': 'No continuity plan yet.',
   'plans.list.agency': '{name} ({code})',
-  'plans.list.nextDrill': 'Next drill: {at} ({reference})',
+  'plans.list.nextDrill': 'Next drill: {at}',
   'plans.list.noDrill': 'No drill scheduled.',
   'plans.version': 'Version {version}',
   'plans.review.due': 'Next review due: {at}',

@@ -8,7 +8,7 @@ export const plansZhTW = {
   'plans.list.new': '新增計畫',
   'plans.list.empty': '尚無營運持續計畫。',
   'plans.list.agency': '{name}（{code}）',
-  'plans.list.nextDrill': '下一次演練：{at}（{reference}）',
+  'plans.list.nextDrill': '下一次演練：{at}',
   'plans.list.noDrill': '尚未排定演練。',
   'plans.version': '第 {version} 版',
   'plans.review.due': '下次審查期限：{at}',
