@@ -148,7 +148,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Log in; returns an opaque bearer token. mustChangePassword=true allows only a password change. Every refusal (unknown account, wrong password, locked, disabled, expired) is the same 401 invalid-credentials */
+        /** Log in; returns an opaque bearer token. mustChangePassword=true allows only a password change. Every refusal (unknown account, wrong password, locked, disabled, expired) is the same 401 invalid-credentials; after too many refusals for the account or from the client address (LOGIN_REFUSALS_PER_ACCOUNT, LOGIN_REFUSALS_PER_ADDRESS within LOGIN_THROTTLE_WINDOW) 429 with Retry-After, whatever the password */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -457,7 +457,8 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Whether you have a drill calendar URL and since when (never the URL: it is shown once) */
+        get: operations["getDrillCalendarFeed"];
         put?: never;
         /** Create or rotate your secret drill calendar URL (shown once; the previous URL stops working) */
         post: operations["createDrillCalendarFeed"];
@@ -1346,6 +1347,17 @@ export type components = {
              * @example https://irbc.example.gov.tw/api/drills/calendar.ics?token=…
              */
             url: string;
+        };
+        /** @description whether you have a drill calendar URL; the URL itself is shown only when it is made */
+        CalendarFeedStatus: {
+            /** @description whether you have a drill calendar URL that works */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @description when that URL was made (null without one)
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            createdAt: string | null;
         };
         ChangePassword: {
             currentPassword: string;
@@ -5093,6 +5105,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DrillTransitions"];
+                };
+            };
+        };
+    };
+    getDrillCalendarFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description RFC 9457 problem details; `errors[]` names each field and rule */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeedStatus"];
                 };
             };
         };

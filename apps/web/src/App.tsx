@@ -24,6 +24,10 @@ const IncidentReportPage = lazy(() => import('./documents/IncidentReportPage.tsx
 const DrillReportPage = lazy(() => import('./documents/DrillReportPage.tsx').then((m) => ({ default: m.DrillReportPage })));
 const AdminPage = lazy(() => import('./admin/AdminPage.tsx'));
 const ReviewQueuePage = lazy(() => import('./review/ReviewQueuePage.tsx').then((m) => ({ default: m.ReviewQueuePage })));
+const PlansListPage = lazy(() => import('./continuity/PlansListPage.tsx'));
+const PlanEditorPage = lazy(() => import('./continuity/PlanEditorPage.tsx'));
+const PlanPage = lazy(() => import('./continuity/PlanPage.tsx'));
+const DrillsPage = lazy(() => import('./continuity/DrillsPage.tsx'));
 
 const ADMIN_SECTION = /^\/admin\/(users|units|agencies|policy|oncall|webhooks)$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -74,12 +78,19 @@ export function App() {
   else {
     const timeZone = session.data.agencyTimezone || DEFAULT_TIME_ZONE;
     const incident = /^\/incidents\/([^/]+)$/.exec(path)?.[1];
+    // Plans: /plans/:id (and /continuity/plans/:id, where e-mails and calendar entries link), /plans/:id/edit.
+    const plan = /^\/(plans|continuity\/plans)\/([^/]+?)(\/edit)?$/.exec(path);
     const [, docKind, docId] = /^\/(incidents|drills)\/([^/]+)\/report$/.exec(path) ?? [];
     const drill = /^\/drills\/([^/]+)$/.exec(path)?.[1];
     if (path === '/' || path === '/board' || path === '/password') page = <BoardPage search={search} timeZone={timeZone} />;
     else if (path === '/incidents/new') page = <FileIncidentPage timeZone={timeZone} />;
     else if (path === '/review') page = <ReviewQueuePage timeZone={timeZone} />;
     else if (path === '/oncall') page = <OnCallPage timeZone={timeZone} />;
+    else if (path === '/plans') page = <PlansListPage timeZone={timeZone} />;
+    else if (path === '/plans/new') page = <PlanEditorPage />;
+    else if (plan && UUID.test(plan[2]!))
+      page = plan[3] ? <PlanEditorPage key={plan[2]} id={plan[2]} /> : <PlanPage key={plan[2]} id={plan[2]!} saved={search.get('saved')} timeZone={timeZone} />;
+    else if (path === '/drills') page = <DrillsPage search={search} timeZone={timeZone} />;
     else if (path === '/oversight') page = <CompliancePage search={search} timeZone={timeZone} />;
     else if (path === '/audit') page = <AuditPage timeZone={timeZone} />;
     else if (path === '/actions') page = <ActionsPage tab={search.get('tab')} timeZone={timeZone} />;

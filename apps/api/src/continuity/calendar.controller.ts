@@ -20,6 +20,16 @@ export const CalendarFeedSchema = z
   })
   .meta({ id: 'CalendarFeed' });
 
+export const CalendarFeedStatusSchema = z
+  .strictObject({
+    active: z.boolean().meta({ description: 'whether you have a drill calendar URL that works' }),
+    createdAt: z
+      .string()
+      .nullable()
+      .meta({ format: 'date-time', description: 'when that URL was made (null without one)', examples: ['2026-03-02T01:00:00.000Z'] }),
+  })
+  .meta({ id: 'CalendarFeedStatus', description: 'whether you have a drill calendar URL; the URL itself is shown only when it is made' });
+
 /**
  * The drill calendar: a per-user secret iCalendar feed URL (created, rotated and revoked here with
  * a session) that calendar apps subscribe to without one.
@@ -41,6 +51,15 @@ export class CalendarController {
     const feed = await this.calendar.createFeed(user, actor);
     res.setHeader('Cache-Control', 'no-store');
     return feed;
+  }
+
+  @Get('calendar-feed')
+  @ApiBearerAuth()
+  @ApiOperation({ operationId: 'getDrillCalendarFeed', summary: 'Whether you have a drill calendar URL and since when (never the URL: it is shown once)' })
+  @ApiOkResponse({ standardSchema: CalendarFeedStatusSchema })
+  async feedStatus(@CurrentUser() user: AuthenticatedUser) {
+    const status = await this.calendar.feedStatus(user);
+    return status;
   }
 
   @Delete('calendar-feed')

@@ -147,6 +147,12 @@ export class CalendarService {
     return { url: `${this.config.publicUrl}/api/drills/calendar.ics?token=${token}`, rotated };
   }
 
+  /** Whether the caller has a feed URL, and since when (the token is never kept, so never shown again). */
+  async feedStatus(user: AuthenticatedUser): Promise<{ active: boolean; createdAt: string | null }> {
+    const rows: Array<{ created_at: Date }> = await this.dataSource.query('SELECT created_at FROM calendar_feeds WHERE user_id = $1', [user.id]);
+    return { active: rows.length > 0, createdAt: rows[0]?.created_at.toISOString() ?? null };
+  }
+
   /** Revokes the caller's feed URL (idempotent). */
   async revokeFeed(user: AuthenticatedUser, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (manager) => {

@@ -1,3 +1,4 @@
+import { plansEn } from './en/plans.ts';
 import { adminEn } from './en/admin.ts';
 import { incidentPageEn } from './en/incident-page.ts';
 import type { Messages } from './zh-TW.ts';
@@ -10,6 +11,7 @@ import { drillsEn } from './en/drills.ts';
 /** The console's texts in English: the same keys as zh-TW.ts (the type makes a missing or extra key an error). */
 export const en: Messages = {
   ...incidentPageEn,
+  ...plansEn,
   ...drillsEn,
   ...actionsEn,
   ...documentsEn,

@@ -1,3 +1,4 @@
+import { plansZhTW } from './zh-TW/plans.ts';
 import { adminZhTW } from './zh-TW/admin.ts';
 import { incidentPageZhTW } from './zh-TW/incident-page.ts';
 import { oversightZhTW } from './zh-TW/oversight.ts';
@@ -13,6 +14,7 @@ import { drillsZhTW } from './zh-TW/drills.ts';
  */
 export const zhTW = {
   ...incidentPageZhTW,
+  ...plansZhTW,
   ...drillsZhTW,
   ...actionsZhTW,
   ...documentsZhTW,

@@ -10,12 +10,17 @@ export interface NavItem {
   roles?: readonly Role[];
 }
 
+const CONTINUITY_ROLES: readonly Role[] = ['continuity_coordinator', 'ciso', 'responder', 'on_call_manager', 'ethics_officer', 'auditor', 'admin'];
+
 /** The console's pages in the order the navigation lists them. A page's route lives in App.tsx. */
 export const NAV_ITEMS: readonly NavItem[] = [
   { href: '/board', label: 'app.nav.board' },
   { href: '/incidents/new', label: 'app.nav.file' },
   { href: '/review', label: 'panels.nav.review', roles: ['ciso', 'on_call_manager'] },
   { href: '/oncall', label: 'panels.nav.oncall' },
+  // Continuity: whoever may read plans and drills (the API's CONTINUITY_READERS, continuity-access.ts).
+  { href: '/plans', label: 'plans.nav.plans', roles: CONTINUITY_ROLES },
+  { href: '/drills', label: 'plans.nav.drills', roles: CONTINUITY_ROLES },
   { href: '/actions', label: 'ca.nav' },
   { href: '/oversight', label: 'oversight.nav', roles: ['ciso', 'auditor', 'on_call_manager', 'continuity_coordinator', 'admin'] },
   { href: '/audit', label: 'audit.nav', roles: ['auditor'] },
