@@ -148,7 +148,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Log in; returns an opaque bearer token. mustChangePassword=true allows only a password change. Every refusal (unknown account, wrong password, locked, disabled, expired) is the same 401 invalid-credentials */
+        /** Log in; returns an opaque bearer token. mustChangePassword=true allows only a password change. Every refusal (unknown account, wrong password, locked, disabled, expired) is the same 401 invalid-credentials; after too many refusals for the account or from the client address (LOGIN_REFUSALS_PER_ACCOUNT, LOGIN_REFUSALS_PER_ADDRESS within LOGIN_THROTTLE_WINDOW) 429 with Retry-After, whatever the password */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -182,7 +182,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Change your password; your other sessions end */
+        /** Change your password. Every session of yours ends, this one too, and a new session replaces it (rotation): its token is in the answer, or for the console in its cookie */
         post: operations["changePassword"];
         delete?: never;
         options?: never;
@@ -3171,6 +3171,15 @@ export type components = {
             /** Format: uuid */
             userId: string;
         };
+        PasswordChanged: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            expiresAt: string;
+            /** @description the new session’s bearer token, for a caller that signed in with a token; absent for the console, whose new session is set as its cookie instead */
+            token?: string;
+        };
         Plan: {
             /** Format: uuid */
             agencyId: string;
@@ -4397,12 +4406,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the password changed */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PasswordChanged"];
+                };
             };
         };
     };
