@@ -254,7 +254,7 @@ describe('account roles and reading accounts', () => {
       const first = await login(t, 'new.auditor@a.gov.tw', 'Initial-Secret-2026');
       expect(
         (await t.http().post('/api/auth/password').set(auth(first)).send({ currentPassword: 'Initial-Secret-2026', newPassword: 'Audit-Only-2026!' })).status,
-      ).toBe(204);
+      ).toBe(200);
       const token = await login(t, 'new.auditor@a.gov.tw', 'Audit-Only-2026!');
       const filed = await t.http().post('/api/incidents').set(auth(token)).set('Idempotency-Key', randomUUID()).send(incidentBody(t));
       expect(filed.status).toBe(403);

@@ -59,6 +59,30 @@ describe('console sessions (PUBLIC_URL not set: the request’s own host is the 
     expect(JSON.stringify(body)).not.toContain(cookie.split(';')[0]!.split('=')[1]);
   });
 
+  it('rotates the session on a password change: a new cookie, none of it in the body, and the old cookie worth nothing', async () => {
+    const before = await signIn();
+    const changed = await t
+      .http()
+      .post('/api/auth/password')
+      .set({ Host: HOST, 'X-IRBC-Console': '1', Origin: origin, Cookie: before })
+      .send({ currentPassword: PASSWORD, newPassword: 'Rotated-Secret-2026!' });
+    const body = expectStatus(changed, 200);
+    expect(body).toEqual({ expiresAt: expect.any(String) });
+    const after = cookieOf(changed).split(';')[0]!;
+    expect(after).toMatch(/^irbc_session=[A-Za-z0-9_-]{40,}$/);
+    expect(after).not.toBe(before);
+    expect(cookieOf(changed)).toMatch(/; HttpOnly; SameSite=Strict$/);
+    expect((await t.http().get('/api/auth/console-session').set({ Host: HOST, Cookie: before })).status).toBe(401);
+    expectStatus(await t.http().get('/api/auth/console-session').set({ Host: HOST, Cookie: after }), 200);
+    // Back to the password the other tests sign in with (a second rotation, from the new cookie).
+    const back = await t
+      .http()
+      .post('/api/auth/password')
+      .set({ Host: HOST, 'X-IRBC-Console': '1', Origin: origin, Cookie: after })
+      .send({ currentPassword: 'Rotated-Secret-2026!', newPassword: PASSWORD });
+    expectStatus(back, 200);
+  });
+
   it('refuses a console login without the header or from another origin (login CSRF), and opens no session', async () => {
     const sessions = async () => (await t.db.query('SELECT count(*)::int AS n FROM sessions')).rows[0].n as number;
     const before = await sessions();

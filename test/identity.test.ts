@@ -101,8 +101,12 @@ describe('identity: login, lockout, password age, disabling, vendor expiry', () 
       .post('/api/auth/password')
       .set('Authorization', `Bearer ${token}`)
       .send({ currentPassword: PASSWORD, newPassword: 'Brand-New-Secret-7' });
-    expect(changed.status).toBe(204);
-    const allowed = await t.http().get('/api/agencies').set('Authorization', `Bearer ${token}`);
+    // The session is rotated: the token used for the change is over, the one answered is new and allowed everything.
+    expect(changed.status).toBe(200);
+    expect(changed.body).toEqual({ token: expect.any(String), expiresAt: new Date(t.clock.now().getTime() + 12 * 3_600_000).toISOString() });
+    expect(changed.body.token).not.toBe(token);
+    expect((await t.http().get('/api/me').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    const allowed = await t.http().get('/api/agencies').set('Authorization', `Bearer ${changed.body.token}`);
     expect(allowed.status).toBe(200);
     const relogin = await t.http().post('/api/auth/login').send({ email: 'old@moj.gov.tw', password: 'Brand-New-Secret-7' });
     expect(relogin.body.mustChangePassword).toBe(false);

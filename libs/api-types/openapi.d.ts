@@ -182,7 +182,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Change your password; your other sessions end */
+        /** Change your password. Every session of yours ends, this one too, and a new session replaces it (rotation): its token is in the answer, or for the console in its cookie */
         post: operations["changePassword"];
         delete?: never;
         options?: never;
@@ -3183,6 +3183,15 @@ export type components = {
             /** Format: uuid */
             userId: string;
         };
+        PasswordChanged: {
+            /**
+             * Format: date-time
+             * @example 2026-03-02T01:00:00.000Z
+             */
+            expiresAt: string;
+            /** @description the new session’s bearer token, for a caller that signed in with a token; absent for the console, whose new session is set as its cookie instead */
+            token?: string;
+        };
         Plan: {
             /** Format: uuid */
             agencyId: string;
@@ -4409,12 +4418,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the password changed */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["PasswordChanged"];
+                };
             };
         };
     };

@@ -1,9 +1,12 @@
-import { Body, Controller, Get, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppConfig } from '../config/app-config.js';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/audit.service.js';
 import { UserSchema } from '../users/user.schema.js';
 import { UsersService } from '../users/users.service.js';
-import { ChangePasswordBody, LoginBody, LoginResultSchema } from './auth.schema.js';
+import { ChangePasswordBody, LoginBody, LoginResultSchema, PasswordChangedSchema, type PasswordChanged } from './auth.schema.js';
+import { consoleSessionCookie, consoleSessionToken, setConsoleSessionCookie } from './console-session.js';
 import { AuthService } from './auth.service.js';
 import { ClearConsoleSession } from './clear-console-session.interceptor.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
@@ -16,6 +19,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly users: UsersService,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('auth/login')
@@ -47,17 +51,32 @@ export class AuthController {
   }
 
   @Post('auth/password')
-  @HttpCode(204)
+  @HttpCode(200)
   @ApiBearerAuth()
   @AllowedBeforePasswordChange()
-  @ApiOperation({ operationId: 'changePassword', summary: 'Change your password; your other sessions end' })
-  @ApiNoContentResponse({ description: 'the password changed' })
+  @ApiOperation({
+    operationId: 'changePassword',
+    summary:
+      'Change your password. Every session of yours ends, this one too, and a new session replaces it (rotation): its token is in the answer, or for the console in its cookie',
+  })
+  @ApiOkResponse({ standardSchema: PasswordChangedSchema })
   async changePassword(
     @CurrentUser() user: AuthenticatedUser,
     @RequestActor() actor: Actor,
     @Body({ schema: ChangePasswordBody }) dto: ChangePasswordBody,
-  ): Promise<void> {
-    await this.auth.changePassword(user, dto.currentPassword, dto.newPassword, actor);
+    @Req() req: RequestWithUser,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PasswordChanged> {
+    const session = await this.auth.changePassword(user, dto.currentPassword, dto.newPassword, actor, {
+      ip: req.ip ?? null,
+      userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : null,
+    });
+    // Signed in by the console's cookie (no bearer token sent): the new session goes into the cookie, never to page scripts.
+    if (req.headers.authorization === undefined && consoleSessionToken(req) !== undefined) {
+      setConsoleSessionCookie(res, consoleSessionCookie(session.token, this.config));
+      return { expiresAt: session.expiresAt };
+    }
+    return session;
   }
 
   @Get('me')

@@ -27,6 +27,18 @@ export const ChangePasswordBody = z
   .meta({ id: 'ChangePassword' });
 export type ChangePasswordBody = z.output<typeof ChangePasswordBody>;
 
+/** POST /api/auth/password answered: the session that replaces the caller's (every session of the account ended). */
+export const PasswordChangedSchema = z
+  .strictObject({
+    token: z.string().optional().meta({
+      description:
+        'the new session’s bearer token, for a caller that signed in with a token; absent for the console, whose new session is set as its cookie instead',
+    }),
+    expiresAt: InstantOut,
+  })
+  .meta({ id: 'PasswordChanged' });
+export type PasswordChanged = z.infer<typeof PasswordChangedSchema>;
+
 /** A signed-in session: the opaque bearer token and who it is for. */
 export const LoginResultSchema = z
   .strictObject({

@@ -167,13 +167,7 @@ export class AuthService {
         }
         return refuse('wrong-password', invalidCredentials());
       }
-      const token = randomBytes(32).toString('base64url');
-      const sessionId = randomUUID();
-      const expiresAt = new Date(now.getTime() + this.config.sessionTtlMs);
-      await manager.query(
-        `INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at, last_seen_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $4, $6, $7)`,
-        [sessionId, user.id, tokenHash(token), now, expiresAt, meta.ip, meta.userAgent?.slice(0, 500) ?? null],
-      );
+      const { token, sessionId, expiresAt } = await this.openSession(manager, user.id, now, meta);
       await manager.query('UPDATE users SET failed_login_count = 0, locked_until = NULL, last_login_at = $2, updated_at = $2 WHERE id = $1', [user.id, now]);
       const mustChangePassword = this.mustChange(user);
       await this.audit.append(manager, actor, {
@@ -246,11 +240,39 @@ export class AuthService {
   }
 
   /** Changes the password; every other session of the user ends. */
-  async changePassword(user: AuthenticatedUser, currentPassword: string, newPassword: string, actor: Actor): Promise<void> {
+  /** A new session of the user, as a login makes it: its token (shown once) and expiry. */
+  private async openSession(
+    manager: EntityManager,
+    userId: string,
+    now: Date,
+    meta: { ip: string | null; userAgent: string | null },
+  ): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
+    const token = randomBytes(32).toString('base64url');
+    const sessionId = randomUUID();
+    const expiresAt = new Date(now.getTime() + this.config.sessionTtlMs);
+    await manager.query(
+      `INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at, last_seen_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $4, $6, $7)`,
+      [sessionId, userId, tokenHash(token), now, expiresAt, meta.ip, meta.userAgent?.slice(0, 500) ?? null],
+    );
+    return { token, sessionId, expiresAt };
+  }
+
+  /**
+   * Changes the password and rotates the session: every session of the account ends (this one
+   * too), and a new one replaces the caller's, so a token or cookie seen before the change is
+   * worth nothing after it.
+   */
+  async changePassword(
+    user: AuthenticatedUser,
+    currentPassword: string,
+    newPassword: string,
+    actor: Actor,
+    meta: { ip: string | null; userAgent: string | null },
+  ): Promise<{ token: string; expiresAt: string }> {
     const violation = passwordRuleViolation(newPassword, user.email, currentPassword);
     if (violation) throw Problems.field('newPassword', 'passwordPolicy', `newPassword ${violation}`);
     const now = this.clock.now();
-    const problem = await this.dataSource.transaction(async (manager) => {
+    const outcome = await this.dataSource.transaction(async (manager) => {
       const row = await this.loadUser(manager, 'id', user.id, true);
       if (!row || !(await this.hasher.verify(row.password_hash, currentPassword))) {
         await this.audit.append(manager, actor, {
@@ -260,7 +282,9 @@ export class AuthService {
           targetId: user.id,
           details: { reason: 'wrong-current-password' },
         });
-        return Object.assign(Problems.field('currentPassword', 'matches', 'currentPassword is not the current password'), { audited: true });
+        return {
+          problem: Object.assign(Problems.field('currentPassword', 'matches', 'currentPassword is not the current password'), { audited: true }),
+        } as const;
       }
       const hashed = await this.hasher.hash(newPassword);
       await manager.query('UPDATE users SET password_hash = $2, password_changed_at = $3, must_change_password = false, updated_at = $3 WHERE id = $1', [
@@ -268,14 +292,17 @@ export class AuthService {
         hashed,
         now,
       ]);
-      await manager.query(`UPDATE sessions SET revoked_at = $3, revoked_reason = 'password-changed' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`, [
-        user.id,
-        user.sessionId,
-        now,
-      ]);
-      await this.audit.append(manager, actor, { action: 'auth.password.change', targetType: 'user', targetId: user.id });
-      return undefined;
+      await manager.query(`UPDATE sessions SET revoked_at = $2, revoked_reason = 'password-changed' WHERE user_id = $1 AND revoked_at IS NULL`, [user.id, now]);
+      const session = await this.openSession(manager, user.id, now, meta);
+      await this.audit.append(manager, actor, {
+        action: 'auth.password.change',
+        targetType: 'user',
+        targetId: user.id,
+        details: { endedSession: user.sessionId, newSession: session.sessionId },
+      });
+      return { session } as const;
     });
-    if (problem) throw problem;
+    if ('problem' in outcome) throw outcome.problem;
+    return { token: outcome.session.token, expiresAt: outcome.session.expiresAt.toISOString() };
   }
 }
