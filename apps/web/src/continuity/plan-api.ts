@@ -1,4 +1,7 @@
 import type { components } from '../../../../libs/api-types/openapi.d.ts';
+import { DRILL_TYPES as WORKFLOW_DRILL_TYPES } from '../../../../libs/workflows/src/continuity/drill.events.ts';
+import { HAZARDS as PLAN_HAZARDS, PROCEDURE_PHASES } from '../../../../libs/workflows/src/continuity/plan-vocabulary.ts';
+import { DATA_LEVELS as CLASSIFICATION_DATA_LEVELS, TLP_LABELS } from '../../../../libs/workflows/src/incident/classification.ts';
 import { api } from '../api/client.ts';
 
 /** Reads of the continuity pages, through the typed client only (types come from the generated document). */
@@ -19,21 +22,8 @@ export type DrillType = Drill['drillType'];
 export type Tlp = PlanDocument['classification']['tlp'];
 export type DataLevel = PlanDocument['classification']['dataLevel'];
 
-export const HAZARDS: readonly Hazard[] = [
-  'earthquake',
-  'typhoon',
-  'flood',
-  'fire',
-  'power_loss',
-  'network_loss',
-  'cyber_attack',
-  'pandemic',
-  'staff_loss',
-  'supplier_failure',
-  'facility_loss',
-  'other',
-];
-export const PHASES: readonly Phase[] = ['emergency', 'recovery', 'resumption'];
+export const HAZARDS: readonly Hazard[] = PLAN_HAZARDS;
+export const PHASES: readonly Phase[] = PROCEDURE_PHASES;
 export const PLAN_ROLES: readonly PlanRole[] = [
   'continuity_coordinator',
   'ciso',
@@ -45,9 +35,9 @@ export const PLAN_ROLES: readonly PlanRole[] = [
   'admin',
   'vendor',
 ];
-export const DRILL_TYPES: readonly DrillType[] = ['tabletop', 'functional', 'full_scale'];
-export const TLPS: readonly Tlp[] = ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'];
-export const DATA_LEVELS: readonly DataLevel[] = ['public', 'general', 'sensitive', 'confidential'];
+export const DRILL_TYPES: readonly DrillType[] = WORKFLOW_DRILL_TYPES;
+export const TLPS: readonly Tlp[] = TLP_LABELS;
+export const DATA_LEVELS: readonly DataLevel[] = CLASSIFICATION_DATA_LEVELS;
 
 export const planKeys = {
   all: ['plans'] as const,

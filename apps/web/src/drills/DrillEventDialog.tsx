@@ -1,10 +1,11 @@
-import { Alert, Button, Group, List, Modal, NumberInput, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { Button, Group, Modal, NumberInput, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api, fieldErrors, problemText } from '../api/client.ts';
+import { api, fieldErrors } from '../api/client.ts';
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { fromLocalInput, zoneLabel } from '../time/format.ts';
 import { drillKey, fetchDrill, fetchDrillTransitions, sendDrillEvent, type Drill, type DrillEvent, type DrillEventType, type Failure } from './drill-api.ts';
+import { EventRefusal } from '../shell/EventRefusal.tsx';
 
 /** The events with a small form (SUBMIT_AFTER_ACTION has its own: AfterActionDialog). */
 export type SimpleEventType = Exclude<DrillEventType, 'SUBMIT_AFTER_ACTION'>;
@@ -163,37 +164,9 @@ export function DrillEventDialog({
   );
 }
 
-/** The problem of a refused event: the reason, and the field errors no field of the form shows. */
-export function Refusal({
-  failure,
-  stale,
-  elsewhere,
-}: {
-  failure: Failure | null;
-  stale: 'reloaded' | 'gone' | null;
-  elsewhere: Array<{ field: string; message: string }>;
-}) {
-  const { t } = useI18n();
-  if (stale)
-    return (
-      <Alert color="orange" variant="light" role="alert" title={t(stale === 'gone' ? 'drillPage.dialog.staleGone' : 'drillPage.dialog.stale')} data-stale>
-        {problemText(failure?.problem)}
-      </Alert>
-    );
-  if (!failure) return null;
-  return (
-    <Alert color="red" variant="light" role="alert" title={t('drillPage.dialog.refused', { detail: problemText(failure.problem) })} data-refused>
-      {elsewhere.length > 0 && (
-        <List size="sm">
-          {elsewhere.map((e) => (
-            <List.Item key={`${e.field}-${e.message}`}>
-              {e.field}: {e.message}
-            </List.Item>
-          ))}
-        </List>
-      )}
-    </Alert>
-  );
+/** The problem of a refused drill event, in the drill's words. */
+export function Refusal(props: { failure: Failure | null; stale: 'reloaded' | 'gone' | null; elsewhere: Array<{ field: string; message: string }> }) {
+  return <EventRefusal {...props} texts={{ stale: 'drillPage.dialog.stale', staleGone: 'drillPage.dialog.staleGone', refused: 'drillPage.dialog.refused' }} />;
 }
 
 /** Sending an event of a dialog: the version it is based on moves on after a 409 (the drill reloaded), what was typed stays. */

@@ -1,5 +1,6 @@
 import type { components } from '../../../../libs/api-types/openapi.d.ts';
 import { api, type Problem } from '../api/client.ts';
+import type { EventFailure } from '../shell/EventRefusal.tsx';
 
 /** Reads and writes of the drill page, through the typed client only. */
 
@@ -51,10 +52,7 @@ export async function fetchDrillNotifications(id: string) {
   return items;
 }
 
-export interface Failure {
-  status: number;
-  problem: Partial<Problem>;
-}
+export type Failure = EventFailure;
 
 /** Sends one event based on the version shown (If-Match: a second send of the same dialog meets a 409, never moves the drill twice); throws a Failure when refused. */
 export async function sendDrillEvent(id: string, version: number, body: DrillEvent): Promise<Drill> {

@@ -6,9 +6,10 @@ import { api, fieldErrors, problemText, type CreateIncident } from '../api/clien
 import { useI18n, type MessageKey } from '../i18n/index.tsx';
 import { navigate } from '../router.tsx';
 import { fromLocalInput, toLocalInput, zoneLabel } from '../time/format.ts';
+import { DATA_LEVELS as CLASSIFICATION_DATA_LEVELS, TLP_LABELS } from '../../../../libs/workflows/src/incident/classification.ts';
 
-const TLPS: ReadonlyArray<CreateIncident['classification']['tlp']> = ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'];
-const DATA_LEVELS: ReadonlyArray<CreateIncident['classification']['dataLevel']> = ['public', 'general', 'sensitive', 'confidential'];
+const TLPS: ReadonlyArray<CreateIncident['classification']['tlp']> = TLP_LABELS;
+const DATA_LEVELS: ReadonlyArray<CreateIncident['classification']['dataLevel']> = CLASSIFICATION_DATA_LEVELS;
 const RATINGS = ['1', '2', '3', '4'] as const;
 type Rating = Impact['confidentiality'];
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { DATA_LEVELS, TLP_LABELS } from '../incident/classification.js';
 import type { RoleName } from '../incident/incident.events.js';
 import { IsoDuration } from './iso-duration.js';
+import { HAZARDS, PROCEDURE_PHASES, SCOPE_KINDS } from './plan-vocabulary.js';
 
 /**
  * The structure of a business continuity plan document (article 40), as zod schemas: what the API
@@ -9,27 +10,7 @@ import { IsoDuration } from './iso-duration.js';
  * naming a scope entry, …) are `validatePlanDocument`'s, in plan.ts.
  */
 
-export const HAZARDS = [
-  'earthquake',
-  'typhoon',
-  'flood',
-  'fire',
-  'power_loss',
-  'network_loss',
-  'cyber_attack',
-  'pandemic',
-  'staff_loss',
-  'supplier_failure',
-  'facility_loss',
-  'other',
-] as const;
-export type Hazard = (typeof HAZARDS)[number];
-
-export const PROCEDURE_PHASES = ['emergency', 'recovery', 'resumption'] as const;
-export type ProcedurePhase = (typeof PROCEDURE_PHASES)[number];
-
-export const SCOPE_KINDS = ['service', 'system'] as const;
-export type ScopeKind = (typeof SCOPE_KINDS)[number];
+export { HAZARDS, PROCEDURE_PHASES, SCOPE_KINDS, type Hazard, type ProcedurePhase, type ScopeKind } from './plan-vocabulary.js';
 
 /** Roles a procedure step can name (every `RoleName`; the `satisfies` keeps the list complete). */
 export const PLAN_ROLES = [

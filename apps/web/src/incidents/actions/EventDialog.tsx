@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Button, Checkbox, Fieldset, Group, List, Modal, NativeSelect, Stack, Text, Textarea, TextInput } from '@mantine/core';
+import { ActionIcon, Alert, Button, Checkbox, Fieldset, Group, Modal, NativeSelect, Stack, Text, Textarea, TextInput } from '@mantine/core';
 import { IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
@@ -26,11 +26,9 @@ import {
   type FormValues,
 } from './event-forms.ts';
 import { fetchTransitions, transitionsKey } from './transitions.ts';
+import { EventRefusal, type EventFailure } from '../../shell/EventRefusal.tsx';
 
-interface Failure {
-  status: number;
-  problem: Partial<Problem>;
-}
+type Failure = EventFailure;
 
 /**
  * One event's dialog: exactly the fields the event asks. Sent with If-Match (the version the
@@ -118,24 +116,12 @@ export function EventDialog({
       <form onSubmit={submit} noValidate data-event-dialog={type}>
         <Stack>
           {intro && <Text size="sm">{t(intro)}</Text>}
-          {stale && (
-            <Alert color="orange" variant="light" role="alert" title={t(stale === 'gone' ? 'dialog.staleGone' : 'dialog.stale')} data-stale>
-              {problemText(failure?.problem)}
-            </Alert>
-          )}
-          {failure && failure.status !== 409 && (
-            <Alert color="red" variant="light" role="alert" title={t('dialog.refused', { detail: problemText(failure.problem) })} data-refused>
-              {elsewhere.length > 0 && (
-                <List size="sm">
-                  {elsewhere.map((e) => (
-                    <List.Item key={`${e.field}-${e.message}`}>
-                      {e.field}: {e.message}
-                    </List.Item>
-                  ))}
-                </List>
-              )}
-            </Alert>
-          )}
+          <EventRefusal
+            failure={failure}
+            stale={stale}
+            elsewhere={elsewhere}
+            texts={{ stale: 'dialog.stale', staleGone: 'dialog.staleGone', refused: 'dialog.refused' }}
+          />
           {EVENT_FORMS[type].map((field) => (
             <Field key={field.name} field={field} values={values} set={set} errors={errors} incident={incident} timeZone={timeZone} />
           ))}
